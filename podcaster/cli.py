@@ -1,0 +1,115 @@
+"""The ``podcaster`` command: run the site, manage the schema, users and demo content.
+
+``podcaster`` is the Flask CLI for this app (``podcaster routes``, ``podcaster db ...``
+work too) plus the commands below, registered on the app in ``init_app``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from .extensions import db
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+def main():
+    """Podcaster: a self-hosted publishing home for authors who podcast."""
+
+
+def upgrade_schema() -> None:
+    """Create the schema or bring it up to the newest migration."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create the database schema, or upgrade it to the newest version."""
+    upgrade_schema()
+    click.echo(f"Database ready: {_safe_url(current_app.config['DATABASE_URL'])}")
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_admin_command(email: str, password_stdin: bool):
+    """Create an admin account (or reset its password)."""
+    from .models import User
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.ClickException("The password must have at least 8 characters.")
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.ClickException(f"{email!r} is not an email address.")
+    user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
+    created = user is None
+    if created:
+        user = User(email=email)
+        db.session.add(user)
+    user.set_password(password)
+    user.active = True
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Updated'} admin {email}.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Load demo content (authors, books, videos, posts, a show) into an empty site."""
+    from .demo import load_demo
+
+    upgrade_schema()
+    result = load_demo(db.session, current_app.config["MEDIA_ROOT"])
+    click.echo(result)
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=2, show_default=True)
+@click.option("--demo", is_flag=True, help="Load demo content first when the site is empty.")
+@with_appcontext
+def run_command(host: str, port: int, workers: int, demo: bool):
+    """Upgrade the schema, then serve the site with gunicorn."""
+    upgrade_schema()
+    if demo:
+        from .demo import load_demo
+
+        click.echo(load_demo(db.session, current_app.config["MEDIA_ROOT"]))
+    db.engine.dispose()  # no connection shared with the forked workers
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execv(
+        gunicorn,
+        [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
+         "--access-logfile", "-", "podcaster:create_app()"],
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's CLI."""
+    for command in (init_command, create_admin_command, demo_command, run_command):
+        app.cli.add_command(command)

@@ -1,0 +1,14 @@
+"""Typed SQLAlchemy models, one module per area."""
+from .authors import Author
+from .books import Book, BookContributor, ContributorRole
+from .common import Status, utcnow
+from .media import MediaFile
+from .posts import Post, Tag
+from .shows import Episode, EpisodeType, Show, ShowAuthor, ShowType
+from .users import User
+from .videos import Video
+
+__all__ = [
+    "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "MediaFile",
+    "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
+]

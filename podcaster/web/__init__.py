@@ -1,0 +1,28 @@
+"""Thin blueprints, one per area. Views parse the request, call content code, render."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app
+
+from ..models import utcnow
+
+
+def current_time() -> datetime:
+    """The present as naive UTC; tests set ``app.config["CLOCK"]`` to move time."""
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock else utcnow()
+
+
+def init_app(app: Flask) -> None:
+    """Register blueprints, template helpers, error pages and the user loader."""
+    from . import admin, auth, errors, feeds, media, podcasts, public, template_helpers
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(podcasts.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(media.bp)
+    app.register_blueprint(admin.bp)
+    errors.init_app(app)
+    template_helpers.init_app(app)

@@ -1,0 +1,52 @@
+"""Filters and globals the templates use."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from ..content.markup import plain_text, render_markdown
+from .forms import ButtonForm
+
+
+def format_duration(seconds: float | None) -> str:
+    """Show a duration as H:MM:SS or M:SS."""
+    if seconds is None:
+        return ""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+#: Admin areas in menu order; an area shows once its blueprint view exists.
+ADMIN_AREAS = [
+    ("admin.authors", "Authors"),
+    ("admin.books", "Books"),
+    ("admin.shows", "Shows"),
+    ("admin.videos", "Videos"),
+    ("admin.posts", "Posts"),
+    ("admin.feed_doctor", "Feed doctor"),
+]
+
+
+def format_date(value: datetime | None) -> str:
+    return value.strftime("%-d %B %Y") if value else ""
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and the globals every template may use."""
+    app.add_template_filter(lambda text: Markup(render_markdown(text)), "markdown")
+    app.add_template_filter(plain_text, "plain")
+    app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(format_date, "date")
+
+    @app.context_processor
+    def site_globals():
+        return {
+            "site_title": current_app.config["SITE_TITLE"],
+            "button_form": ButtonForm,
+            "url_endpoints": current_app.view_functions,
+            "admin_areas": [area for area in ADMIN_AREAS if area[0] in current_app.view_functions],
+        }

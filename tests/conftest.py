@@ -1,0 +1,106 @@
+"""Shared fixtures: a fresh app with its own SQLite database and media folder per test."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from podcaster import create_app
+from podcaster.extensions import db
+from podcaster.models import User
+
+DATA = Path(__file__).parent / "data"
+ADMIN_EMAIL = "owner@example.com"
+ADMIN_PASSWORD = "correct horse battery"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under CI a skipped test is a failure: CI must provide every part a test needs."""
+    if os.environ.get("CI") == "true":
+        config.pluginmanager.register(_FailSkipsUnderCI(), "fail-skips-under-ci")
+
+
+class _FailSkipsUnderCI:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.skipped and not hasattr(report, "wasxfail"):
+            report.outcome = "failed"
+            report.longrepr = f"skipped under CI=true, which is not allowed: {report.longrepr}"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app on a throwaway SQLite database, schema created by the migrations."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": os.environ.get("PODCASTER_TEST_DATABASE_URL")
+            or f"sqlite:///{tmp_path / 'test.sqlite'}",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "SITE_URL": "http://podcaster.test",
+        }
+    )
+    with app.app_context():
+        from podcaster.cli import upgrade_schema
+
+        upgrade_schema()
+        user = User(email=ADMIN_EMAIL)
+        user.set_password(ADMIN_PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """Fetch ``url`` and return the CSRF token of its first form."""
+    page = client.get(url)
+    match = _CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {page.status_code})"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD):
+        token = csrf_token(self._client, "/login")
+        return self._client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = csrf_token(self._client, "/admin/")
+        return self._client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def post_form(client, url: str, data: dict, form_url: str | None = None, **kwargs):
+    """POST ``data`` to ``url`` with a valid CSRF token taken from ``form_url`` (default ``url``)."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
