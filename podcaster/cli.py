@@ -10,7 +10,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 from flask_migrate import upgrade
 
 from .extensions import db
@@ -22,9 +22,17 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+# Flask's own ``run`` (the development server) is left out: ``podcaster run`` serves with gunicorn.
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+    add_version_option=False, load_dotenv=False,
+)
 def main():
     """Podcaster: a self-hosted publishing home for authors who podcast."""
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
 
 
 def upgrade_schema() -> None:
