@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
+from ..content.storage import MediaStore
 from ..models import utcnow
 
 
@@ -12,6 +13,11 @@ def current_time() -> datetime:
     """The present as naive UTC; tests set ``app.config["CLOCK"]`` to move time."""
     clock = current_app.config.get("CLOCK")
     return clock() if clock else utcnow()
+
+
+def media_store() -> MediaStore:
+    """The media store configured for this app."""
+    return MediaStore(current_app.config["MEDIA_ROOT"])
 
 
 def init_app(app: Flask) -> None:

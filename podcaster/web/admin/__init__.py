@@ -17,3 +17,7 @@ def require_login():
 def dashboard():
     """The admin home: links to each area."""
     return render_template("admin/dashboard.html")
+
+
+# Each area registers its routes on ``bp``.
+from . import authors, books, feed_doctor, posts, shows, videos  # noqa: E402,F401

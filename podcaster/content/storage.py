@@ -1,0 +1,165 @@
+"""The media store: files on disk under one root, written atomically.
+
+A file is written under a hidden temporary name in its final folder and renamed
+into place only when complete, so a reader never sees a partial file and a
+failed write leaves nothing behind. Paths handed around are relative to the
+store root, with forward slashes; every path is checked to stay inside the root.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from werkzeug.utils import safe_join, secure_filename
+
+CHUNK_SIZE = 1024 * 1024
+TEMP_PREFIX = ".upload-"
+
+
+class StorageError(Exception):
+    """A file could not be stored (bad name, too large, disk trouble)."""
+
+
+class TooLarge(StorageError):
+    """The stream was longer than the size limit; nothing was kept."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file that is now in the store."""
+
+    path: str  # relative to the store root
+    size: int
+    sha256: str
+
+
+def clean_filename(name: str, default: str = "file") -> str:
+    """Reduce a user-supplied file name to a safe ASCII name (keeps the extension)."""
+    cleaned = secure_filename(name or "")
+    return cleaned or default
+
+
+class MediaStore:
+    """Files under ``root`` on the local disk.
+
+    Args:
+        root: the folder that holds every stored file.
+    """
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+
+    def path_of(self, relative: str) -> Path:
+        """The absolute path of a stored file.
+
+        Raises:
+            StorageError: when ``relative`` would leave the store root.
+        """
+        joined = safe_join(str(self.root), relative)
+        if joined is None:
+            raise StorageError(f"unsafe media path: {relative!r}")
+        return Path(joined)
+
+    def exists(self, relative: str) -> bool:
+        return self.path_of(relative).is_file()
+
+    def unique_path(self, folder: str, filename: str) -> str:
+        """A free relative path in ``folder`` for ``filename``, adding a short random suffix on a clash."""
+        name = clean_filename(filename)
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        candidate = f"{folder}/{name}" if folder else name
+        while self.path_of(candidate).exists():
+            suffixed = f"{stem}-{secrets.token_hex(3)}{'.' + ext if ext else ''}"
+            candidate = f"{folder}/{suffixed}" if folder else suffixed
+        return candidate
+
+    def temp_path_for(self, relative: str) -> Path:
+        """A hidden temporary path in the same folder as ``relative`` (same filesystem, so rename is atomic)."""
+        final = self.path_of(relative)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return final.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}.part"
+
+    def save_stream(self, stream: BinaryIO, relative: str, max_bytes: int | None = None) -> StoredFile:
+        """Copy ``stream`` into the store at ``relative``, atomically.
+
+        Args:
+            stream: a readable binary stream, read to its end in chunks.
+            relative: where the file goes, relative to the root (see ``unique_path``).
+            max_bytes: refuse streams longer than this.
+
+        Returns:
+            The stored file with its size and SHA-256.
+
+        Raises:
+            TooLarge: the stream exceeded ``max_bytes`` (nothing is kept).
+            StorageError: the file could not be written (nothing is kept).
+        """
+        temp = self.temp_path_for(relative)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(temp, "xb") as out:
+                while chunk := stream.read(CHUNK_SIZE):
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise TooLarge(f"larger than {max_bytes} bytes")
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            return self.commit_temp(temp, relative, size=size, sha256=digest.hexdigest())
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+
+    def save_bytes(self, data: bytes, relative: str) -> StoredFile:
+        """Store ``data`` at ``relative`` atomically (small generated files: resized images, JSON)."""
+        import io
+
+        return self.save_stream(io.BytesIO(data), relative)
+
+    def commit_temp(self, temp: Path, relative: str, *, size: int | None = None,
+                    sha256: str | None = None) -> StoredFile:
+        """Move a finished temporary file to its final name.
+
+        Args:
+            temp: a file made by ``temp_path_for`` (or in the same folder).
+            relative: the final relative path; must not exist yet.
+            size: the file size, when the caller already counted it.
+            sha256: the hex digest, when the caller already computed it.
+
+        Returns:
+            The stored file.
+
+        Raises:
+            StorageError: the final name is taken.
+        """
+        final = self.path_of(relative)
+        if sha256 is None:
+            digest = hashlib.sha256()
+            with open(temp, "rb") as handle:
+                while chunk := handle.read(CHUNK_SIZE):
+                    digest.update(chunk)
+            sha256 = digest.hexdigest()
+        if size is None:
+            size = temp.stat().st_size
+        # link() fails if the final name exists, so a concurrent upload can never be overwritten.
+        try:
+            os.link(temp, final)
+        except FileExistsError as exc:
+            raise StorageError(f"{relative} already exists") from exc
+        temp.unlink()
+        return StoredFile(path=relative, size=size, sha256=sha256)
+
+    def delete(self, relative: str) -> None:
+        """Remove a stored file; a file already gone is not an error."""
+        self.path_of(relative).unlink(missing_ok=True)
+
+    def open(self, relative: str) -> BinaryIO:
+        return open(self.path_of(relative), "rb")

@@ -1,0 +1,4 @@
+"""Admin: videos."""
+from __future__ import annotations
+
+from . import bp  # noqa: F401
