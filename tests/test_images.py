@@ -1,0 +1,83 @@
+"""Uploaded images: checked by content, stored with variants, nothing left on failure."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+
+from podcaster.content.artwork import ImageError
+from podcaster.extensions import db
+from podcaster.models import MediaFile
+from podcaster.web import media_store
+from podcaster.web.images import ARTWORK, COVER, delete_media, remove_files, store_image
+
+
+def image_bytes(width, height, fmt="JPEG", mode="RGB"):
+    out = io.BytesIO()
+    Image.new(mode, (width, height), "teal" if mode == "RGB" else 0).save(out, fmt)
+    return out.getvalue()
+
+
+def upload(data, name="pic.jpg"):
+    return FileStorage(stream=io.BytesIO(data), filename=name)
+
+
+def files_on_disk(app):
+    root = media_store().root
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_cover_is_stored_with_thumbnail(app):
+    with app.test_request_context():
+        media = store_image(media_store(), upload(image_bytes(1200, 1800)), COVER, 10**7)
+        db.session.commit()
+        assert (media.width, media.height, media.mime_type) == (1200, 1800, "image/jpeg")
+        thumb = media.variant_or_self("thumb")
+        assert thumb is not media and max(thumb.width, thumb.height) == 600
+        assert sorted([media.path, thumb.path]) == files_on_disk(app)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (image_bytes(1400, 1400, "GIF", "P"), "JPEG or PNG"),
+        (image_bytes(1400, 1000), "square"),
+        (image_bytes(1000, 1000), "1400 to 3000"),
+        (image_bytes(3200, 3200), "1400 to 3000"),
+        (image_bytes(1400, 1400, "JPEG", "CMYK"), "RGB"),
+        (b"GIF89a not really", "not an image"),
+        (image_bytes(1400, 1400)[:5000], "damaged"),
+    ],
+)
+def test_bad_podcast_artwork_is_refused_and_leaves_nothing(app, data, message):
+    with app.test_request_context():
+        with pytest.raises(ImageError, match=message):
+            store_image(media_store(), upload(data), ARTWORK, 10**7)
+        db.session.commit()
+        assert db.session.query(MediaFile).count() == 0
+        assert files_on_disk(app) == []
+
+
+def test_good_artwork_gets_feed_and_thumb_sizes_and_deletes_cleanly(app):
+    with app.test_request_context():
+        store = media_store()
+        media = store_image(store, upload(image_bytes(3000, 3000, "PNG"), "art.png"), ARTWORK, 10**8)
+        db.session.commit()
+        assert media.mime_type == "image/png"
+        assert media.variant_or_self("feed").width == 1400
+        assert media.variant_or_self("thumb").width == 400
+        assert len(files_on_disk(app)) == 3
+        paths = delete_media(media)
+        db.session.commit()
+        remove_files(store, paths)
+        assert db.session.query(MediaFile).count() == 0
+        assert files_on_disk(app) == []
+
+
+def test_oversize_image_is_refused(app):
+    with app.test_request_context():
+        with pytest.raises(ImageError, match="larger than"):
+            store_image(media_store(), upload(image_bytes(2000, 2000)), COVER, 1000)
+        assert files_on_disk(app) == []
