@@ -1,11 +1,13 @@
 """Shared fixtures: a fresh app with its own SQLite database and media folder per test."""
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from podcaster import create_app
 from podcaster.extensions import db
@@ -32,15 +34,62 @@ class _FailSkipsUnderCI:
             report.longrepr = f"skipped under CI=true, which is not allowed: {report.longrepr}"
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db", default=os.environ.get("PODCASTER_TEST_DB", "sqlite,postgresql"),
+        help="comma-separated databases to run the app tests on (sqlite, postgresql)",
+    )
+
+
+def pytest_generate_tests(metafunc):
+    """Run every test that uses the app on each database named by --db."""
+    if "database" in metafunc.fixturenames:
+        kinds = [kind.strip() for kind in metafunc.config.getoption("--db").split(",") if kind.strip()]
+        metafunc.parametrize("database", kinds, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL cluster for the whole run (its URL), stopped at the end."""
+    from . import pg
+
+    reason = pg.available()
+    if reason:
+        pytest.skip(f"PostgreSQL tests need a local cluster: {reason}")
+    cluster = pg.Cluster()
+    url = cluster.start()
+    yield url
+    cluster.stop()
+
+
+_database_names = itertools.count(1)
+
+
 @pytest.fixture
-def app(tmp_path):
-    """An app on a throwaway SQLite database, schema created by the migrations."""
+def database(request, tmp_path):
+    """A fresh empty database URL: a SQLite file, or a new database in the test cluster."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
+        return
+    server_url = request.getfixturevalue("postgres_server")
+    name = f"test_{os.getpid()}_{next(_database_names)}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, database):
+    """An app on a throwaway database, schema created by the migrations."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
-            "DATABASE_URL": os.environ.get("PODCASTER_TEST_DATABASE_URL")
-            or f"sqlite:///{tmp_path / 'test.sqlite'}",
+            "DATABASE_URL": database,
             "MEDIA_ROOT": str(tmp_path / "media"),
             "SITE_URL": "http://podcaster.test",
         }
