@@ -22,6 +22,7 @@ ENV_SETTINGS: dict[str, type] = {
     "MAX_IMAGE_BYTES": int,
     "MEDIA_ACCEL_REDIRECT": str,
     "SESSION_COOKIE_SECURE": bool,
+    "TRUSTED_PROXIES": int,
 }
 
 
@@ -64,7 +65,10 @@ class Config:
     #: When set (e.g. ``/_protected_media/``), media responses hand the file to
     #: nginx with ``X-Accel-Redirect`` under this internal location prefix.
     MEDIA_ACCEL_REDIRECT = ""
+    #: Secure cookies; switched on automatically when SITE_URL is https.
     SESSION_COOKIE_SECURE = False
+    #: How many reverse proxies (nginx) sit in front and set X-Forwarded-For/-Proto.
+    TRUSTED_PROXIES = 0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -4,11 +4,12 @@ from .books import Book, BookContributor, ContributorRole
 from .common import Status, utcnow
 from .media import MediaFile
 from .posts import Post, Tag
+from .security import LoginFailure
 from .shows import Episode, EpisodeType, Show, ShowAuthor, ShowType
 from .users import User
 from .videos import Video
 
 __all__ = [
-    "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "MediaFile",
+    "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "LoginFailure", "MediaFile",
     "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
 ]

@@ -8,8 +8,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..models import User, utcnow
+from . import current_time
 from .forms import ButtonForm
 from .forms.auth import LoginForm
+from .security import clear_login_failures, login_blocked_for, record_login_failure
 
 bp = Blueprint("auth", __name__)
 
@@ -36,15 +38,24 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = db.session.execute(
-            db.select(User).filter_by(email=form.email.data.strip().lower())
-        ).scalar_one_or_none()
+        email = form.email.data.strip().lower()
+        address = request.remote_addr or "unknown"
+        now = current_time()
+        wait = login_blocked_for(email, address, now)
+        if wait is not None:
+            minutes = max(1, int(wait.total_seconds() // 60) + 1)
+            response = render_template("auth/login.html", form=form, blocked_minutes=minutes)
+            return response, 429, {"Retry-After": str(int(wait.total_seconds()) + 1)}
+        user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
         if user is not None and user.active and user.check_password(form.password.data):
+            clear_login_failures(email)
             session.clear()  # a fresh session at login defeats session fixation
             login_user(user, remember=form.remember.data)
             user.last_login_at = utcnow()
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        record_login_failure(email, address, now)
+        db.session.commit()
         flash("Wrong email or password.", "error")
         status = 401
     elif request.method == "POST":

@@ -1,0 +1,90 @@
+"""Response headers and login throttling.
+
+The Content-Security-Policy allows only the site's own scripts and styles (all
+JavaScript lives in static files), images from YouTube's thumbnail host and
+frames from youtube-nocookie.com for click-to-load video embeds.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, Response, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..extensions import db
+from ..models import LoginFailure
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: https://i.ytimg.com",
+    "media-src 'self'",
+    "frame-src https://www.youtube-nocookie.com",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+#: Failed logins allowed in the window, per account and per client address.
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def _add_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config["SITE_URL"].startswith("https://"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def login_blocked_for(email: str, address: str, now) -> timedelta | None:
+    """How long until this account and address may try again, or None when they may now.
+
+    Args:
+        email: the normalised account email that was typed.
+        address: the client's address.
+        now: the current time (naive UTC).
+    """
+    since = now - FAILURE_WINDOW
+    for column, value, limit in (
+        (LoginFailure.email, email, MAX_FAILURES_PER_ACCOUNT),
+        (LoginFailure.address, address, MAX_FAILURES_PER_ADDRESS),
+    ):
+        times = db.session.execute(
+            db.select(LoginFailure.at).where(column == value, LoginFailure.at > since)
+            .order_by(LoginFailure.at.desc()).limit(limit)
+        ).scalars().all()
+        if len(times) >= limit:
+            return times[-1] + FAILURE_WINDOW - now
+    return None
+
+
+def record_login_failure(email: str, address: str, now) -> None:
+    """Remember a failed login (the caller commits); old records are pruned here."""
+    db.session.execute(db.delete(LoginFailure).where(LoginFailure.at < now - FAILURE_WINDOW))
+    db.session.add(LoginFailure(email=email, address=address, at=now))
+
+
+def clear_login_failures(email: str) -> None:
+    """Forget an account's failures after it logs in (the caller commits)."""
+    db.session.execute(db.delete(LoginFailure).where(LoginFailure.email == email))
+
+
+def init_app(app: Flask) -> None:
+    """Add security headers to every response; trust proxy headers only when configured."""
+    app.after_request(_add_headers)
+    if app.config["SITE_URL"].startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
