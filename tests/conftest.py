@@ -153,3 +153,66 @@ def post_form(client, url: str, data: dict, form_url: str | None = None, **kwarg
     """POST ``data`` to ``url`` with a valid CSRF token taken from ``form_url`` (default ``url``)."""
     token = csrf_token(client, form_url or url)
     return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory):
+    """A gunicorn-served site with its own database, media folder and admin account."""
+    from .live import LiveSite
+
+    site = LiveSite(tmp_path_factory.mktemp("live")).start()
+    site.command("create-admin", ADMIN_EMAIL, "--password-stdin", input=ADMIN_PASSWORD + "\n")
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from .live import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("browser tests need the playwright package (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.test_failed = report.failed
+
+
+@pytest.fixture
+def page(request, browser, live_site):
+    """A fresh browser tab on the live site; a screenshot is kept in test-artifacts/ when the test fails."""
+    context = browser.new_context(base_url=live_site.url)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    tab.console_errors = errors
+    yield tab
+    if getattr(request.node, "test_failed", False):
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def browser_login(tab, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
+    tab.goto("/login")
+    tab.get_by_label("Email").fill(email)
+    tab.get_by_label("Password").fill(password)
+    tab.get_by_role("button", name="Log in").click()
+    tab.wait_for_url("**/admin/")

@@ -1,0 +1,81 @@
+"""A real site for browser and HTTP tests: gunicorn on 127.0.0.1 with a throwaway database and media folder."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = os.environ.get("PODCASTER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveSite:
+    """gunicorn serving the app from ``folder``; ``url`` is its base URL (no trailing slash)."""
+
+    def __init__(self, folder: Path, workers: int = 2, extra_env: dict[str, str] | None = None) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.media_root = folder / "media"
+        self.env = {
+            **os.environ,
+            "PODCASTER_DATABASE_URL": f"sqlite:///{folder / 'site.sqlite'}",
+            "PODCASTER_MEDIA_ROOT": str(self.media_root),
+            "PODCASTER_SECRET_KEY": "live-test-secret",
+            "PODCASTER_SITE_URL": self.url,
+            **(extra_env or {}),
+        }
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+
+    def command(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        """Run ``podcaster ARGS`` against this site's database and media."""
+        return subprocess.run(
+            [sys.executable, "-m", "podcaster", *args], env=self.env, input=input,
+            capture_output=True, text=True, timeout=180, check=True,
+        )
+
+    def start(self) -> LiveSite:
+        self.command("init")
+        gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or "gunicorn"
+        self.log = open(self.folder / "gunicorn.log", "w")
+        self.process = subprocess.Popen(
+            [gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+             "--timeout", "120", "podcaster:create_app()"],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {(self.folder / 'gunicorn.log').read_text()}")
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).read()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start within 30 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        if getattr(self, "log", None):
+            self.log.close()

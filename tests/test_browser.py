@@ -1,0 +1,41 @@
+"""End-to-end scenarios in Chromium against the site served by gunicorn."""
+from __future__ import annotations
+
+from .conftest import browser_login
+
+
+def test_login_reaches_the_dashboard_and_logout_leaves(page):
+    browser_login(page)
+    assert page.get_by_role("heading", name="Admin").is_visible()
+    page.get_by_role("button", name="Log out").click()
+    page.goto("/admin/")
+    assert "/login" in page.url
+
+
+def test_wrong_password_shows_an_error(page):
+    page.goto("/login")
+    page.get_by_label("Email").fill("owner@example.com")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_text("Wrong email or password.").is_visible()
+
+
+def test_pages_load_without_console_errors_under_the_csp(page):
+    """The CSP forbids inline script: a violation would show as a console error."""
+    for url in ("/", "/login"):
+        page.goto(url)
+    browser_login(page)
+    assert page.console_errors == []
+
+
+def test_phone_viewport_has_no_horizontal_scroll(browser, live_site):
+    context = browser.new_context(base_url=live_site.url, viewport={"width": 375, "height": 740},
+                                  is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    try:
+        for url in ("/", "/login"):
+            tab.goto(url)
+            overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a phone"
+    finally:
+        context.close()
