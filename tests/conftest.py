@@ -65,11 +65,10 @@ def postgres_server():
 _database_names = itertools.count(1)
 
 
-@pytest.fixture
-def database(request, tmp_path):
-    """A fresh empty database URL: a SQLite file, or a new database in the test cluster."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
+def _fresh_database(request, kind: str, folder: Path):
+    """Yield the URL of a new empty database of ``kind``, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'test-{next(_database_names)}.sqlite'}"
         return
     server_url = request.getfixturevalue("postgres_server")
     name = f"test_{os.getpid()}_{next(_database_names)}"
@@ -80,6 +79,40 @@ def database(request, tmp_path):
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def database(request, tmp_path):
+    """A fresh empty database URL: a SQLite file, or a new database in the test cluster."""
+    yield from _fresh_database(request, request.param, tmp_path)
+
+
+@pytest.fixture
+def make_app(request, tmp_path):
+    """Build further apps, each on its own fresh database of the same kind as ``app``'s."""
+    from podcaster.cli import upgrade_schema
+
+    kind = request.node.callspec.params.get("database", "sqlite")
+    cleanups = []
+
+    def build(name: str):
+        databases = _fresh_database(request, kind, tmp_path)
+        cleanups.append(databases)
+        other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": next(databases),
+                            "MEDIA_ROOT": str(tmp_path / name / "media"), "SITE_URL": "http://podcaster.test"})
+        with other.app_context():
+            upgrade_schema()
+        cleanups.append(other)
+        return other
+
+    yield build
+    for item in reversed(cleanups):
+        if hasattr(item, "app_context"):
+            with item.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        else:
+            next(item, None)
 
 
 @pytest.fixture

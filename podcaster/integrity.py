@@ -1,0 +1,132 @@
+"""The consistency check behind ``podcaster doctor``: does the database agree with the media folder?
+
+Works on a session and a media store, so it runs from the CLI, from tests and
+after a crash alike.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .content.storage import CHUNK_SIZE, TEMP_PREFIX, MediaStore
+from .models import MediaFile
+
+#: A temporary upload file older than this belongs to no running request.
+STALE_TEMP_SECONDS = 6 * 3600
+#: A file without a row younger than this may be an upload whose commit is still running.
+RECENT_FILE_SECONDS = 600
+
+
+@dataclass
+class Finding:
+    severity: str  # "error" or "warning"
+    kind: str
+    path: str
+    message: str
+    fixed: bool = False
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error" and not f.fixed]
+
+    def add(self, severity: str, kind: str, path: str, message: str) -> Finding:
+        finding = Finding(severity, kind, path, message)
+        self.findings.append(finding)
+        return finding
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _referenced_media_ids(session: Session) -> set[int]:
+    """Ids of media rows some other row points at (variants count through their parent)."""
+    media_table = MediaFile.__table__
+    ids: set[int] = set()
+    for table in media_table.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table is media_table and table is not media_table:
+                column = fk.parent
+                ids.update(v for v in session.execute(sa.select(column).where(column.is_not(None))).scalars())
+    return ids
+
+
+def check(session: Session, store: MediaStore, *, verify_checksums: bool = True,
+          fix: bool = False) -> Report:
+    """Compare the media rows with the files on disk.
+
+    Args:
+        session: a database session.
+        store: the media store.
+        verify_checksums: re-hash every file (slower, finds silent corruption).
+        fix: repair what is safe to repair: delete stale temporary uploads, files no row
+            knows and rows nothing references (with their files). Missing or changed files are
+            only reported: the right fix needs a person (restore from a backup).
+
+    Returns:
+        The findings; ``report.errors`` lists what is still wrong.
+    """
+    report = Report()
+    rows = session.execute(sa.select(MediaFile)).scalars().all()
+    known_paths = {row.path for row in rows}
+    for row in rows:
+        path = store.path_of(row.path)
+        if not path.is_file():
+            report.add("error", "missing-file", row.path, f"media row {row.id} points at a missing file")
+            continue
+        size = path.stat().st_size
+        if size != row.size:
+            report.add("error", "size-mismatch", row.path, f"the row says {row.size} bytes, the file has {size}")
+        elif verify_checksums and _sha256(path) != row.sha256:
+            report.add("error", "checksum-mismatch", row.path, "the file's SHA-256 differs from the row's")
+
+    referenced = _referenced_media_ids(session)
+    for row in rows:
+        if row.parent_id is None and row.id not in referenced:
+            finding = report.add("warning", "unreferenced-row", row.path,
+                                 f"media row {row.id} is used by nothing")
+            if fix:
+                paths = [row.path] + [variant.path for variant in row.variants]
+                session.delete(row)
+                session.commit()
+                for stale in paths:
+                    store.delete(stale)
+                finding.fixed = True
+
+    now = time.time()
+    if store.root.exists():
+        for path in sorted(store.root.rglob("*")):
+            if not path.is_file():
+                continue
+            relative = path.relative_to(store.root).as_posix()
+            if path.name.startswith(TEMP_PREFIX):
+                if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
+                    finding = report.add("warning", "stale-upload", relative, "an abandoned partial upload")
+                    if fix:
+                        path.unlink()
+                        finding.fixed = True
+                continue
+            if relative not in known_paths and path.name != ".gitkeep":
+                if now - path.stat().st_mtime < RECENT_FILE_SECONDS:
+                    report.add("warning", "recent-unknown-file", relative,
+                               "a new file no media row knows yet (an upload may be finishing)")
+                    continue
+                finding = report.add("error", "unknown-file", relative, "a file no media row knows")
+                if fix:
+                    path.unlink()
+                    finding.fixed = True
+    return report
