@@ -59,4 +59,33 @@ def import_backup_command(source: str):
     click.echo(f"Restored {sum(manifest['tables'].values())} records and {len(manifest['media'])} media files.")
 
 
-COMMANDS = (doctor_command, export_command, import_backup_command)
+@click.command("import-feed")
+@click.argument("source")
+@click.option("--keep-remote", is_flag=True, help="Keep enclosures on their current host instead of downloading.")
+@with_appcontext
+def import_feed_command(source: str, keep_remote: bool):
+    """Import a show and its episodes from an RSS feed (URL or file); re-running updates it."""
+    import os
+
+    from .importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
+
+    try:
+        if os.path.exists(source):
+            with open(source, "rb") as handle:
+                data = read_limited(handle, MAX_FEED_BYTES, "the feed")
+        else:
+            data = read_limited(fetch_url(source, MAX_FEED_BYTES), MAX_FEED_BYTES, "the feed")
+        result = import_feed(
+            db.session, _store(), data, download_audio=not keep_remote,
+            max_audio_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+            max_image_bytes=current_app.config["MAX_IMAGE_BYTES"], progress=click.echo,
+        )
+    except FeedImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for problem in result.problems:
+        click.echo(f"warning: {problem}")
+    click.echo(f"Imported {result.show.title!r} as /podcasts/{result.show.slug}: {result.created} new, "
+               f"{result.updated} updated, {result.downloaded} audio files downloaded.")
+
+
+COMMANDS = (doctor_command, export_command, import_backup_command, import_feed_command)

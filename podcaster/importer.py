@@ -1,0 +1,311 @@
+"""Moving a podcast in: read an existing RSS feed and create or update a show and its episodes.
+
+Item guids are kept exactly, so podcast apps see the same episodes and download
+nothing again. Running the import again updates what changed and never
+duplicates. The feed is untrusted input: it is read with a size limit and
+parsed with DTDs, entities and network access off.
+"""
+from __future__ import annotations
+
+import email.utils
+import io
+import re
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from collections.abc import Callable
+from typing import BinaryIO
+
+from lxml import etree
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
+
+from .content.slugs import make_slug, unique_slug
+from .content.storage import MediaStore, StorageError, TooLarge
+from .models import Episode, MediaFile, Show, Status
+
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+PODCAST_NAMESPACES = ("https://podcastindex.org/namespace/1.0",
+                      "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md")
+
+MAX_FEED_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 64
+TIMEOUT_SECONDS = 30
+
+
+class FeedImportError(Exception):
+    """The feed cannot be imported; the message says why, for the author."""
+
+
+@dataclass
+class ImportResult:
+    show: Show
+    created: int = 0
+    updated: int = 0
+    downloaded: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+Fetch = Callable[[str, int], BinaryIO]
+
+
+def fetch_url(url: str, max_bytes: int) -> BinaryIO:
+    """Open ``url`` for reading (http and https only), refusing declared sizes above ``max_bytes``.
+
+    Raises:
+        FeedImportError: a bad scheme, an HTTP error or a too-large declared size.
+    """
+    if not url.startswith(("http://", "https://")):
+        raise FeedImportError(f"only http and https addresses can be fetched, not {url!r}")
+    request = urllib.request.Request(url, headers={"User-Agent": "Podcaster feed import"})
+    try:
+        response = urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)
+    except OSError as exc:
+        raise FeedImportError(f"could not fetch {url}: {exc}") from exc
+    length = response.headers.get("Content-Length")
+    if length and length.isdigit() and int(length) > max_bytes:
+        response.close()
+        raise FeedImportError(f"{url} is {int(length)} bytes, more than the limit of {max_bytes}")
+    return response
+
+
+def read_limited(stream: BinaryIO, max_bytes: int, what: str) -> bytes:
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FeedImportError(f"{what} is larger than {max_bytes} bytes")
+    return data
+
+
+def parse_feed_xml(data: bytes) -> etree._Element:
+    """Parse untrusted feed XML safely.
+
+    Raises:
+        FeedImportError: a DOCTYPE (entity tricks such as XXE and billion laughs need one),
+            malformed XML, too deep a tree, or not an RSS feed.
+    """
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in data.lower():
+        raise FeedImportError("the feed declares a DOCTYPE or entities, which podcast feeds never need")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                             huge_tree=False, remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise FeedImportError(f"the feed is not well-formed XML: {exc}") from exc
+    if root.tag != "rss" or root.find("channel") is None:
+        raise FeedImportError(f"this is not an RSS feed (root element <{root.tag}>)")
+    if max((len(list(node.iterancestors())) for node in root.iter()), default=0) > MAX_DEPTH:
+        raise FeedImportError("the feed is nested too deeply")
+    return root
+
+
+def _text(node, path: str, namespaces: dict | None = None) -> str:
+    found = node.find(path, namespaces or {})
+    return (found.text or "").strip() if found is not None and found.text else ""
+
+
+def _itunes(node, name: str) -> str:
+    return _text(node, f"{{{ITUNES}}}{name}")
+
+
+def _podcast(node, name: str) -> etree._Element | None:
+    for namespace in PODCAST_NAMESPACES:
+        found = node.find(f"{{{namespace}}}{name}")
+        if found is not None:
+            return found
+    return None
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() else None
+
+
+def _explicit(text: str) -> bool | None:
+    value = text.strip().lower()
+    if value in ("true", "yes", "explicit"):
+        return True
+    if value in ("false", "no", "clean"):
+        return False
+    return None
+
+
+def parse_duration(text: str) -> float | None:
+    """Read itunes:duration: seconds, MM:SS or HH:MM:SS."""
+    text = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    if re.fullmatch(r"\d+(:\d{1,2}){1,2}", text):
+        seconds = 0
+        for part in text.split(":"):
+            seconds = seconds * 60 + int(part)
+        return float(seconds)
+    return None
+
+
+def parse_date(text: str) -> datetime | None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def _find_show(session: Session, channel, title: str) -> Show | None:
+    guid_node = _podcast(channel, "guid")
+    if guid_node is not None and guid_node.text:
+        show = session.query(Show).filter_by(podcast_guid=guid_node.text.strip()).first()
+        if show:
+            return show
+    return session.query(Show).filter_by(slug=make_slug(title, "podcast")).first()
+
+
+def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch: Fetch = fetch_url,
+                download_audio: bool = True, max_audio_bytes: int = 1024**3,
+                max_image_bytes: int = 20 * 1024**2, progress: Callable[[str], None] = lambda _: None,
+                ) -> ImportResult:
+    """Create or update a show from an RSS feed.
+
+    Args:
+        session: the database session (committed after each episode, so a long
+            import that fails part way keeps what it finished).
+        store: the media store for artwork and audio.
+        feed_bytes: the feed document.
+        fetch: opens a URL for reading with a size limit (tests pass a local fetcher).
+        download_audio: download enclosures into the store; otherwise keep them as remote URLs.
+        max_audio_bytes: the largest enclosure to download.
+        max_image_bytes: the largest artwork to download.
+        progress: called with a line of progress text.
+
+    Returns:
+        What was created, updated and downloaded, and the problems met on the way.
+
+    Raises:
+        FeedImportError: the feed itself is unusable.
+    """
+    from .web.images import ARTWORK, store_image
+
+    root = parse_feed_xml(feed_bytes)
+    channel = root.find("channel")
+    title = _text(channel, "title")
+    if not title:
+        raise FeedImportError("the feed has no channel title")
+    show = _find_show(session, channel, title)
+    if show is None:
+        show = Show(title=title, slug=unique_slug(session, Show, title, fallback="podcast"))
+        session.add(show)
+    show.title = title
+    show.description = _itunes(channel, "summary") or _text(channel, "description")
+    show.subtitle = _itunes(channel, "subtitle")[:300]
+    show.website_url = _text(channel, "link")[:500]
+    show.language = (_text(channel, "language") or "en")[:20]
+    show.copyright = _text(channel, "copyright")[:300]
+    show.author_name = _itunes(channel, "author")[:200]
+    owner = channel.find(f"{{{ITUNES}}}owner")
+    if owner is not None:
+        show.owner_name = _itunes(owner, "name")[:200]
+        show.owner_email = _itunes(owner, "email")[:254]
+    category = channel.find(f"{{{ITUNES}}}category")
+    if category is not None:
+        show.category = category.get("text", show.category)
+        sub = category.find(f"{{{ITUNES}}}category")
+        show.subcategory = sub.get("text", "") if sub is not None else ""
+    show.explicit = bool(_explicit(_itunes(channel, "explicit")))
+    if _itunes(channel, "type") in ("episodic", "serial"):
+        show.show_type = _itunes(channel, "type")
+    guid_node = _podcast(channel, "guid")
+    if guid_node is not None and guid_node.text and not show.podcast_guid:
+        show.podcast_guid = guid_node.text.strip()
+    result = ImportResult(show=show)
+
+    image = channel.find(f"{{{ITUNES}}}image")
+    image_url = image.get("href", "") if image is not None else _text(channel, "image/url")
+    if image_url and show.artwork is None:
+        try:
+            data = read_limited(fetch(image_url, max_image_bytes), max_image_bytes, "the artwork")
+            show.artwork = store_image(store, FileStorage(io.BytesIO(data), filename=image_url.rsplit("/", 1)[-1]),
+                                       ARTWORK, max_image_bytes)
+        except Exception as exc:  # artwork is worth a warning, not a failed import
+            result.problems.append(f"artwork {image_url}: {exc}")
+    session.commit()
+
+    for item in channel.findall("item"):
+        _import_item(session, store, show, item, result, fetch=fetch, download_audio=download_audio,
+                     max_audio_bytes=max_audio_bytes, progress=progress)
+    return result
+
+
+def _import_item(session, store, show, item, result, *, fetch, download_audio, max_audio_bytes, progress):
+    title = _text(item, "title") or _itunes(item, "title")
+    enclosure = item.find("enclosure")
+    guid = _text(item, "guid") or (enclosure.get("url", "") if enclosure is not None else "")
+    if not title or not guid:
+        result.problems.append(f"skipped an item without {'a title' if not title else 'a guid'}")
+        return
+    episode = session.query(Episode).filter_by(guid=guid).first()
+    if episode is not None and episode.show_id not in (None, show.id):
+        result.problems.append(f"guid {guid} already belongs to another show; item skipped")
+        return
+    created = episode is None
+    if created:
+        episode = Episode(show=show, guid=guid, title=title,
+                          slug=unique_slug(session, Episode, title, fallback="episode"))
+        session.add(episode)
+    episode.title = title[:300]
+    episode.notes = _text(item, f"{{{CONTENT}}}encoded") or _text(item, "description") or _itunes(item, "summary")
+    episode.publish_at = parse_date(_text(item, "pubDate"))
+    episode.status = Status.PUBLISHED.value if episode.publish_at else Status.DRAFT.value
+    episode.season = _int(_itunes(item, "season"))
+    episode.number = _int(_itunes(item, "episode"))
+    if _itunes(item, "episodeType") in ("full", "trailer", "bonus"):
+        episode.episode_type = _itunes(item, "episodeType")
+    episode.explicit = _explicit(_itunes(item, "explicit"))
+    duration = parse_duration(_itunes(item, "duration"))
+    if duration is not None and episode.audio is None:
+        episode.duration = duration
+
+    if enclosure is not None and episode.audio is None:
+        url = enclosure.get("url", "")
+        length = _int(enclosure.get("length", ""))
+        episode.remote_audio_url = url[:1000]
+        episode.remote_audio_size = length
+        episode.remote_audio_type = enclosure.get("type", "")[:100]
+        if download_audio and url:
+            progress(f"downloading {url}")
+            extension = url.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
+            relative = store.unique_path(f"audio/{show.slug}", f"{episode.slug}.{extension or 'mp3'}")
+            try:
+                stored = store.save_stream(fetch(url, max_audio_bytes), relative, max_bytes=max_audio_bytes)
+            except (TooLarge, StorageError, FeedImportError, OSError) as exc:
+                result.problems.append(f"{title}: audio not downloaded ({exc}); kept as a remote enclosure")
+            else:
+                from .content.audio import AudioError, probe
+
+                try:
+                    info = probe(store.path_of(stored.path))
+                except AudioError as exc:
+                    store.delete(stored.path)
+                    result.problems.append(f"{title}: {exc}; kept as a remote enclosure")
+                else:
+                    episode.audio = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256,
+                                              mime_type=info.mime_type, kind="audio",
+                                              original_name=url.rsplit("/", 1)[-1][:255])
+                    episode.duration = info.duration
+                    episode.bitrate = info.bitrate
+                    episode.remote_audio_url = ""
+                    episode.remote_audio_size = None
+                    episode.remote_audio_type = ""
+                    result.downloaded += 1
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        if episode.audio is not None:
+            store.delete(episode.audio.path)
+        raise
+    if created:
+        result.created += 1
+    else:
+        result.updated += 1
