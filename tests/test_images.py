@@ -81,3 +81,14 @@ def test_oversize_image_is_refused(app):
         with pytest.raises(ImageError, match="larger than"):
             store_image(media_store(), upload(image_bytes(2000, 2000)), COVER, 1000)
         assert files_on_disk(app) == []
+
+
+@pytest.mark.parametrize("data, name", [
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "cover.jpg"),
+    (b"<html><body><script>alert(1)</script></body></html>", "cover.png"),
+])
+def test_svg_or_html_disguised_as_an_image_is_refused(app, data, name):
+    with app.test_request_context():
+        with pytest.raises(ImageError, match="not an image"):
+            store_image(media_store(), upload(data, name), COVER, 10**7)
+        assert files_on_disk(app) == []

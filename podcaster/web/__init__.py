@@ -22,7 +22,7 @@ def media_store() -> MediaStore:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers, error pages and the user loader."""
-    from . import admin, auth, errors, feeds, media, podcasts, public, security, template_helpers
+    from . import admin, auth, errors, feeds, media, podcasts, public, security, seo, template_helpers
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(seo.bp)
     errors.init_app(app)
     template_helpers.init_app(app)
     security.init_app(app)
