@@ -1,0 +1,498 @@
+"""Audio files: what they are (by content), how long they last, and their ID3 tags.
+
+Podcast apps accept MP3 and AAC in an MP4 container (M4A), so ``probe`` accepts
+those two and refuses everything else with a message meant for the upload form.
+The file is identified from its bytes, never from its name.
+
+Durations must be exact, because apps show them and seek with them. mutagen is
+exact for M4A and for MP3s that start with a Xing/Info or VBRI header, but for a
+VBR MP3 without one it extrapolates from the first frame's bitrate and can be a
+third off. In that case (and for any MP3 without such a header) the MPEG frames
+are counted here, streaming through the file in large chunks.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mutagen
+from mutagen.id3 import APIC, CHAP, CTOC, ID3, TALB, TDRC, TIT2, TPE1, WXXX, CTOCFlags, ID3NoHeaderError
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
+
+MP3_MIME = "audio/mpeg"
+M4A_MIME = "audio/mp4"
+
+#: How the upload form names the formats podcast apps accept.
+ACCEPTED = "MP3 or M4A (AAC)"
+
+_READ_CHUNK = 1024 * 1024
+
+
+class AudioError(Exception):
+    """The file cannot be used as podcast audio; ``str(error)`` is a message for the author."""
+
+
+class UnsupportedAudio(AudioError):
+    """The file is not MP3 or M4A/AAC (another audio format, or not audio at all)."""
+
+
+class CorruptAudio(AudioError):
+    """The file looks like MP3 or M4A but cannot be read (damaged, truncated, no audio)."""
+
+
+@dataclass
+class AudioInfo:
+    """What ``probe`` learned about an audio file.
+
+    Attributes:
+        mime_type: ``audio/mpeg`` or ``audio/mp4``.
+        extension: ``mp3`` or ``m4a``, for naming the stored file.
+        duration: length in seconds.
+        bitrate: average bits per second, when known.
+        chapters: ``{"startTime": seconds, "title": str, "url": str (optional)}`` in order, from the
+            file's own chapter marks (ID3 CHAP frames, or Nero chapters in M4A); empty when none.
+        title: the title tag, if any.
+        artist: the artist tag, if any.
+    """
+
+    mime_type: str
+    extension: str
+    duration: float
+    bitrate: int | None
+    chapters: list[dict] = field(default_factory=list)
+    title: str | None = None
+    artist: str | None = None
+
+
+@dataclass(frozen=True)
+class TaggedFile:
+    """The size and checksum of a file after its tags were rewritten."""
+
+    size: int
+    sha256: str
+
+
+def probe(path: str | os.PathLike) -> AudioInfo:
+    """Identify an audio file by its content and measure it.
+
+    Args:
+        path: the file to read.
+
+    Returns:
+        Its format, duration, bitrate, chapters and title/artist tags.
+
+    Raises:
+        UnsupportedAudio: not MP3 or M4A/AAC; the message says what was found and what is accepted.
+        CorruptAudio: an MP3 or M4A that cannot be read or has no audio in it.
+    """
+    path = Path(path)
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    if not head:
+        raise UnsupportedAudio(f"The file is empty. Please upload an {ACCEPTED} file.")
+    if head[4:8] == b"ftyp":
+        return _probe_mp4(path)
+    if head.startswith(b"ID3") or _frame_at(head, 0) is not None:
+        return _probe_mp3(path)
+    raise UnsupportedAudio(_describe_unsupported(head))
+
+
+# --- identification -------------------------------------------------------------------------------------------
+
+
+def _describe_unsupported(head: bytes) -> str:
+    """A message naming what the file seems to be, for a file that is neither MP3 nor MP4."""
+    kind = _other_audio_kind(head)
+    if kind:
+        return (f"This is a {kind} file. Podcast apps only play {ACCEPTED} files: please export or convert "
+                f"the episode to MP3 (or AAC in an .m4a file) and upload that.")
+    return f"This file is not audio (or not a format podcast apps play). Please upload an {ACCEPTED} file."
+
+
+def _other_audio_kind(head: bytes) -> str | None:
+    """The name of another audio format mutagen recognises from these first bytes, judged by content only."""
+    from mutagen.aiff import AIFF
+    from mutagen.asf import ASF
+    from mutagen.flac import FLAC
+    from mutagen.oggflac import OggFLAC
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+    from mutagen.wave import WAVE
+    from mutagen.wavpack import WavPack
+
+    names = {WAVE: "WAV", FLAC: "FLAC", OggVorbis: "Ogg Vorbis", OggOpus: "Opus", OggFLAC: "Ogg FLAC",
+             AIFF: "AIFF", ASF: "Windows Media", WavPack: "WavPack"}
+    best, best_score = None, 0
+    for kind, name in names.items():
+        # An empty file name: mutagen would otherwise add points for a matching extension.
+        score = kind.score("", io.BytesIO(head), head)
+        if score > best_score:
+            best, best_score = name, score
+    return best
+
+
+# --- MP4 ------------------------------------------------------------------------------------------------------
+
+
+def _probe_mp4(path: Path) -> AudioInfo:
+    try:
+        audio = MP4(path)
+    except mutagen.MutagenError as exc:
+        raise CorruptAudio(f"This MP4 file could not be read ({exc}). It may be damaged or incomplete.") from exc
+    info = audio.info
+    codec = getattr(info, "codec", "") or ""
+    if not codec:
+        raise CorruptAudio("This MP4 file has no audio track.")
+    if not codec.startswith("mp4a"):
+        raise UnsupportedAudio(
+            f"This MP4 file holds {getattr(info, 'codec_description', codec)} audio; podcast apps need AAC. "
+            f"Please convert it to AAC (.m4a) or MP3."
+        )
+    if not info.length:
+        raise CorruptAudio("This M4A file contains no audio.")
+    tags = audio.tags or {}
+    chapters = [{"startTime": round(float(mark.start), 3), "title": mark.title or ""}
+                for mark in (audio.chapters or [])]
+    return AudioInfo(
+        mime_type=M4A_MIME, extension="m4a", duration=float(info.length), bitrate=int(info.bitrate) or None,
+        chapters=chapters, title=_first(tags.get("\xa9nam")), artist=_first(tags.get("\xa9ART")),
+    )
+
+
+def _first(values) -> str | None:
+    if not values:
+        return None
+    return str(values[0]) or None
+
+
+# --- MP3 ------------------------------------------------------------------------------------------------------
+
+
+def _probe_mp3(path: Path) -> AudioInfo:
+    try:
+        audio = MP3(path)
+    except mutagen.MutagenError as exc:
+        raise CorruptAudio(
+            "This file has an MP3 tag but no MP3 audio could be found in it. It may be damaged, "
+            "incomplete, or another kind of file."
+        ) from exc
+    info = audio.info
+    if getattr(info, "layer", 3) != 3:
+        raise UnsupportedAudio(f"This is MPEG layer {info.layer} audio (MP{info.layer}); podcast apps need MP3 "
+                               f"(layer III) or M4A. Please convert it.")
+    start = _audio_start(path)
+    if _has_vbr_header(path, start):
+        duration, bitrate = float(info.length), int(info.bitrate) or None
+    else:
+        count = count_mpeg_frames(path, start)
+        if count.frames == 0:
+            raise CorruptAudio("No MP3 audio frames were found in this file. It may be damaged or incomplete.")
+        duration = count.duration
+        bitrate = round(count.audio_bytes * 8 / duration) if duration else None
+    if duration <= 0:
+        raise CorruptAudio("This MP3 file contains no audio.")
+    tags = audio.tags
+    return AudioInfo(
+        mime_type=MP3_MIME, extension="mp3", duration=duration, bitrate=bitrate,
+        chapters=_id3_chapters(tags) if tags is not None else [],
+        title=_text_frame(tags, "TIT2"), artist=_text_frame(tags, "TPE1"),
+    )
+
+
+def _text_frame(tags, frame_id: str) -> str | None:
+    if tags is None:
+        return None
+    frame = tags.get(frame_id)
+    if frame is None or not frame.text:
+        return None
+    return str(frame.text[0]) or None
+
+
+def _id3_chapters(tags) -> list[dict]:
+    """Chapters from CHAP frames, ordered by start time (the CTOC order normally agrees)."""
+    chapters = []
+    for chap in sorted(tags.getall("CHAP"), key=lambda frame: frame.start_time):
+        title_frame = chap.sub_frames.get("TIT2")
+        entry = {"startTime": chap.start_time / 1000, "title": str(title_frame.text[0]) if title_frame else ""}
+        for sub in chap.sub_frames.values():
+            if sub.FrameID in ("WXXX", "WOAR", "WOAF") and getattr(sub, "url", ""):
+                entry["url"] = sub.url
+                break
+        chapters.append(entry)
+    return chapters
+
+
+def _audio_start(path: Path) -> int:
+    """The offset just after any ID3v2 tags at the start of the file."""
+    offset = 0
+    with open(path, "rb") as handle:
+        while True:
+            handle.seek(offset)
+            header = handle.read(10)
+            if len(header) < 10 or not header.startswith(b"ID3"):
+                return offset
+            size = _syncsafe(header[6:10]) + 10
+            if header[5] & 0x10:  # footer present
+                size += 10
+            offset += size
+
+
+def _syncsafe(data: bytes) -> int:
+    return (data[0] & 0x7F) << 21 | (data[1] & 0x7F) << 14 | (data[2] & 0x7F) << 7 | (data[3] & 0x7F)
+
+
+def _has_vbr_header(path: Path, start: int) -> bool:
+    """Whether the first MPEG frame is a Xing/Info or VBRI header that records the frame count."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        window = handle.read(64 * 1024)
+    for offset in range(0, max(0, len(window) - 4)):
+        frame = _frame_at(window, offset)
+        if frame is None:
+            continue
+        body = window[offset:offset + frame[0]]
+        xing = body.find(b"Xing", 4, 40)
+        if xing < 0:
+            xing = body.find(b"Info", 4, 40)
+        if xing >= 0 and len(body) >= xing + 8:
+            return bool(body[xing + 7] & 0x01)  # the frames field is present
+        return body[36:40] == b"VBRI"
+    return False
+
+
+# --- MPEG frame counting --------------------------------------------------------------------------------------
+
+_BITRATES_V1_L3 = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, -1)
+_BITRATES_V2_L3 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, -1)
+_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}  # by version bits
+
+
+def _build_frame_table() -> list[tuple[int, int, int] | None]:
+    """For header bytes 2 and 3 (as one 16-bit number): (frame length, samples, sample rate) or None.
+
+    Only MPEG 1, 2 and 2.5 Layer III with a known bitrate (not free format) are valid.
+    """
+    table: list[tuple[int, int, int] | None] = [None] * 65536
+    for b1 in range(0xE0, 0x100):
+        version = (b1 >> 3) & 3
+        layer = (b1 >> 1) & 3
+        if version == 1 or layer != 1:  # reserved version; layer bits 01 mean Layer III
+            continue
+        for b2 in range(256):
+            bitrate_index, rate_index, padding = b2 >> 4, (b2 >> 2) & 3, (b2 >> 1) & 1
+            if bitrate_index in (0, 15) or rate_index == 3:
+                continue
+            rate = _SAMPLE_RATES[version][rate_index]
+            if version == 3:
+                kbps, samples, factor = _BITRATES_V1_L3[bitrate_index], 1152, 144
+            else:
+                kbps, samples, factor = _BITRATES_V2_L3[bitrate_index], 576, 72
+            table[b1 << 8 | b2] = (factor * kbps * 1000 // rate + padding, samples, rate)
+    return table
+
+
+_FRAME_TABLE = _build_frame_table()
+
+
+def _frame_at(data: bytes, offset: int) -> tuple[int, int, int] | None:
+    """The (length, samples, sample rate) of a Layer III frame header at ``offset``, or None."""
+    if offset + 4 > len(data) or data[offset] != 0xFF:
+        return None
+    return _FRAME_TABLE[data[offset + 1] << 8 | data[offset + 2]]
+
+
+@dataclass(frozen=True)
+class FrameCount:
+    """The result of walking an MP3's frames."""
+
+    frames: int
+    samples: int
+    sample_rate: int
+    audio_bytes: int
+
+    @property
+    def duration(self) -> float:
+        return self.samples / self.sample_rate if self.sample_rate else 0.0
+
+
+def _audio_end(handle, size: int) -> int:
+    """The offset where trailing tags (ID3v1, APEv2, Lyrics3 is not handled) begin, or ``size``."""
+    end = size
+    if end >= 128:
+        handle.seek(end - 128)
+        if handle.read(3) == b"TAG":
+            end -= 128
+    if end >= 32:
+        handle.seek(end - 32)
+        footer = handle.read(32)
+        if footer.startswith(b"APETAGEX"):
+            tag_size = int.from_bytes(footer[12:16], "little")
+            has_header = footer[23] & 0x80
+            end -= tag_size + (32 if has_header else 0)
+    return max(end, 0)
+
+
+def count_mpeg_frames(path: str | os.PathLike, start: int = 0) -> FrameCount:
+    """Walk the MPEG Layer III frames of a file and add up their samples.
+
+    Reads in large chunks (memory stays bounded). Frames must agree with the
+    first one on version and sample rate; garbage between frames is skipped by
+    searching for the next pair of consecutive valid headers. Trailing ID3v1 and
+    APEv2 tags, and a final incomplete frame, are not counted.
+
+    Args:
+        path: the MP3 file.
+        start: where to begin (after the ID3v2 tag).
+
+    Returns:
+        Frames, samples, sample rate and the bytes of audio counted.
+    """
+    table = _FRAME_TABLE
+    frames = samples = audio_bytes = 0
+    sample_rate = 0
+    reference = -1  # header byte 2 (minus CRC bit) and rate bits of the first frame
+    with open(path, "rb", buffering=0) as handle:
+        end = _audio_end(handle, os.fstat(handle.fileno()).st_size)
+        handle.seek(start)
+        position = start  # file offset of buf[0]
+        buf = b""
+        i = 0
+        synced = False  # whether i is the end of a frame just counted
+        while True:
+            # Keep at least two headers' worth of lookahead plus one max-size frame in the buffer.
+            if len(buf) - i < 8192 and position + len(buf) < end:
+                want = min(_READ_CHUNK, end - position - len(buf))
+                buf = buf[i:] + handle.read(want)
+                position += i
+                i = 0
+            if position + i + 4 > end:
+                break
+            if buf[i] == 0xFF:
+                key = buf[i + 1] << 8 | buf[i + 2]
+                entry = table[key]
+                if entry is not None and (reference < 0 or (key & 0xFE0C) == reference):
+                    length = entry[0]
+                    if position + i + length > end:
+                        break  # an incomplete last frame
+                    if not synced:
+                        # Resyncing: trust a header only when another one follows it.
+                        following = i + length
+                        if following + 3 <= len(buf):
+                            nxt = table[buf[following + 1] << 8 | buf[following + 2]] if buf[following] == 0xFF \
+                                else None
+                            if nxt is None and position + following < end:
+                                i += 1
+                                continue
+                    if reference < 0:
+                        reference = key & 0xFE0C
+                        sample_rate = entry[2]
+                    frames += 1
+                    samples += entry[1]
+                    audio_bytes += length
+                    i += length
+                    synced = True
+                    continue
+            # Not a frame here: look for the next 0xFF.
+            synced = False
+            found = buf.find(b"\xff", i + 1)
+            if found < 0:
+                i = len(buf)
+                if position + i >= end:
+                    break
+            else:
+                i = found
+    return FrameCount(frames=frames, samples=samples, sample_rate=sample_rate, audio_bytes=audio_bytes)
+
+
+# --- tag writing ----------------------------------------------------------------------------------------------
+
+
+def write_id3_tags(path: str | os.PathLike, *, title: str, artist: str, album: str, year: int | None = None,
+                   cover_jpeg_path: str | os.PathLike | None = None, chapters: list[dict] | None = None,
+                   duration: float | None = None) -> TaggedFile:
+    """Write ID3v2.4 tags into an MP3, replacing the file atomically.
+
+    The audio frames are copied unchanged; only the tag at the start changes.
+    The new file is written under a hidden temporary name in the same folder and
+    renamed over the old one, so readers see either the old file or the new one.
+
+    Args:
+        path: the MP3 file (a stored file or an upload's temporary file).
+        title: TIT2.
+        artist: TPE1 (the show's author).
+        album: TALB (the show's title).
+        year: TDRC, when given.
+        cover_jpeg_path: a JPEG for the front-cover APIC frame.
+        chapters: ``{"startTime", "title", "url"?}`` dicts; written as CHAP frames under one CTOC.
+            Each chapter ends where the next starts; the last ends at ``duration``.
+        duration: the audio's length in seconds (needed for the last chapter's end; probed when omitted).
+
+    Returns:
+        The new size and SHA-256 of the file (update the MediaFile row with them).
+
+    Raises:
+        CorruptAudio: the file is not an MP3 mutagen can tag.
+    """
+    path = Path(path)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".part")
+    temp = Path(temp_name)
+    try:
+        with open(path, "rb") as source, os.fdopen(fd, "wb") as out:
+            while chunk := source.read(_READ_CHUNK):
+                out.write(chunk)
+        try:
+            tags = ID3(temp)
+        except ID3NoHeaderError:
+            tags = ID3()
+        except mutagen.MutagenError as exc:
+            raise CorruptAudio(f"The MP3's tags could not be read: {exc}") from exc
+        for frame_id in ("TIT2", "TPE1", "TALB", "TDRC", "APIC", "CHAP", "CTOC"):
+            tags.delall(frame_id)
+        tags.add(TIT2(encoding=3, text=[title]))
+        tags.add(TPE1(encoding=3, text=[artist]))
+        tags.add(TALB(encoding=3, text=[album]))
+        if year:
+            tags.add(TDRC(encoding=3, text=[str(year)]))
+        if cover_jpeg_path:
+            tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover",
+                          data=Path(cover_jpeg_path).read_bytes()))
+        if chapters:
+            if duration is None:
+                duration = probe(path).duration
+            _add_chapter_frames(tags, chapters, duration)
+        try:
+            tags.save(temp, v2_version=4)
+        except mutagen.MutagenError as exc:
+            raise CorruptAudio(f"The MP3's tags could not be written: {exc}") from exc
+        digest = hashlib.sha256()
+        with open(temp, "rb") as handle:
+            while chunk := handle.read(_READ_CHUNK):
+                digest.update(chunk)
+            os.fsync(handle.fileno())
+        size = temp.stat().st_size
+        os.replace(temp, path)
+        return TaggedFile(size=size, sha256=digest.hexdigest())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _add_chapter_frames(tags: ID3, chapters: list[dict], duration: float) -> None:
+    ordered = sorted(chapters, key=lambda chapter: float(chapter["startTime"]))
+    ids = [f"chp{index}" for index in range(len(ordered))]
+    tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
+                  sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
+    for index, chapter in enumerate(ordered):
+        start_ms = round(float(chapter["startTime"]) * 1000)
+        following = ordered[index + 1]["startTime"] if index + 1 < len(ordered) else duration
+        end_ms = max(start_ms, round(float(following) * 1000))
+        sub_frames = [TIT2(encoding=3, text=[chapter.get("title") or ""])]
+        if chapter.get("url"):
+            sub_frames.append(WXXX(encoding=3, desc="", url=chapter["url"]))
+        tags.add(CHAP(element_id=ids[index], start_time=start_ms, end_time=end_ms, start_offset=0xFFFFFFFF,
+                      end_offset=0xFFFFFFFF, sub_frames=sub_frames))
