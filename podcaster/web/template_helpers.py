@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from ..content.markup import plain_text, render_markdown
 from .forms import ButtonForm
+from .structured import absolute_url, jsonld, media_url
 
 
 def format_duration(seconds: float | None) -> str:
@@ -49,4 +50,7 @@ def init_app(app: Flask) -> None:
             "button_form": ButtonForm,
             "url_endpoints": current_app.view_functions,
             "admin_areas": [area for area in ADMIN_AREAS if area[0] in current_app.view_functions],
+            "jsonld": jsonld,
+            "absolute_url": absolute_url,
+            "media_url": media_url,
         }
