@@ -1,0 +1,45 @@
+"""Forms for author profiles."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField, URLField
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ...content.links import LinkError, parse_links
+from ...content.slugs import SLUG_RE
+
+SLUG_HINT = "Lowercase letters, digits and hyphens; left empty, it is made from the title."
+IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
+
+
+def slug_field(label: str = "Slug") -> StringField:
+    return StringField(label, validators=[
+        Optional(), Length(max=200),
+        Regexp(SLUG_RE, message="Use lowercase letters, digits and single hyphens only (like my-first-book)."),
+    ], filters=[lambda value: value.strip().lower() if value else value])
+
+
+def validate_link_lines(form, field) -> None:
+    """Check ``Label | https://url`` lines; the parsed list goes to ``field.links``."""
+    try:
+        field.links = parse_links(field.data or "")
+    except LinkError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class AuthorForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    slug = slug_field()
+    short_bio = TextAreaField("Short bio", validators=[Length(max=2000)])
+    bio = TextAreaField("Full bio", validators=[Length(max=100_000)])
+    photo = FileField("Photo")
+    remove_photo = BooleanField("Remove the current photo")
+    website_url = URLField("Website or blog", validators=[Optional(), URL(message="Enter a full web address."),
+                                                          Length(max=500)])
+    youtube_url = URLField("YouTube channel", validators=[Optional(), URL(message="Enter a full web address."),
+                                                          Length(max=500)])
+    links = TextAreaField("Other links", validators=[validate_link_lines])
+    position = IntegerField("Order", default=0, validators=[Optional(), NumberRange(min=0, max=100_000)])
+    is_main = BooleanField("This is the site's main author (shown on the home and About pages)")
+    submit = SubmitField("Save")

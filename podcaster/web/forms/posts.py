@@ -1,0 +1,54 @@
+"""Form for blog posts."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ...models import Status
+from .authors import slug_field
+from .books import coerce_optional_int
+
+STATUS_CHOICES = [
+    (Status.DRAFT.value, "Draft (not public)"),
+    (Status.SCHEDULED.value, "Scheduled (public at the time below)"),
+    (Status.PUBLISHED.value, "Published"),
+]
+MAX_TAGS = 30
+
+
+def split_tags(text: str | None) -> list[str]:
+    """Comma-separated tag names, trimmed, without empties or repeats (case-insensitive)."""
+    names, seen = [], set()
+    for name in (text or "").split(","):
+        name = " ".join(name.split())
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name[:100])
+    return names
+
+
+class PostForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    slug = slug_field()
+    body = TextAreaField("Text (Markdown)", validators=[Length(max=500_000)])
+    excerpt = TextAreaField("Excerpt", validators=[Length(max=2000)])
+    author_id = SelectField("Author", coerce=coerce_optional_int)
+    tags = StringField("Tags", validators=[Length(max=1000)])
+    status = SelectField("Status", choices=STATUS_CHOICES, default=Status.DRAFT.value)
+    publish_at = DateTimeLocalField("Publication time (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                                    validators=[Optional()])
+    submit = SubmitField("Save")
+
+    def validate_tags(self, field) -> None:
+        if len(split_tags(field.data)) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags, please.")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then: a scheduled post needs its time (an empty optional field skips its own checks)."""
+        valid = super().validate(extra_validators)
+        if self.status.data == Status.SCHEDULED.value and self.publish_at.data is None \
+                and not self.publish_at.errors:
+            self.publish_at.errors = [*self.publish_at.errors, "A scheduled post needs a publication time."]
+            valid = False
+        return valid
