@@ -112,8 +112,10 @@ def run_command(host: str, port: int, workers: int, demo: bool):
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execv(
         gunicorn,
-        [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
-         "--access-logfile", "-", "podcaster:create_app()"],
+        # Threaded workers: a slow listener streaming audio or an author uploading
+        # an hour of audio over a slow link must not block or get a worker killed.
+        [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", "gthread",
+         "--threads", "8", "--access-logfile", "-", "podcaster:create_app()"],
     )
 
 
