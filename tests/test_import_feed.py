@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import http.server
 import shutil
 import threading
@@ -182,3 +183,18 @@ def test_import_needs_a_title(app):
 
     with app.test_request_context(), pytest.raises(FeedImportError, match="title"):
         import_feed(db.session, media_store(), b"<rss><channel><item/></channel></rss>")
+
+
+def test_admin_import_page(app, client, auth, feed_server):
+    from .conftest import post_form
+
+    url = feed_server()
+    auth.login()
+    empty = post_form(client, "/admin/import", {"feed_url": ""})
+    assert empty.status_code == 400 and b"Give the feed" in empty.data
+    done = post_form(client, "/admin/import", {"feed_url": url, "keep_remote": "y"}, follow_redirects=True)
+    assert done.status_code == 200
+    assert "Imported “Ink &amp; Air”: 2 new and 0 updated episodes".encode() in done.data
+    hostile = post_form(client, "/admin/import", {
+        "feed_file": (io.BytesIO(HOSTILE["xxe"]), "evil.xml")}, content_type="multipart/form-data")
+    assert hostile.status_code == 422 and b"DOCTYPE" in hostile.data

@@ -29,6 +29,7 @@ ADMIN_AREAS = [
     ("admin.videos", "Videos"),
     ("admin.posts", "Posts"),
     ("admin.feed_doctor", "Feed doctor"),
+    ("admin.import_podcast", "Import a podcast"),
 ]
 
 

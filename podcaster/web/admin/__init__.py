@@ -44,4 +44,4 @@ def _feed_health(shows: list[Show]) -> dict[int, tuple[int, int]]:
 
 
 # Each area registers its routes on ``bp``.
-from . import authors, books, feed_doctor, posts, shows, videos  # noqa: E402,F401
+from . import authors, books, feed_doctor, importing, posts, shows, videos  # noqa: E402,F401
