@@ -34,3 +34,5 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     template_helpers.init_app(app)
     security.init_app(app)
+    from . import uploads  # file parts written straight into the media folder
+    uploads.init_app(app)

@@ -1,0 +1,245 @@
+"""Uploads written once, straight into their final folder.
+
+Werkzeug's form parser normally spools each uploaded file into a temporary
+file elsewhere, and ``FileStorage.save()`` then copies it again. Here a view
+marked with ``@streams_uploads("folder")`` gets its file parts written while the
+request body is parsed, directly into ``<MEDIA_ROOT>/<folder>/.upload-<random>.part``
+(hashing as they are written), so keeping the file is a rename: ::
+
+    @bp.route("/shows/<int:show_id>/episodes/new", methods=["GET", "POST"])
+    @streams_uploads("audio")
+    def new_episode(show_id):
+        ...
+        received = receive_upload(form.audio.data, store, "audio")   # already on disk, no copy
+        info = probe(received.path)
+        stored = commit_upload(store, received, store.unique_path("audio", f"{slug}.{info.extension}"))
+
+The decorator is needed (rather than a call inside the view) because the form
+is parsed before the view runs: CSRF protection reads ``request.form`` in a
+``before_request`` hook, and the request must already know where files go.
+
+Every temporary file of a request is deleted when the request ends, unless the
+view committed it: an invalid form, an exception, a client that disconnects
+mid-upload or an oversize body leave nothing behind. Oversize bodies get 413:
+at once when Content-Length is too large; for chunked bodies (no
+Content-Length), as soon as the limit is passed, and the partial file is
+deleted right then.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask.wrappers import Request
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..content.storage import CHUNK_SIZE, MediaStore, StoredFile
+
+#: Room for the other fields and small files (artwork, transcript) of a form that also carries audio.
+FORM_OVERHEAD_BYTES = 32 * 1024 * 1024
+
+_FOLDER_ATTRIBUTE = "_podcaster_upload_folder"
+
+
+class UploadSpool(io.FileIO):
+    """A temporary file that hashes and counts what is written to it, and refuses to grow past a limit.
+
+    Args:
+        path: the new temporary file (created exclusively).
+        max_bytes: the largest accepted file; ``None`` for no limit.
+    """
+
+    def __init__(self, path: Path, max_bytes: int | None) -> None:
+        super().__init__(path, "xb+")
+        self.path = path
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._digest = hashlib.sha256()
+
+    def write(self, data) -> int:  # type: ignore[override]
+        self.size += len(data)
+        if self.max_bytes is not None and self.size > self.max_bytes:
+            self.discard()
+            raise RequestEntityTooLarge(
+                f"The file is larger than this site accepts ({_megabytes(self.max_bytes)})."
+            )
+        self._digest.update(data)
+        view = memoryview(data)
+        while view:
+            written = super().write(view)
+            view = view[written:]
+        return len(data)
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def discard(self) -> None:
+        """Close and delete the file (safe to call twice, or after the file was committed)."""
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class ReceivedUpload:
+    """An uploaded file on disk under a temporary name in its final folder."""
+
+    path: Path
+    size: int
+    sha256: str
+    filename: str  # as the browser sent it (untrusted; for display and slugs only)
+
+
+class StreamingRequest(Request):
+    """A request whose file parts are written into the folder its view asked for (see ``streams_uploads``)."""
+
+    @property
+    def max_content_length(self) -> int | None:  # type: ignore[override]
+        """The body limit: ``MAX_CONTENT_LENGTH`` if set, else the audio limit plus room for the rest of the form."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        config = current_app.config
+        if config.get("MAX_CONTENT_LENGTH") is not None:
+            return config["MAX_CONTENT_LENGTH"]
+        return config["MAX_UPLOAD_BYTES"] + FORM_OVERHEAD_BYTES
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        folder = _upload_folder_for(self)
+        if folder is None:
+            return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        store = MediaStore(current_app.config["MEDIA_ROOT"])
+        spool = UploadSpool(store.temp_path_for(f"{folder}/upload"), current_app.config["MAX_UPLOAD_BYTES"])
+        spools(self).append(spool)
+        return spool
+
+
+def spools(req: Request) -> list[UploadSpool]:
+    """The temporary files this request has created so far."""
+    found = req.__dict__.get("_upload_spools")
+    if found is None:
+        found = req.__dict__["_upload_spools"] = []
+    return found
+
+
+def _upload_folder_for(req: Request) -> str | None:
+    if req.url_rule is None or req.endpoint is None:
+        return None
+    view = current_app.view_functions.get(req.endpoint)
+    folder = getattr(view, _FOLDER_ATTRIBUTE, None)
+    if callable(folder):
+        return folder(**(req.view_args or {}))
+    return folder
+
+
+def streams_uploads(folder: str | Callable[..., str]):
+    """Mark a view so its uploaded files are written straight into ``folder`` of the media store.
+
+    Put it below ``@bp.route`` (it must wrap the view function the route registers).
+
+    Args:
+        folder: a folder relative to the media root, or a function of the view's URL arguments
+            returning one (e.g. ``lambda show_id: f"audio/{show_id}"``).
+    """
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            return view(*args, **kwargs)
+
+        setattr(wrapper, _FOLDER_ATTRIBUTE, folder)
+        return wrapper
+
+    return decorate
+
+
+def receive_upload(upload: FileStorage, store: MediaStore, folder: str,
+                   max_bytes: int | None = None) -> ReceivedUpload:
+    """The uploaded file as a temporary file in ``folder``, ready for ``commit_upload``.
+
+    When the view streams uploads into ``folder`` (``@streams_uploads``), the file is
+    already there and nothing is copied. Otherwise (another folder, or a view without
+    the decorator) it is copied there once.
+
+    Args:
+        upload: the FileStorage from the form.
+        store: the media store.
+        folder: the folder the file is meant for.
+        max_bytes: the largest accepted file (default: the ``MAX_UPLOAD_BYTES`` setting).
+
+    Returns:
+        The temporary file with its size and SHA-256. It is deleted at the end of the
+        request unless committed.
+
+    Raises:
+        RequestEntityTooLarge: the file is larger than ``max_bytes``.
+    """
+    limit = current_app.config["MAX_UPLOAD_BYTES"] if max_bytes is None else max_bytes
+    stream = upload.stream
+    target_dir = store.path_of(folder) if folder else store.root
+    if isinstance(stream, UploadSpool) and stream.path.parent == target_dir and not stream.closed:
+        if stream.size > limit:
+            stream.discard()
+            raise RequestEntityTooLarge(f"The file is larger than this site accepts ({_megabytes(limit)}).")
+        return ReceivedUpload(stream.path, stream.size, stream.sha256, upload.filename or "")
+    spool = UploadSpool(store.temp_path_for(f"{folder}/upload"), limit)
+    spools(request).append(spool)
+    stream.seek(0)
+    while chunk := stream.read(CHUNK_SIZE):
+        spool.write(chunk)
+    return ReceivedUpload(spool.path, spool.size, spool.sha256, upload.filename or "")
+
+
+def commit_upload(store: MediaStore, received: ReceivedUpload, relative: str) -> StoredFile:
+    """Give a received upload its final name (a rename; fails rather than overwrite).
+
+    The data is flushed to disk first, so a crash after the commit cannot leave a
+    row pointing at an empty file.
+
+    Args:
+        store: the media store.
+        received: from ``receive_upload``, in the same folder as ``relative``.
+        relative: the final path (see ``MediaStore.unique_path``).
+
+    Returns:
+        The stored file.
+
+    Raises:
+        StorageError: the final name is taken.
+    """
+    import os
+
+    with open(received.path, "rb") as handle:
+        os.fsync(handle.fileno())
+    return store.commit_temp(received.path, relative, size=received.size, sha256=received.sha256)
+
+
+def discard_uploads() -> None:
+    """Delete this request's uncommitted temporary files now (they also go when the request ends)."""
+    for spool in spools(request):
+        spool.discard()
+
+
+def _discard_at_teardown(_exc: BaseException | None) -> None:
+    discard_uploads()
+
+
+def _megabytes(size: int) -> str:
+    if size >= 1024 ** 3 and size % (1024 ** 3) == 0:
+        return f"{size // 1024 ** 3} GB"
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+def init_app(app: Flask) -> None:
+    """Use the streaming request class and delete leftover temporary upload files after each request."""
+    app.request_class = StreamingRequest
+    app.teardown_request(_discard_at_teardown)
