@@ -9,6 +9,7 @@ from ...extensions import db
 from ...models import Author, Post, Tag
 from .. import current_time
 from ..forms import ButtonForm
+from ..forms.books import optional_choices
 from ..forms.posts import PostForm, split_tags
 from . import bp
 from .authors import author_choices
@@ -55,7 +56,7 @@ def post_edit(post_id: int):
 
 def _edit_post(post: Post | None):
     form = PostForm(obj=post)
-    form.author_id.choices = [(0, "—")] + author_choices()
+    form.author_id.choices = optional_choices(author_choices())
     if request.method == "GET":
         if post is None:
             form.author_id.data = db.session.execute(

@@ -7,6 +7,7 @@ from ...content.youtube import watch_url
 from ...extensions import db
 from ...models import Episode, Video
 from ..forms import ButtonForm
+from ..forms.books import optional_choices
 from ..forms.videos import VideoForm
 from . import bp
 from .authors import author_choices
@@ -41,9 +42,9 @@ def video_edit(video_id: int):
 
 def _edit_video(video: Video | None):
     form = VideoForm(obj=video)
-    form.author_id.choices = [(0, "—")] + author_choices()
-    form.book_id.choices = [(0, "—")] + book_choices()
-    form.episode_id.choices = [(0, "—")] + _episode_choices()
+    form.author_id.choices = optional_choices(author_choices())
+    form.book_id.choices = optional_choices(book_choices())
+    form.episode_id.choices = optional_choices(_episode_choices())
     if request.method == "GET" and video is not None:
         form.url.data = watch_url(video.youtube_id)
     if form.validate_on_submit():

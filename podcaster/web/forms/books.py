@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField,
-    SubmitField, TextAreaField,
+    BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField,
+    StringField, SubmitField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -13,10 +13,15 @@ from ...content.isbn import ISBNError, normalize_isbn
 from ...models import ContributorRole
 from .authors import slug_field, validate_link_lines
 
-ROLE_CHOICES = [(role.value, role.value.replace("-", " ").capitalize()) for role in ContributorRole]
+ROLE_CHOICES = [SelectChoice(role.value, role.value.replace("-", " ").capitalize()) for role in ContributorRole]
 #: Empty contributor rows offered below the filled ones.
 SPARE_CONTRIBUTOR_ROWS = 3
 MAX_CONTRIBUTORS = 200
+
+
+def optional_choices(pairs: list[tuple[int, str]], empty: str = "—") -> list[SelectChoice]:
+    """Select options for ``(id, label)`` pairs, after an empty first option (value 0)."""
+    return [SelectChoice(0, empty)] + [SelectChoice(value, label) for value, label in pairs]
 
 
 def coerce_optional_int(value) -> int:
@@ -61,7 +66,7 @@ class BookForm(FlaskForm):
     def set_author_choices(self, choices: list[tuple[int, str]]) -> None:
         """Offer ``choices`` in every contributor row, with an empty first choice."""
         for row in self.contributors:
-            row.author_id.choices = [(0, "—")] + choices
+            row.author_id.choices = optional_choices(choices)
 
     def add_spare_rows(self, choices: list[tuple[int, str]]) -> None:
         """Append empty rows so more contributors can be added on this save."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...models import Status
@@ -10,9 +10,9 @@ from .authors import slug_field
 from .books import coerce_optional_int
 
 STATUS_CHOICES = [
-    (Status.DRAFT.value, "Draft (not public)"),
-    (Status.SCHEDULED.value, "Scheduled (public at the time below)"),
-    (Status.PUBLISHED.value, "Published"),
+    SelectChoice(Status.DRAFT.value, "Draft (not public)"),
+    SelectChoice(Status.SCHEDULED.value, "Scheduled (public at the time below)"),
+    SelectChoice(Status.PUBLISHED.value, "Published"),
 ]
 MAX_TAGS = 30
 
