@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 05:21:32.006664
+Create Date: 2026-11-29 05:32:12.732176
 
 """
 from alembic import op
@@ -184,6 +184,25 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_episode_publish_at'), ['publish_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_episode_show_id'), ['show_id'], unique=False)
 
+    op.create_table('feed_cache',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('show_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('stale', sa.Boolean(), nullable=False),
+    sa.Column('etag', sa.String(length=80), nullable=False),
+    sa.Column('last_modified', sa.DateTime(), nullable=False),
+    sa.Column('built_at', sa.DateTime(), nullable=False),
+    sa.Column('valid_until', sa.DateTime(), nullable=True),
+    sa.Column('body', sa.LargeBinary(), nullable=True),
+    sa.Column('body_gzip', sa.LargeBinary(), nullable=True),
+    sa.ForeignKeyConstraint(['show_id'], ['show.id'], name=op.f('fk_feed_cache_show_id_show'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feed_cache')),
+    sa.UniqueConstraint('key', name=op.f('uq_feed_cache_key'))
+    )
+    with op.batch_alter_table('feed_cache', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feed_cache_show_id'), ['show_id'], unique=False)
+
     op.create_table('post',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
@@ -266,6 +285,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_post_publish_at'))
 
     op.drop_table('post')
+    with op.batch_alter_table('feed_cache', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feed_cache_show_id'))
+
+    op.drop_table('feed_cache')
     with op.batch_alter_table('episode', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_episode_show_id'))
         batch_op.drop_index(batch_op.f('ix_episode_publish_at'))

@@ -1,0 +1,38 @@
+"""Built feeds kept in the database, so every worker and every app server shares one cache."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from ..extensions import db
+
+
+class FeedCache(db.Model):
+    """The bytes of one built feed with its validators.
+
+    ``key`` names the feed ("show:<id>", "blog"). Any change to what the feed
+    shows sets ``stale`` and bumps ``version`` in the same transaction; a
+    builder stores its result only if ``version`` did not move while it built,
+    so an edit made during a rebuild is never lost. ``valid_until`` is the next
+    scheduled publication: past it the feed is rebuilt even without an edit.
+    """
+
+    __tablename__ = "feed_cache"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    show_id: Mapped[int | None] = mapped_column(ForeignKey("show.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(default=0)
+    stale: Mapped[bool] = mapped_column(default=False)
+    etag: Mapped[str] = mapped_column(String(80))
+    last_modified: Mapped[datetime]
+    built_at: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    # Deferred: a conditional GET needs only the validators, never the bytes.
+    body: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    body_gzip: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+
+    def __repr__(self) -> str:
+        return f"<FeedCache {self.key}>"
