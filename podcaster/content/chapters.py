@@ -1,0 +1,129 @@
+"""Episode chapters in the Podcast Index JSON format, and from ID3 CHAP frames.
+
+The format (``application/json+chapters``) is an object
+``{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"}, ...]}``;
+each chapter may also carry ``url``, ``img``, ``endTime`` and ``toc``. Episodes
+store the chapters as a plain list; the feed links a JSON file built from it.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+CHAPTERS_VERSION = "1.2.0"
+CHAPTERS_MIME = "application/json+chapters"
+MAX_CHAPTERS_BYTES = 1024 * 1024
+MAX_CHAPTERS = 1000
+
+
+class ChaptersError(ValueError):
+    """The chapters file is not valid Podcast Index JSON chapters; the message is for the form."""
+
+
+def _number(value, where: str, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ChaptersError(f"{where}: “{name}” must be a number of seconds (0 or more).")
+    return float(value)
+
+
+def _clean_time(seconds: float) -> int | float:
+    """Whole seconds as an int, so the JSON reads 30 rather than 30.0."""
+    return int(seconds) if float(seconds).is_integer() else round(seconds, 3)
+
+
+def parse_chapters(data: bytes) -> list[dict]:
+    """Validate an uploaded JSON chapters file and return its chapters.
+
+    Args:
+        data: the file's bytes.
+
+    Returns:
+        Chapters sorted by start time, each ``{"startTime", "title"}`` plus ``url``,
+        ``img``, ``endTime`` and ``toc`` when given.
+
+    Raises:
+        ChaptersError: not JSON, not the chapters format, or a chapter without a valid
+            start time or title (the message names the chapter).
+    """
+    if len(data) > MAX_CHAPTERS_BYTES:
+        raise ChaptersError("The chapters file is larger than 1 MB.")
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ChaptersError(f"The chapters file is not valid JSON ({exc}).") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("chapters"), list):
+        raise ChaptersError('The chapters file must be a JSON object with a "chapters" list '
+                            '(the Podcast Index format: {"version": "1.2.0", "chapters": [...]}).')
+    if not isinstance(document.get("version", CHAPTERS_VERSION), str):
+        raise ChaptersError('"version" must be a string such as "1.2.0".')
+    raw = document["chapters"]
+    if not raw:
+        raise ChaptersError("The chapters file has no chapters.")
+    if len(raw) > MAX_CHAPTERS:
+        raise ChaptersError(f"At most {MAX_CHAPTERS} chapters, please.")
+    chapters = []
+    for number, item in enumerate(raw, start=1):
+        where = f"Chapter {number}"
+        if not isinstance(item, dict):
+            raise ChaptersError(f"{where} is not a JSON object.")
+        if "startTime" not in item:
+            raise ChaptersError(f"{where} has no “startTime”.")
+        chapter: dict = {"startTime": _clean_time(_number(item["startTime"], where, "startTime"))}
+        title = item.get("title", "")
+        if not isinstance(title, str) or not title.strip():
+            raise ChaptersError(f"{where} has no “title”.")
+        chapter["title"] = title.strip()[:500]
+        for key in ("url", "img"):
+            value = item.get(key)
+            if value is not None:
+                if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+                    raise ChaptersError(f"{where}: “{key}” must be a web address starting with https://.")
+                chapter[key] = value
+        if "endTime" in item:
+            end = _number(item["endTime"], where, "endTime")
+            if end < chapter["startTime"]:
+                raise ChaptersError(f"{where} ends before it starts.")
+            chapter["endTime"] = _clean_time(end)
+        if item.get("toc") is False:
+            chapter["toc"] = False
+        chapters.append(chapter)
+    chapters.sort(key=lambda chapter: chapter["startTime"])
+    return chapters
+
+
+def chapters_from_id3(chapters: list[dict]) -> list[dict]:
+    """Normalise chapters read from an MP3's CHAP frames (``audio.probe``) to the stored form.
+
+    Args:
+        chapters: dicts with ``startTime`` (seconds), ``title`` and optionally ``url``.
+
+    Returns:
+        The chapters sorted by start time; untitled ones are named "Chapter N".
+    """
+    cleaned = []
+    for number, item in enumerate(sorted(chapters, key=lambda c: c.get("startTime", 0)), start=1):
+        chapter = {
+            "startTime": _clean_time(max(0.0, float(item.get("startTime", 0)))),
+            "title": (item.get("title") or "").strip() or f"Chapter {number}",
+        }
+        if item.get("url"):
+            chapter["url"] = item["url"]
+        cleaned.append(chapter)
+    return cleaned
+
+
+def chapters_document(chapters: list[dict]) -> dict:
+    """The Podcast Index JSON document for stored chapters.
+
+    Args:
+        chapters: the episode's chapter list.
+
+    Returns:
+        ``{"version": "1.2.0", "chapters": [...]}``, ready for ``json.dumps``.
+    """
+    return {"version": CHAPTERS_VERSION, "chapters": [dict(chapter) for chapter in chapters]}
+
+
+def chapters_json(chapters: list[dict]) -> bytes:
+    """The chapters document as UTF-8 JSON bytes (for storing or serving)."""
+    return json.dumps(chapters_document(chapters), ensure_ascii=False, indent=2).encode("utf-8")

@@ -1,0 +1,281 @@
+"""Shows and episodes: turning an audio file into an episode's stored media, and removing it again.
+
+The web form and ``podcaster add-episode`` share this code. Files are written
+before the database commit and tracked in a ``FileChanges``: when the commit
+fails the new files are removed, and files that were replaced or deleted are
+removed only after the commit, so the database and the media folder never
+disagree.
+"""
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Episode, MediaFile, Show
+from .audio import AudioError, AudioInfo, CorruptAudio, probe, write_id3_tags
+from .chapters import chapters_from_id3, chapters_json
+from .slugs import make_slug
+from .storage import CHUNK_SIZE, MediaStore, StorageError, TooLarge
+from .transcripts import check_transcript
+
+AUDIO_FOLDER = "audio"
+TRANSCRIPT_FOLDER = "transcripts"
+CHAPTERS_FOLDER = "chapters"
+#: The namespace Podcast Index uses for podcast:guid (UUIDv5 of the feed URL without its scheme).
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+@dataclass
+class FileChanges:
+    """Files written for one change, and files to remove once it is committed."""
+
+    new_paths: list[str] = field(default_factory=list)
+    old_paths: list[str] = field(default_factory=list)
+
+    def commit(self, session: Session, store: MediaStore) -> None:
+        """Commit ``session``; then remove replaced files, or on failure the new ones."""
+        try:
+            session.commit()
+        except BaseException:
+            self.discard(session, store)
+            raise
+        for path in self.old_paths:
+            store.delete(path)
+
+    def discard(self, session: Session, store: MediaStore) -> None:
+        """Give up the change: roll back and remove the files written for it."""
+        session.rollback()
+        for path in self.new_paths:
+            store.delete(path)
+        self.new_paths.clear()
+
+
+def podcast_guid(feed_url: str) -> str:
+    """The podcast:guid of a feed: UUIDv5 of its URL without scheme and trailing slashes."""
+    bare = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+def unique_episode_slug(session: Session, show_id: int | None, text: str, exclude_id: int | None = None) -> str:
+    """A slug for ``text`` that no other episode of the show uses (``-2``, ``-3``... on a clash)."""
+    base = make_slug(text, "episode")
+    candidate, number = base, 1
+    while episode_slug_taken(session, show_id, candidate, exclude_id):
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def episode_slug_taken(session: Session, show_id: int | None, slug: str, exclude_id: int | None = None) -> bool:
+    """Whether another episode of the show already uses ``slug``."""
+    if show_id is None:
+        return False
+    query = select(Episode.id).where(Episode.show_id == show_id, Episode.slug == slug)
+    if exclude_id is not None:
+        query = query.where(Episode.id != exclude_id)
+    return session.execute(query.limit(1)).first() is not None
+
+
+def audio_folder(show_slug: str) -> str:
+    """Where a show's audio files live in the store."""
+    return f"{AUDIO_FOLDER}/{show_slug}"
+
+
+def spool_to_temp(store: MediaStore, stream: BinaryIO, folder: str, max_bytes: int | None = None) -> Path:
+    """Copy a stream into a hidden temporary file in ``folder`` of the store.
+
+    Args:
+        store: the media store.
+        stream: the data, read to its end.
+        folder: the store folder the file will finally go to (same filesystem, so moving it is a rename).
+        max_bytes: refuse longer streams.
+
+    Returns:
+        The temporary file's path; the caller moves it into place or deletes it.
+
+    Raises:
+        TooLarge: the stream was longer than ``max_bytes`` (nothing is kept).
+    """
+    temp = store.temp_path_for(f"{folder}/incoming")
+    size = 0
+    try:
+        with open(temp, "xb") as out:
+            while chunk := stream.read(CHUNK_SIZE):
+                size += len(chunk)
+                if max_bytes is not None and size > max_bytes:
+                    raise TooLarge(f"larger than {max_bytes} bytes")
+                out.write(chunk)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def copy_to_temp(store: MediaStore, source: Path, folder: str) -> Path:
+    """Copy a local file (the CLI's argument) into a temporary file in ``folder`` of the store."""
+    temp = store.temp_path_for(f"{folder}/incoming")
+    try:
+        shutil.copyfile(source, temp)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Show, temp: Path,
+                 original_name: str | None, changes: FileChanges) -> AudioInfo:
+    """Make a finished upload the episode's audio.
+
+    The temporary file is identified by its content, renamed to
+    ``audio/<show-slug>/<episode-slug>.<ext>`` (a free name), and given a MediaFile
+    row. The episode's duration and bitrate come from the file; chapters embedded
+    in an MP3 become the episode's chapters unless a chapters file was uploaded.
+    The previous audio file is removed after the commit. ``episode.slug`` must be set.
+
+    Args:
+        session: the database session (the caller commits through ``changes``).
+        store: the media store.
+        episode: the episode (new or existing).
+        show: its show.
+        temp: the uploaded file under a temporary name inside the store.
+        original_name: the name the file had on the author's computer.
+        changes: collects the files written and replaced.
+
+    Returns:
+        What the probe learned.
+
+    Raises:
+        AudioError: not MP3/M4A, or unreadable; the temporary file is deleted.
+    """
+    try:
+        info = probe(temp)
+        relative = store.unique_path(audio_folder(show.slug), f"{episode.slug}.{info.extension}")
+        stored = store.commit_temp(temp, relative)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    changes.new_paths.append(stored.path)
+    media = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256, mime_type=info.mime_type,
+                      kind="audio", original_name=(original_name or "")[:255] or None)
+    session.add(media)
+    changes.old_paths += delete_media(session, episode.audio)
+    episode.audio = media
+    episode.duration = info.duration
+    episode.bitrate = info.bitrate
+    if info.chapters and episode.chapters_file is None:
+        episode.chapters = chapters_from_id3(info.chapters)
+    return info
+
+
+def tag_audio(store: MediaStore, episode: Episode, show: Show, year: int | None = None) -> bool:
+    """Write ID3 tags into the episode's MP3 when the show asks for it, and update its size and checksum.
+
+    Args:
+        store: the media store.
+        episode: an episode whose audio was just stored (title and chapters set).
+        show: its show.
+        year: the recording year for TDRC.
+
+    Returns:
+        True when tags were written.
+
+    Raises:
+        CorruptAudio: the MP3 could not be tagged.
+    """
+    media = episode.audio
+    if media is None or not show.tag_mp3 or media.mime_type != "audio/mpeg":
+        return False
+    cover = episode.artwork or show.artwork
+    cover_path = store.path_of(cover.variant_or_self("feed").path) if cover is not None else None
+    if cover is not None and cover.variant_or_self("feed").mime_type != "image/jpeg":
+        cover_path = None
+    tagged = write_id3_tags(
+        store.path_of(media.path), title=episode.title, artist=show.author_name or show.title,
+        album=show.title, year=year, cover_jpeg_path=cover_path, chapters=episode.chapters or None,
+        duration=episode.duration,
+    )
+    media.size, media.sha256 = tagged.size, tagged.sha256
+    return True
+
+
+def store_text_file(session: Session, store: MediaStore, data: bytes, relative: str, mime_type: str, kind: str,
+                    original_name: str | None, changes: FileChanges) -> MediaFile:
+    """Store small generated or uploaded text (transcript, chapters JSON) with its row."""
+    stored = store.save_bytes(data, relative)
+    changes.new_paths.append(stored.path)
+    media = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256, mime_type=mime_type, kind=kind,
+                      original_name=(original_name or "")[:255] or None)
+    session.add(media)
+    return media
+
+
+def attach_transcript(session: Session, store: MediaStore, episode: Episode, show: Show, data: bytes,
+                      original_name: str | None, changes: FileChanges) -> None:
+    """Check an SRT/WebVTT upload and make it the episode's transcript (replacing any previous one).
+
+    Raises:
+        TranscriptError: not a transcript (nothing is stored).
+    """
+    checked = check_transcript(data)
+    relative = store.unique_path(f"{TRANSCRIPT_FOLDER}/{show.slug}", f"{episode.slug}.{checked.extension}")
+    media = store_text_file(session, store, data, relative, checked.mime_type, "transcript", original_name,
+                            changes)
+    changes.old_paths += delete_media(session, episode.transcript)
+    episode.transcript = media
+
+
+def attach_chapters(session: Session, store: MediaStore, episode: Episode, show: Show, chapters: list[dict],
+                    original_name: str | None, changes: FileChanges) -> None:
+    """Store checked chapters as the episode's JSON chapters file and chapter list."""
+    relative = store.unique_path(f"{CHAPTERS_FOLDER}/{show.slug}", f"{episode.slug}.json")
+    media = store_text_file(session, store, chapters_json(chapters), relative, "application/json+chapters",
+                            "chapters", original_name, changes)
+    changes.old_paths += delete_media(session, episode.chapters_file)
+    episode.chapters_file = media
+    episode.chapters = chapters
+
+
+def delete_media(session: Session, media: MediaFile | None) -> list[str]:
+    """Delete a file's row (and its variants' rows); return the paths to remove after the commit."""
+    if media is None:
+        return []
+    paths = [media.path] + [variant.path for variant in media.variants]
+    session.delete(media)
+    return paths
+
+
+def delete_episode(session: Session, episode: Episode) -> list[str]:
+    """Delete an episode and the rows of its files; return the paths to remove after the commit."""
+    paths: list[str] = []
+    files = [episode.audio, episode.artwork, episode.transcript, episode.chapters_file]
+    session.delete(episode)
+    session.flush()  # the episode row goes before the file rows it points at
+    for media in files:
+        paths += delete_media(session, media)
+    return paths
+
+
+def delete_show(session: Session, show: Show) -> list[str]:
+    """Delete a show, its episodes and every file row; return the paths to remove after the commit."""
+    paths: list[str] = []
+    for episode in list(show.episodes):
+        paths += delete_episode(session, episode)
+    session.expire(show, ["episodes"])  # the collection still lists the episodes just deleted
+    artwork = show.artwork
+    session.delete(show)
+    session.flush()
+    paths += delete_media(session, artwork)
+    return paths
+
+
+__all__ = [
+    "AudioError", "CorruptAudio", "FileChanges", "StorageError", "TooLarge", "attach_audio", "attach_chapters",
+    "attach_transcript", "audio_folder", "copy_to_temp", "delete_episode", "delete_show", "podcast_guid",
+    "spool_to_temp", "tag_audio", "unique_episode_slug",
+]

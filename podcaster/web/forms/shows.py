@@ -1,0 +1,171 @@
+"""Forms for podcast shows and episodes."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectChoice, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField, URLField)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ...content.categories import APPLE_CATEGORIES, SEPARATOR, InvalidCategory, split_choice
+from ...content.links import LinkError, check_url, parse_links
+from ...content.slugs import SLUG_RE
+from ...models import EpisodeType, ShowType, Status
+
+#: Roles of the Podcast Index person taxonomy most shows use.
+PERSON_ROLES = ["host", "co-host", "guest", "guest host", "producer", "editor", "composer", "narrator",
+                "author", "writer", "researcher", "sound designer", "cover art designer"]
+STATUS_CHOICES = [
+    (Status.DRAFT.value, "Draft (not public)"),
+    (Status.SCHEDULED.value, "Scheduled (public at the time below)"),
+    (Status.PUBLISHED.value, "Published"),
+]
+EXPLICIT_CHOICES = [("", "Same as the show"), ("yes", "Explicit"), ("no", "Clean")]
+#: A plain check (no extra dependency): one @, a dot in the domain, no spaces.
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+AUDIO_ACCEPT = "audio/mpeg,audio/mp4,audio/x-m4a,audio/aac,.mp3,.m4a"
+TRANSCRIPT_ACCEPT = ".srt,.vtt,text/vtt,application/x-subrip"
+IMAGE_ACCEPT = "image/jpeg,image/png"
+LANGUAGES = [("en", "English"), ("en-GB", "English (UK)"), ("en-US", "English (US)"), ("fr", "French"),
+             ("de", "German"), ("es", "Spanish"), ("it", "Italian"), ("pt", "Portuguese"), ("nl", "Dutch"),
+             ("sv", "Swedish"), ("da", "Danish"), ("no", "Norwegian"), ("fi", "Finnish"), ("pl", "Polish"),
+             ("ja", "Japanese"), ("zh", "Chinese")]
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """Select options from ``(value, label)`` pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def category_select_choices() -> list[SelectChoice]:
+    """Apple's categories grouped under their top-level category (each group offers the category itself first)."""
+    options = []
+    for category, subcategories in APPLE_CATEGORIES.items():
+        options.append(SelectChoice(category, f"{category} (no subcategory)" if subcategories else category,
+                                    optgroup=category))
+        options += [SelectChoice(f"{category}{SEPARATOR}{sub}", sub, optgroup=category) for sub in subcategories]
+    return options
+
+
+def _slug_field() -> StringField:
+    return StringField("Slug", validators=[
+        Optional(), Length(max=200),
+        Regexp(SLUG_RE, message="Use lowercase letters, digits and single hyphens only (like my-first-episode)."),
+    ], filters=[lambda value: value.strip().lower() if value else value])
+
+
+def parse_credit_lines(text: str, role_label: str = "credit") -> list[tuple[str, str, str]]:
+    """Read ``Name | role [| https://link]`` lines.
+
+    Returns:
+        ``(name, role, url)`` triples in order; role defaults to "host" ("guest" for guests).
+
+    Raises:
+        ValidationError: naming the bad line.
+    """
+    entries = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        name = parts[0]
+        role = (parts[1] if len(parts) > 1 and parts[1] else "").lower()
+        url = parts[2] if len(parts) > 2 else ""
+        if not name:
+            raise ValidationError(f"Line {number} has no name.")
+        if role and role not in PERSON_ROLES:
+            raise ValidationError(f"Line {number}: “{role}” is not a known {role_label} role "
+                                  f"(use one of: {', '.join(PERSON_ROLES)}).")
+        if url:
+            try:
+                url = check_url(url)
+            except LinkError as exc:
+                raise ValidationError(f"Line {number}: {exc}") from exc
+        entries.append((name[:200], role, url))
+    if len(entries) > 50:
+        raise ValidationError("At most 50 people, please.")
+    return entries
+
+
+class ShowForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    slug = _slug_field()
+    subtitle = StringField("Subtitle", validators=[Length(max=300)])
+    description = TextAreaField("Description (Markdown)", validators=[DataRequired(), Length(max=4000)])
+    artwork = FileField("Artwork")
+    language = SelectField("Language", choices=choices(LANGUAGES), default="en")
+    category = SelectField("Apple Podcasts category", choices=category_select_choices(), default="Arts")
+    explicit = BooleanField("Explicit content")
+    author_name = StringField("Author (as shown in podcast apps)", validators=[DataRequired(), Length(max=200)])
+    owner_name = StringField("Owner name", validators=[Length(max=200)])
+    owner_email = EmailField("Owner email", validators=[Optional(), Regexp(EMAIL_RE, message="Enter a valid email address."),
+                                                        Length(max=254)])
+    copyright = StringField("Copyright", validators=[Length(max=300)])
+    show_type = SelectField("Type", choices=choices([(ShowType.EPISODIC.value, "Episodic (newest first)"),
+                                                     (ShowType.SERIAL.value, "Serial (oldest first)")]),
+                            default=ShowType.EPISODIC.value)
+    website_url = URLField("Website", validators=[Optional(), URL(message="Enter a full web address."),
+                                                  Length(max=500)])
+    funding = TextAreaField("Funding links")
+    credits = TextAreaField("Credits (authors on this site)")
+    locked = BooleanField("Locked (other podcast hosts may not import this feed)", default=True)
+    complete = BooleanField("Complete (no more episodes will be published)")
+    new_feed_url = URLField("New feed URL (only when the podcast moved elsewhere)",
+                            validators=[Optional(), URL(message="Enter a full web address."), Length(max=500)])
+    tag_mp3 = BooleanField("Write ID3 tags (title, author, show, cover, chapters) into uploaded MP3s", default=True)
+    position = IntegerField("Order", default=0, validators=[Optional(), NumberRange(min=0, max=100_000)])
+    submit = SubmitField("Save")
+
+    def validate_category(self, field) -> None:
+        try:
+            field.pair = split_choice(field.data or "")
+        except InvalidCategory as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_funding(self, field) -> None:
+        try:
+            field.links = parse_links(field.data or "")
+        except LinkError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_credits(self, field) -> None:
+        field.entries = parse_credit_lines(field.data, "credit")
+
+
+class EpisodeForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    slug = _slug_field()
+    audio = FileField("Audio file")
+    notes = TextAreaField("Show notes (Markdown)", validators=[Length(max=200_000)])
+    summary = TextAreaField("Short summary (plain text)", validators=[Length(max=4000)])
+    artwork = FileField("Episode artwork")
+    remove_artwork = BooleanField("Remove the episode artwork (use the show's)")
+    season = IntegerField("Season", validators=[Optional(), NumberRange(min=1, max=10_000)])
+    number = IntegerField("Episode number", validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    episode_type = SelectField("Episode type", choices=choices([(EpisodeType.FULL.value, "Full episode"),
+                                                                (EpisodeType.TRAILER.value, "Trailer"),
+                                                                (EpisodeType.BONUS.value, "Bonus")]),
+                               default=EpisodeType.FULL.value)
+    explicit = SelectField("Explicit", choices=choices(EXPLICIT_CHOICES), default="")
+    status = SelectField("Status", choices=choices(STATUS_CHOICES), default=Status.DRAFT.value)
+    publish_at = DateTimeLocalField("Publication time (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                                    validators=[Optional()])
+    transcript = FileField("Transcript (SRT or WebVTT)")
+    remove_transcript = BooleanField("Remove the transcript")
+    chapters = FileField("Chapters (Podcast Index JSON)")
+    remove_chapters = BooleanField("Remove the chapters")
+    books = SelectMultipleField("Books discussed", coerce=int, validators=[Optional()])
+    guests = TextAreaField("Guests and other people")
+    submit = SubmitField("Save")
+
+    def validate_guests(self, field) -> None:
+        field.entries = parse_credit_lines(field.data, "person")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then: a scheduled episode needs its time."""
+        valid = super().validate(extra_validators)
+        if self.status.data == Status.SCHEDULED.value and self.publish_at.data is None \
+                and not self.publish_at.errors:
+            self.publish_at.errors = [*self.publish_at.errors, "A scheduled episode needs a publication time."]
+            valid = False
+        return valid

@@ -1,0 +1,163 @@
+"""Show admin (create, edit, artwork, credits, delete with every file) and the public show pages."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from podcaster.extensions import db
+from podcaster.models import Author, Episode, MediaFile, Show, ShowAuthor
+
+from .conftest import DATA, post_form
+from .podcast_helpers import artwork_bytes, create_show, media_files, show_data
+
+
+@pytest.fixture
+def admin(auth):
+    auth.login()
+
+
+def test_admin_pages_need_login(app, client):
+    assert client.get("/admin/shows/").status_code == 302
+    assert client.post("/admin/shows/new", data=show_data()).status_code in (302, 400)
+    with app.app_context():
+        assert db.session.execute(db.select(Show)).first() is None
+
+
+def test_create_show_with_artwork_and_category(app, client, admin):
+    data = show_data(category="Religion & Spirituality > Religion", funding="Patreon | https://patreon.com/ada")
+    data["artwork"] = (io.BytesIO(artwork_bytes(1400)), "cover.jpg")
+    response = post_form(client, "/admin/shows/new", data, form_url="/admin/shows/new",
+                         content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        show = db.session.execute(db.select(Show)).scalar_one()
+        assert show.slug == "the-quiet-page"
+        assert (show.category, show.subcategory) == ("Religion & Spirituality", "Religion")
+        assert show.funding == [{"label": "Patreon", "url": "https://patreon.com/ada"}]
+        assert len(show.podcast_guid) == 36
+        assert show.artwork.width == 1400
+        assert {v.variant for v in show.artwork.variants} == {"feed", "thumb"}
+        stored = {show.artwork.path} | {v.path for v in show.artwork.variants}
+    assert set(media_files(app)) == stored
+    listing = client.get("/admin/shows/").get_data(as_text=True)
+    assert "The Quiet Page" in listing
+
+
+def test_edit_keeps_guid_and_fills_the_form(app, client, admin):
+    show = create_show(app, client)
+    page = client.get(f"/admin/shows/{show.id}/edit").get_data(as_text=True)
+    assert 'value="The Quiet Page"' in page and "Arts &gt; Books" in page
+    response = post_form(client, f"/admin/shows/{show.id}/edit",
+                         show_data(title="The Loud Page", slug="loud", show_type="serial"))
+    assert response.status_code == 302
+    with app.app_context():
+        edited = db.session.get(Show, show.id)
+        assert (edited.title, edited.slug, edited.show_type) == ("The Loud Page", "loud", "serial")
+        assert edited.podcast_guid == show.podcast_guid
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("category", "Technology > Podcasting", "Not a valid choice"),
+    ("owner_email", "not-an-email", "valid email"),
+    ("funding", "Patreon https://x", "Label | https://address"),
+    ("credits", "Nobody Known | host", "No author called"),
+    ("credits", "Ada Quill | dictator", "not a known credit role"),
+    ("title", "", "This field is required"),
+])
+def test_invalid_show_form_is_refused(app, client, admin, field, value, message):
+    with app.app_context():
+        db.session.add(Author(name="Ada Quill", slug="ada-quill"))
+        db.session.commit()
+    response = post_form(client, "/admin/shows/new", show_data(**{field: value}))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(db.select(Show)).first() is None
+
+
+@pytest.mark.parametrize("image, message", [
+    (artwork_bytes(1000), "1400"),
+    (artwork_bytes(1400, "CMYK"), "RGB"),
+    (b"<html>not an image</html>", "image"),
+])
+def test_bad_artwork_is_refused_and_nothing_is_stored(app, client, admin, image, message):
+    data = show_data()
+    data["artwork"] = (io.BytesIO(image), "cover.png")
+    response = post_form(client, "/admin/shows/new", data, form_url="/admin/shows/new",
+                         content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert media_files(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(Show)).first() is None
+        assert db.session.execute(db.select(MediaFile)).first() is None
+
+
+def test_credits_link_site_authors_with_roles(app, client, admin):
+    with app.app_context():
+        db.session.add_all([Author(name="Ada Quill", slug="ada-quill"), Author(name="Bo Reed", slug="bo-reed")])
+        db.session.commit()
+    show = create_show(app, client, credits="Ada Quill | host\nbo-reed | producer")
+    with app.app_context():
+        credits = db.session.execute(db.select(ShowAuthor).where(ShowAuthor.show_id == show.id)
+                                     .order_by(ShowAuthor.position)).scalars().all()
+        assert [(c.author.name, c.role) for c in credits] == [("Ada Quill", "host"), ("Bo Reed", "producer")]
+    post_form(client, f"/admin/shows/{show.id}/edit", show_data(credits="Bo Reed | co-host"))
+    with app.app_context():
+        credits = db.session.execute(db.select(ShowAuthor)).scalars().all()
+        assert [(c.author.name, c.role) for c in credits] == [("Bo Reed", "co-host")]
+
+
+def test_duplicate_slug_is_refused(app, client, admin):
+    create_show(app, client, slug="same")
+    response = post_form(client, "/admin/shows/new", show_data(slug="same", title="Other"))
+    assert response.status_code == 400
+    assert "already uses the slug" in response.get_data(as_text=True)
+
+
+def test_delete_show_removes_episodes_and_every_file(app, client, admin):
+    data = show_data()
+    data["artwork"] = (io.BytesIO(artwork_bytes(1400)), "cover.jpg")
+    post_form(client, "/admin/shows/new", data, form_url="/admin/shows/new", content_type="multipart/form-data")
+    with app.app_context():
+        show_id = db.session.execute(db.select(Show.id)).scalar_one()
+    for title in ("One", "Two"):
+        response = post_form(client, f"/admin/shows/{show_id}/episodes/new",
+                             {"title": title, "status": "published", "explicit": "", "episode_type": "full",
+                              "audio": ((DATA / "cbr.mp3").open("rb"), "one.mp3"),
+                              "transcript": (io.BytesIO(b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n"), "t.vtt")},
+                             content_type="multipart/form-data")
+        assert response.status_code == 302, response.get_data(as_text=True)
+    assert len(media_files(app)) == 3 + 2 * 2
+    response = post_form(client, f"/admin/shows/{show_id}/delete", {}, form_url="/admin/shows/")
+    assert response.status_code == 302
+    assert media_files(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(Episode)).first() is None
+        assert db.session.execute(db.select(MediaFile)).first() is None
+        assert db.session.execute(db.select(Show)).first() is None
+
+
+def test_delete_needs_csrf(app, client, admin):
+    show = create_show(app, client)
+    assert client.post(f"/admin/shows/{show.id}/delete").status_code == 400
+    with app.app_context():
+        assert db.session.get(Show, show.id) is not None
+
+
+def test_public_index_and_show_page(app, client, admin):
+    show = create_show(app, client)
+    index = client.get("/podcasts/")
+    assert index.status_code == 200 and "The Quiet Page" in index.get_data(as_text=True)
+    page = client.get(f"/podcasts/{show.slug}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<strong>quiet</strong>" in text
+    assert "No episodes published yet." in text
+    if "feeds.podcast" in app.view_functions:
+        assert f"/podcasts/{show.slug}/feed.xml" in text
+        assert "overcast://" in text
+    assert client.get("/podcasts/no-such-show").status_code == 404
+
+
