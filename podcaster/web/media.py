@@ -1,12 +1,210 @@
-"""Serving stored media files with byte ranges."""
+"""Serving stored media files the way podcast apps expect.
+
+Only files with a ``MediaFile`` row are served (never temporary uploads or
+anything else under the media root). Responses carry a strong ETag (the
+file's SHA-256), Last-Modified and ``Accept-Ranges: bytes``, answer
+conditional requests with 304, single byte ranges with 206 (including suffix
+and open-ended ranges), and unsatisfiable ranges with 416. A request for
+several ranges gets the whole file with 200, which RFC 9110 allows: podcast
+players ask for one range at a time, and multipart/byteranges would buy
+nothing but complexity.
+
+Two ways to send the bytes:
+
+- By default the app sends them itself, through the WSGI server's
+  ``wsgi.file_wrapper`` over a file positioned at the range start. gunicorn
+  then uses ``sendfile()``, counting the bytes from Content-Length, so a range
+  costs one system call rather than a Python loop. Other servers iterate the
+  wrapper, which reads no further than the range end.
+- With ``MEDIA_ACCEL_REDIRECT`` set (e.g. ``/_protected_media/``), the app only
+  checks that the file may be served and answers with ``X-Accel-Redirect``;
+  nginx then serves the file from an ``internal`` location, ranges and all.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort
+import os
+import stat
+from email.utils import formatdate
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import select
+from werkzeug.http import parse_date, parse_etags
+from werkzeug.wsgi import wrap_file
+
+from ..content.storage import StorageError
+from ..extensions import db
+from ..models import MediaFile
+from . import media_store
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
+#: Stored media never changes under its name (a replaced file gets a new name), so caches may keep it.
+DEFAULT_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
-@bp.route("/<path:path>")
+#: Read size when the server iterates the file instead of using sendfile.
+_BLOCK_SIZE = 256 * 1024
+
+
+class BoundedFile:
+    """A read-only view of ``length`` bytes of an open file, starting at its current position.
+
+    ``fileno()`` exposes the real file so a server can ``sendfile()`` it; such servers
+    bound the count by the response's Content-Length, which is this length.
+    """
+
+    def __init__(self, handle, length: int) -> None:
+        self._handle = handle
+        self._remaining = length
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        if size is None or size < 0 or size > self._remaining:
+            size = self._remaining
+        data = self._handle.read(size)
+        self._remaining -= len(data)
+        return data
+
+    def fileno(self) -> int:
+        return self._handle.fileno()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+@bp.route("/<path:path>", methods=["GET", "HEAD"])
 def serve(path: str):
-    """Serve a stored file (replaced by the range-aware implementation)."""
-    abort(404)
+    """Serve a stored file: whole, as one byte range, or as a 304; 404 for anything not in the store."""
+    media = db.session.scalar(select(MediaFile).where(MediaFile.path == path))
+    if media is None:
+        abort(404)
+    try:
+        file_path = media_store().path_of(media.path)
+        info = os.stat(file_path)
+    except (StorageError, OSError):
+        abort(404)
+    if not stat.S_ISREG(info.st_mode):
+        abort(404)
+
+    prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
+    if prefix:
+        return _accel_redirect(prefix, media)
+    return _send(media, file_path, info.st_size, int(info.st_mtime))
+
+
+def _accel_redirect(prefix: str, media: MediaFile) -> Response:
+    """Hand the file to nginx, which answers ranges and conditionals itself."""
+    response = Response(b"", mimetype=media.mime_type)
+    response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(media.path)
+    response.headers["Cache-Control"] = current_app.config.get("MEDIA_CACHE_CONTROL", DEFAULT_CACHE_CONTROL)
+    return response
+
+
+def _send(media: MediaFile, file_path: Path, size: int, mtime: int) -> Response:
+    etag = f'"{media.sha256}"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": formatdate(mtime, usegmt=True),
+        "Accept-Ranges": "bytes",
+        "Cache-Control": current_app.config.get("MEDIA_CACHE_CONTROL", DEFAULT_CACHE_CONTROL),
+    }
+
+    if _not_modified(etag, mtime):
+        return Response(status=304, headers=headers)
+
+    status, start, length = 200, 0, size
+    range_header = request.headers.get("Range")
+    if range_header and _if_range_allows(etag, mtime):
+        wanted = parse_byte_range(range_header, size)
+        if wanted == UNSATISFIABLE:
+            return Response(f"Range {range_header} is outside this {size}-byte file.\n", status=416,
+                            mimetype="text/plain", headers={**headers, "Content-Range": f"bytes */{size}"})
+        if wanted is not None:
+            start, end = wanted
+            status, length = 206, end - start + 1
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(length)
+
+    if request.method == "HEAD" or length == 0:
+        # No body argument: a bytes body would reset Content-Length to 0.
+        return Response(None, status=status, mimetype=media.mime_type, headers=headers)
+    handle = open(file_path, "rb", buffering=0)
+    try:
+        handle.seek(start)
+        body = wrap_file(request.environ, BoundedFile(handle, length), _BLOCK_SIZE)
+    except BaseException:
+        handle.close()
+        raise
+    return Response(body, status=status, mimetype=media.mime_type, headers=headers, direct_passthrough=True)
+
+
+def _not_modified(etag: str, mtime: int) -> bool:
+    """Whether If-None-Match (or, without it, If-Modified-Since) says the client's copy is current."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = parse_etags(if_none_match)
+        return tags.star_tag or tags.contains_weak(etag.strip('"'))
+    since = parse_date(request.headers.get("If-Modified-Since"))
+    return since is not None and mtime <= since.timestamp()
+
+
+def _if_range_allows(etag: str, mtime: int) -> bool:
+    """Whether a Range may be honoured: no If-Range, or one naming this exact version (strong comparison)."""
+    if_range = request.headers.get("If-Range")
+    if if_range is None:
+        return True
+    if_range = if_range.strip()
+    if if_range.startswith(("W/", '"')):
+        return if_range == etag
+    date = parse_date(if_range)
+    return date is not None and int(date.timestamp()) == mtime
+
+
+UNSATISFIABLE = "unsatisfiable"
+
+
+def parse_byte_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """Read a Range header for a file of ``size`` bytes.
+
+    Args:
+        header: the Range header value.
+        size: the file size.
+
+    Returns:
+        ``(first, last)`` byte positions (inclusive) for one satisfiable range;
+        ``UNSATISFIABLE`` when no range overlaps the file (answer 416);
+        ``None`` when the header is to be ignored (not bytes, malformed, or several
+        ranges: the whole file is sent).
+    """
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or not spec.strip():
+        return None
+    parts = [part.strip() for part in spec.split(",")]
+    satisfiable: list[tuple[int, int]] = []
+    for part in parts:
+        first, dash, last = part.partition("-")
+        if not dash:
+            return None
+        first, last = first.strip(), last.strip()
+        if not first:  # suffix: the last N bytes
+            if not last.isdigit():
+                return None
+            count = int(last)
+            if count > 0 and size > 0:
+                satisfiable.append((max(0, size - count), size - 1))
+            continue
+        if not first.isdigit() or (last and not last.isdigit()):
+            return None
+        start = int(first)
+        end = int(last) if last else size - 1
+        if last and end < start:
+            return None  # invalid syntax: ignore the header
+        if start < size:
+            satisfiable.append((start, min(end, size - 1)))
+    if not satisfiable:
+        return UNSATISFIABLE
+    if len(parts) > 1:
+        return None
+    return satisfiable[0]
