@@ -1,0 +1,287 @@
+"""Episode admin through the web form (real audio, every refusal leaving nothing behind) and public pages."""
+from __future__ import annotations
+
+import io
+import hashlib
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from podcaster.extensions import db
+from podcaster.models import Book, Episode, MediaFile
+
+from .conftest import DATA, post_form
+from .podcast_helpers import artwork_bytes, create_show, media_files
+
+VTT = b"WEBVTT\n\n00:00.000 --> 00:02.500\nWelcome to the show.\n\n00:02.500 --> 00:05.000\n<v Ada>Thanks.\n"
+SRT = b"1\n00:00:00,000 --> 00:00:02,500\nWelcome to the show.\n\n2\n00:00:02,500 --> 00:00:05,000\nThanks.\n"
+CHAPTERS = json.dumps({"version": "1.2.0", "chapters": [
+    {"startTime": 0, "title": "Hello"}, {"startTime": 10.5, "title": "Books", "url": "https://example.com/b"},
+]}).encode()
+
+
+@pytest.fixture
+def show(app, client, auth):
+    auth.login()
+    return create_show(app, client)
+
+
+def episode_data(**overrides) -> dict:
+    data = {"title": "First light", "slug": "", "notes": "We talk about *light*.", "summary": "",
+            "season": "", "number": "1", "episode_type": "full", "explicit": "", "status": "published",
+            "publish_at": "", "guests": ""}
+    data.update(overrides)
+    return data
+
+
+def upload(name: str, filename: str | None = None):
+    return ((DATA / name).open("rb"), filename or name)
+
+
+def post_episode(client, show_id: int, data: dict, url: str | None = None):
+    url = url or f"/admin/shows/{show_id}/episodes/new"
+    return post_form(client, url, data, content_type="multipart/form-data")
+
+
+def only_episode(app) -> Episode:
+    with app.app_context():
+        episode = db.session.execute(db.select(Episode)).scalar_one()
+        for name in ("audio", "transcript", "chapters_file", "artwork", "books", "show"):
+            getattr(episode, name)
+        db.session.expunge_all()
+        return episode
+
+
+@pytest.mark.parametrize("fixture, mime, ext", [("cbr.mp3", "audio/mpeg", "mp3"), ("aac.m4a", "audio/mp4", "m4a"),
+                                                ("vbr_no_xing.mp3", "audio/mpeg", "mp3")])
+def test_upload_creates_episode_from_real_audio(app, client, show, fixture, mime, ext):
+    response = post_episode(client, show.id, episode_data(audio=upload(fixture, "My Recording.bin")))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    episode = only_episode(app)
+    assert episode.slug == "first-light"
+    assert episode.audio.path == f"audio/{show.slug}/first-light.{ext}"
+    assert episode.audio.mime_type == mime and episode.audio.kind == "audio"
+    assert episode.duration == pytest.approx(24.6, abs=0.1)
+    assert episode.bitrate and episode.bitrate > 16_000
+    stored = app.config["MEDIA_ROOT"] + "/" + episode.audio.path
+    with open(stored, "rb") as handle:
+        data = handle.read()
+    assert episode.audio.size == len(data)
+    assert episode.audio.sha256 == hashlib.sha256(data).hexdigest()
+    assert media_files(app) == [episode.audio.path]
+    assert episode.status == "published" and episode.publish_at is not None
+
+
+def test_mp3_is_tagged_and_stays_playable(app, client, show):
+    response = post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"), chapters=(io.BytesIO(CHAPTERS),
+                                                                                            "c.json")))
+    assert response.status_code == 302
+    episode = only_episode(app)
+    path = app.config["MEDIA_ROOT"] + "/" + episode.audio.path
+    tags = ID3(path)
+    assert str(tags["TIT2"]) == "First light"
+    assert str(tags["TALB"]) == show.title and str(tags["TPE1"]) == show.author_name
+    assert [chap.sub_frames["TIT2"].text[0] for chap in sorted(tags.getall("CHAP"), key=lambda c: c.start_time)] \
+        == ["Hello", "Books"]
+    assert MP3(path).info.length == pytest.approx(24.6, abs=0.1)
+    assert episode.audio.size == Path(path).stat().st_size
+    assert episode.audio.size != (DATA / "cbr.mp3").stat().st_size
+
+
+def test_untagged_when_the_show_says_so(app, client, show):
+    from .podcast_helpers import show_data
+    post_form(client, f"/admin/shows/{show.id}/edit", show_data(tag_mp3=""))
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    episode = only_episode(app)
+    assert episode.audio.size == (DATA / "cbr.mp3").stat().st_size
+
+
+def test_id3_chapters_become_episode_chapters(app, client, show):
+    post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")))
+    episode = only_episode(app)
+    assert [c["title"] for c in episode.chapters] == ["Introduction", "The tone", "Once more"]
+    assert episode.chapters[1]["startTime"] == 9.5 and episode.chapters[1]["url"]
+    page = client.get(f"/podcasts/{show.slug}/first-light").get_data(as_text=True)
+    assert "The tone" in page and "0:09" in page
+
+
+@pytest.mark.parametrize("fixture, filename, status, message", [
+    ("tone.wav", "tone.mp3", 415, "WAV"),
+    ("not_audio.mp3", "episode.mp3", 415, "not audio"),
+])
+def test_refused_audio_leaves_nothing(app, client, show, fixture, filename, status, message):
+    response = post_episode(client, show.id, episode_data(audio=upload(fixture, filename),
+                                                          transcript=(io.BytesIO(VTT), "t.vtt")))
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    assert media_files(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(Episode)).first() is None
+        assert db.session.execute(db.select(MediaFile)).first() is None
+
+
+def test_truncated_mp3_is_refused(app, client, show):
+    head = (DATA / "cbr.mp3").read_bytes()[:10]
+    response = post_episode(client, show.id, episode_data(audio=(io.BytesIO(head + b"\x00" * 50), "cut.mp3")))
+    assert response.status_code in (400, 415)
+    assert media_files(app) == []
+
+
+def test_new_episode_needs_audio_and_csrf(app, client, show):
+    response = post_episode(client, show.id, episode_data())
+    assert response.status_code == 400 and "Choose the episode" in response.get_data(as_text=True)
+    response = client.post(f"/admin/shows/{show.id}/episodes/new",
+                           data=episode_data(audio=upload("cbr.mp3")), content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert media_files(app) == []
+
+
+def test_oversize_audio_is_refused_with_413(app, client, show):
+    app.config["MAX_UPLOAD_BYTES"] = 50_000
+    response = post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    assert response.status_code == 413
+    assert media_files(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(Episode)).first() is None
+
+
+@pytest.mark.parametrize("field, data, message", [
+    ("transcript", b"just some words", "SubRip"),
+    ("transcript", b"\xff\xfe\x00bad", "UTF-8"),
+    ("chapters", b"{not json", "not valid JSON"),
+    ("chapters", b'{"chapters": [{"title": "x"}]}', "startTime"),
+    ("artwork", artwork_bytes(800), "1400"),
+])
+def test_bad_side_files_refuse_the_whole_episode(app, client, show, field, data, message):
+    response = post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"), **{field: (io.BytesIO(data),
+                                                                                               "side.bin")}))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert media_files(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(MediaFile)).first() is None
+
+
+def test_transcript_chapters_artwork_and_books(app, client, show):
+    with app.app_context():
+        db.session.add(Book(title="Quiet Rooms", slug="quiet-rooms"))
+        db.session.commit()
+        book_id = db.session.execute(db.select(Book.id)).scalar_one()
+    data = episode_data(audio=upload("cbr.mp3"), transcript=(io.BytesIO(SRT), "t.srt"),
+                        chapters=(io.BytesIO(CHAPTERS), "c.json"), artwork=(io.BytesIO(artwork_bytes()), "a.jpg"),
+                        books=str(book_id), guests="Bo Reed | guest | https://bo.example.com")
+    assert post_episode(client, show.id, data).status_code == 302
+    episode = only_episode(app)
+    assert episode.transcript.mime_type == "application/x-subrip"
+    assert episode.transcript.path.endswith(".srt")
+    assert episode.chapters_file.mime_type == "application/json+chapters"
+    stored = json.loads(Path(app.config["MEDIA_ROOT"], episode.chapters_file.path).read_bytes())
+    assert stored["version"] == "1.2.0" and stored["chapters"][1]["title"] == "Books"
+    assert [book.title for book in episode.books] == ["Quiet Rooms"]
+    assert episode.persons == [{"name": "Bo Reed", "role": "guest", "href": "https://bo.example.com"}]
+    assert episode.artwork is not None
+    page = client.get(f"/podcasts/{show.slug}/first-light").get_data(as_text=True)
+    for text in ("Welcome to the show.", "Quiet Rooms", "Bo Reed", "Books", "<em>light</em>",
+                 f'src="/media/{episode.audio.path}"', 'preload="none"'):
+        assert text in page
+
+
+def test_vtt_transcript_is_text_vtt(app, client, show):
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"), transcript=(io.BytesIO(VTT), "t.txt")))
+    episode = only_episode(app)
+    assert episode.transcript.mime_type == "text/vtt" and episode.transcript.path.endswith(".vtt")
+
+
+def test_edit_without_reupload_keeps_audio_and_guid(app, client, show):
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    before = only_episode(app)
+    url = f"/admin/episodes/{before.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="First light"' in page
+    response = post_episode(client, show.id, episode_data(title="Renamed", slug="renamed", season="2"), url=url)
+    assert response.status_code == 302
+    after = only_episode(app)
+    assert (after.title, after.slug, after.season) == ("Renamed", "renamed", 2)
+    assert after.guid == before.guid
+    assert after.audio.path == before.audio.path and after.audio.sha256 == before.audio.sha256
+
+
+def test_replacing_audio_removes_the_old_file_and_keeps_guid(app, client, show):
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    before = only_episode(app)
+    url = f"/admin/episodes/{before.id}/edit"
+    response = post_episode(client, show.id, episode_data(audio=upload("aac.m4a")), url=url)
+    assert response.status_code == 302
+    after = only_episode(app)
+    assert after.guid == before.guid
+    assert after.audio.path.endswith(".m4a") and after.audio.mime_type == "audio/mp4"
+    assert media_files(app) == [after.audio.path]
+    # A refused replacement keeps the current file and row.
+    response = post_episode(client, show.id, episode_data(audio=upload("tone.wav")), url=url)
+    assert response.status_code == 415
+    assert only_episode(app).audio.path == after.audio.path
+    assert media_files(app) == [after.audio.path]
+
+
+def test_slug_is_unique_per_show(app, client, show):
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"))).status_code == 302
+    with app.app_context():
+        slugs = sorted(db.session.execute(db.select(Episode.slug)).scalars())
+        paths = sorted(db.session.execute(db.select(MediaFile.path)).scalars())
+    assert slugs == ["first-light", "first-light-2"]
+    assert paths == [f"audio/{show.slug}/first-light-2.mp3", f"audio/{show.slug}/first-light.mp3"]
+    response = post_episode(client, show.id, episode_data(slug="first-light", audio=upload("cbr.mp3")))
+    assert response.status_code == 400 and "already uses the slug" in response.get_data(as_text=True)
+    assert len(media_files(app)) == 2
+    other = create_show(app, client, title="Other show")
+    assert post_episode(client, other.id, episode_data(audio=upload("cbr.mp3"))).status_code == 302
+
+
+def test_delete_episode_removes_its_files(app, client, show):
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"), transcript=(io.BytesIO(VTT), "t.vtt"),
+                                               chapters=(io.BytesIO(CHAPTERS), "c.json")))
+    episode = only_episode(app)
+    assert len(media_files(app)) == 3
+    response = post_form(client, f"/admin/episodes/{episode.id}/delete", {},
+                         form_url=f"/admin/shows/{show.id}/episodes/")
+    assert response.status_code == 302
+    assert media_files(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(MediaFile)).first() is None
+
+
+def test_drafts_and_future_episodes_are_hidden_until_their_time(app, client, show):
+    now = datetime(2030, 1, 1, 12, 0)
+    app.config["CLOCK"] = lambda: now
+    post_episode(client, show.id, episode_data(title="Draft one", status="draft", audio=upload("cbr.mp3")))
+    post_episode(client, show.id, episode_data(title="Later one", status="scheduled",
+                                               publish_at="2030-01-02T09:30", audio=upload("cbr.mp3")))
+    post_episode(client, show.id, episode_data(title="Out now", audio=upload("cbr.mp3")))
+    page = client.get(f"/podcasts/{show.slug}").get_data(as_text=True)
+    assert "Out now" in page and "Later one" not in page and "Draft one" not in page
+    assert client.get(f"/podcasts/{show.slug}/draft-one").status_code == 404
+    assert client.get(f"/podcasts/{show.slug}/later-one").status_code == 404
+    assert client.get(f"/podcasts/{show.slug}/out-now").status_code == 200
+    listing = client.get(f"/admin/shows/{show.id}/episodes/").get_data(as_text=True)
+    assert "scheduled" in listing and "draft" in listing
+    now += timedelta(days=1)
+    app.config["CLOCK"] = lambda: now
+    assert client.get(f"/podcasts/{show.slug}/later-one").status_code == 200
+    assert "Later one" in client.get(f"/podcasts/{show.slug}").get_data(as_text=True)
+    assert client.get(f"/podcasts/{show.slug}/draft-one").status_code == 404
+    latest = app.jinja_env.get_template("public/_latest_episodes.html")
+    with app.test_request_context("/"):
+        from flask import render_template_string
+        html = render_template_string('{% include "public/_latest_episodes.html" %}')
+    assert latest is not None and "Later one" in html and "Draft one" not in html
+
+
+def test_scheduled_without_time_is_refused(app, client, show):
+    response = post_episode(client, show.id, episode_data(status="scheduled", audio=upload("cbr.mp3")))
+    assert response.status_code == 400 and "needs a publication time" in response.get_data(as_text=True)
+    assert media_files(app) == []
