@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from podcaster.content.categories import (APPLE_CATEGORIES, InvalidCategory, category_choices, is_valid_category,
-                                          join_choice, split_choice)
+from podcaster.content.categories import (
+    APPLE_CATEGORIES,
+    InvalidCategory,
+    category_choices,
+    is_valid_category,
+    join_choice,
+    split_choice,
+)
 
 
 def test_the_list_is_apples_current_one():

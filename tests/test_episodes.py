@@ -1,8 +1,8 @@
 """Episode admin through the web form (real audio, every refusal leaving nothing behind) and public pages."""
 from __future__ import annotations
 
-import io
 import hashlib
+import io
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -285,3 +285,14 @@ def test_scheduled_without_time_is_refused(app, client, show):
     response = post_episode(client, show.id, episode_data(status="scheduled", audio=upload("cbr.mp3")))
     assert response.status_code == 400 and "needs a publication time" in response.get_data(as_text=True)
     assert media_files(app) == []
+
+
+def test_episode_uploads_stream_into_the_shows_audio_folder(app, show):
+    from podcaster.web.admin.shows import _episode_audio_folder
+    from podcaster.web.uploads import _FOLDER_ATTRIBUTE
+
+    with app.app_context():
+        folder = getattr(app.view_functions["admin.episode_new"], _FOLDER_ATTRIBUTE)
+        assert folder(show_id=show.id) == f"audio/{show.slug}"
+        assert _episode_audio_folder(show_id=999) == "audio"
+        assert getattr(app.view_functions["admin.episode_edit"], _FOLDER_ATTRIBUTE) is folder

@@ -8,11 +8,11 @@ disagree.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from ..models import Episode, MediaFile, Show
 from .audio import AudioError, AudioInfo, CorruptAudio, probe, write_id3_tags
 from .chapters import chapters_from_id3, chapters_json
 from .slugs import make_slug
-from .storage import CHUNK_SIZE, MediaStore, StorageError, TooLarge
+from .storage import MediaStore, StorageError, TooLarge
 from .transcripts import check_transcript
 
 AUDIO_FOLDER = "audio"
@@ -87,36 +87,6 @@ def audio_folder(show_slug: str) -> str:
     return f"{AUDIO_FOLDER}/{show_slug}"
 
 
-def spool_to_temp(store: MediaStore, stream: BinaryIO, folder: str, max_bytes: int | None = None) -> Path:
-    """Copy a stream into a hidden temporary file in ``folder`` of the store.
-
-    Args:
-        store: the media store.
-        stream: the data, read to its end.
-        folder: the store folder the file will finally go to (same filesystem, so moving it is a rename).
-        max_bytes: refuse longer streams.
-
-    Returns:
-        The temporary file's path; the caller moves it into place or deletes it.
-
-    Raises:
-        TooLarge: the stream was longer than ``max_bytes`` (nothing is kept).
-    """
-    temp = store.temp_path_for(f"{folder}/incoming")
-    size = 0
-    try:
-        with open(temp, "xb") as out:
-            while chunk := stream.read(CHUNK_SIZE):
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise TooLarge(f"larger than {max_bytes} bytes")
-                out.write(chunk)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return temp
-
-
 def copy_to_temp(store: MediaStore, source: Path, folder: str) -> Path:
     """Copy a local file (the CLI's argument) into a temporary file in ``folder`` of the store."""
     temp = store.temp_path_for(f"{folder}/incoming")
@@ -129,7 +99,8 @@ def copy_to_temp(store: MediaStore, source: Path, folder: str) -> Path:
 
 
 def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Show, temp: Path,
-                 original_name: str | None, changes: FileChanges) -> AudioInfo:
+                 original_name: str | None, changes: FileChanges, *, size: int | None = None,
+                 sha256: str | None = None) -> AudioInfo:
     """Make a finished upload the episode's audio.
 
     The temporary file is identified by its content, renamed to
@@ -146,6 +117,8 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
         temp: the uploaded file under a temporary name inside the store.
         original_name: the name the file had on the author's computer.
         changes: collects the files written and replaced.
+        size: the file's size, when the upload already counted it.
+        sha256: its SHA-256, when the upload already computed it (saves reading the file again).
 
     Returns:
         What the probe learned.
@@ -156,7 +129,9 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
     try:
         info = probe(temp)
         relative = store.unique_path(audio_folder(show.slug), f"{episode.slug}.{info.extension}")
-        stored = store.commit_temp(temp, relative)
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())  # on disk before a row can point at it
+        stored = store.commit_temp(temp, relative, size=size, sha256=sha256)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -277,5 +252,5 @@ def delete_show(session: Session, show: Show) -> list[str]:
 __all__ = [
     "AudioError", "CorruptAudio", "FileChanges", "StorageError", "TooLarge", "attach_audio", "attach_chapters",
     "attach_transcript", "audio_folder", "copy_to_temp", "delete_episode", "delete_show", "podcast_guid",
-    "spool_to_temp", "tag_audio", "unique_episode_slug",
+    "tag_audio", "unique_episode_slug",
 ]

@@ -1,23 +1,34 @@
 """Admin: podcast shows and their episodes (audio upload, transcript, chapters, artwork)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
 from ...content.artwork import ImageError
 from ...content.audio import AudioError, UnsupportedAudio
-from ...content.chapters import ChaptersError, parse_chapters
 from ...content.categories import join_choice
+from ...content.chapters import ChaptersError, parse_chapters
 from ...content.links import format_links
-from ...content.podcasts import (FileChanges, attach_audio, attach_chapters, attach_transcript, audio_folder,
-                                 delete_episode, delete_media, delete_show, episode_slug_taken, podcast_guid,
-                                 spool_to_temp, tag_audio, unique_episode_slug)
+from ...content.podcasts import (
+    AUDIO_FOLDER,
+    FileChanges,
+    attach_audio,
+    attach_chapters,
+    attach_transcript,
+    audio_folder,
+    delete_episode,
+    delete_media,
+    delete_show,
+    episode_slug_taken,
+    podcast_guid,
+    tag_audio,
+    unique_episode_slug,
+)
 from ...content.publishing import PublishingError, display_status, resolve_publication
 from ...content.slugs import slug_taken, unique_slug
-from ...content.storage import MediaStore, StorageError, TooLarge
+from ...content.storage import MediaStore, StorageError
 from ...content.transcripts import MAX_TRANSCRIPT_BYTES, TranscriptError
 from ...extensions import db
 from ...models import Author, Book, Episode, Show, ShowAuthor
@@ -25,6 +36,7 @@ from .. import current_time, media_store
 from ..forms import ButtonForm
 from ..forms.shows import EpisodeForm, ShowForm
 from ..images import ARTWORK, store_image
+from ..uploads import receive_upload, streams_uploads
 from . import bp
 
 
@@ -180,6 +192,16 @@ def show_delete(show_id: int):
 # --- episodes -------------------------------------------------------------------------------------------------
 
 
+def _episode_audio_folder(show_id: int | None = None, episode_id: int | None = None) -> str:
+    """Where the episode form's uploads are streamed: the show's audio folder, known from the URL."""
+    show = db.session.get(Show, show_id) if show_id is not None else None
+    if episode_id is not None:
+        episode = db.session.get(Episode, episode_id)
+        show = episode.show if episode is not None else None
+    # An unknown show or episode answers 404 in the view; its upload still needs a folder meanwhile.
+    return audio_folder(show.slug) if show is not None else AUDIO_FOLDER
+
+
 @bp.route("/shows/<int:show_id>/episodes/")
 def episodes(show_id: int):
     """List a show's episodes, newest first, with their public status."""
@@ -194,6 +216,7 @@ def episodes(show_id: int):
 
 
 @bp.route("/shows/<int:show_id>/episodes/new", methods=["GET", "POST"])
+@streams_uploads(_episode_audio_folder)
 def episode_new(show_id: int):
     """Create an episode from an uploaded audio file."""
     show = db.get_or_404(Show, show_id)
@@ -201,6 +224,7 @@ def episode_new(show_id: int):
 
 
 @bp.route("/episodes/<int:episode_id>/edit", methods=["GET", "POST"])
+@streams_uploads(_episode_audio_folder)
 def episode_edit(episode_id: int):
     """Edit an episode; a new audio file is optional and replaces the old one."""
     episode = db.get_or_404(Episode, episode_id)
@@ -218,11 +242,6 @@ def _fill_episode_form(form: EpisodeForm, episode: Episode | None) -> None:
         " | ".join(part for part in (person.get("name", ""), person.get("role", ""), person.get("href", "")) if part)
         for person in episode.persons or []
     )
-
-
-def _received_audio(store: MediaStore, upload: FileStorage, folder: str) -> Path:
-    """The uploaded audio as a temporary file inside the store folder ``folder``."""
-    return spool_to_temp(store, upload.stream, folder, current_app.config["MAX_UPLOAD_BYTES"])
 
 
 class _Refused(Exception):
@@ -326,12 +345,13 @@ def _save_episode(store: MediaStore, show: Show, episode: Episode | None, form: 
         new_audio = has_upload(form.audio.data)
         if new_audio:
             try:
-                temp = _received_audio(store, form.audio.data, audio_folder(show.slug))
-            except TooLarge as exc:
-                limit = current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
-                raise _Refused(form.audio, f"The audio file is larger than the {limit} MB limit.", 413) from exc
+                # Already on disk in the show's audio folder when streamed; copied there once otherwise.
+                received = receive_upload(form.audio.data, store, audio_folder(show.slug))
+            except RequestEntityTooLarge as exc:
+                raise _Refused(form.audio, exc.description, 413) from exc
             try:
-                attach_audio(db.session, store, episode, show, temp, form.audio.data.filename, changes)
+                attach_audio(db.session, store, episode, show, received.path, form.audio.data.filename, changes,
+                             size=received.size, sha256=received.sha256)
             except AudioError as exc:
                 raise _Refused(form.audio, str(exc), 415 if isinstance(exc, UnsupportedAudio) else 400) from exc
         # Only a freshly stored file is tagged: rewriting a committed file before the commit could
