@@ -254,3 +254,73 @@ __all__ = [
     "attach_transcript", "audio_folder", "copy_to_temp", "delete_episode", "delete_show", "podcast_guid",
     "tag_audio", "unique_episode_slug",
 ]
+
+
+def add_episode_from_file(session: Session, store: MediaStore, show: Show, source: str | os.PathLike, *,
+                          title: str, now, slug: str | None = None, notes: str = "", status: str = "draft",
+                          publish_at=None, season: int | None = None, number: int | None = None,
+                          transcript: str | os.PathLike | None = None,
+                          chapters: str | os.PathLike | None = None) -> Episode:
+    """Create an episode from a local audio file: the pipeline of the upload form, for scripts.
+
+    The file is copied once into the show's audio folder under a temporary name,
+    identified and measured, renamed into place and tagged like an upload.
+    Nothing is kept when anything fails.
+
+    Args:
+        session: the database session (committed here).
+        store: the media store.
+        show: the show the episode belongs to.
+        source: the audio file.
+        title: the episode title.
+        now: the present (naive UTC), for the publication time.
+        slug: the episode slug; made from the title when omitted.
+        notes: show notes in Markdown.
+        status: draft, scheduled or published (see ``publishing.resolve_publication``).
+        publish_at: the publication time (naive UTC), or None.
+        season: the season number.
+        number: the episode number.
+        transcript: an SRT or WebVTT file.
+        chapters: a Podcast Index JSON chapters file.
+
+    Returns:
+        The committed episode.
+
+    Raises:
+        AudioError: the file is not usable podcast audio.
+        TranscriptError: the transcript is not SRT/WebVTT.
+        ChaptersError: the chapters file is invalid.
+        PublishingError: the status and time do not go together.
+        ValueError: the slug is taken or invalid.
+    """
+    from .chapters import parse_chapters
+    from .publishing import resolve_publication
+    from .slugs import SLUG_RE
+
+    status, publish_at = resolve_publication(status, publish_at, now)
+    if slug:
+        if not SLUG_RE.match(slug):
+            raise ValueError(f"{slug!r} is not a valid slug (lowercase letters, digits and hyphens).")
+        if episode_slug_taken(session, show.id, slug):
+            raise ValueError(f"Another episode of {show.title} already uses the slug {slug!r}.")
+    else:
+        slug = unique_episode_slug(session, show.id, title)
+    transcript_data = Path(transcript).read_bytes() if transcript else None
+    parsed_chapters = parse_chapters(Path(chapters).read_bytes()) if chapters else None
+    changes = FileChanges()
+    try:
+        episode = Episode(show=show, title=title.strip(), slug=slug, notes=notes, status=status,
+                          publish_at=publish_at, season=season, number=number)
+        session.add(episode)
+        temp = copy_to_temp(store, Path(source), audio_folder(show.slug))
+        attach_audio(session, store, episode, show, temp, Path(source).name, changes)
+        if transcript_data is not None:
+            attach_transcript(session, store, episode, show, transcript_data, Path(transcript).name, changes)
+        if parsed_chapters is not None:
+            attach_chapters(session, store, episode, show, parsed_chapters, Path(chapters).name, changes)
+        tag_audio(store, episode, show, year=(publish_at or now).year)
+        changes.commit(session, store)
+    except BaseException:
+        changes.discard(session, store)
+        raise
+    return episode

@@ -1,0 +1,75 @@
+"""``podcaster add-episode``: the episode upload pipeline for scripts and bulk imports."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .content.audio import AudioError
+from .content.chapters import ChaptersError
+from .content.podcasts import add_episode_from_file
+from .content.publishing import PublishingError
+from .content.storage import MediaStore, StorageError
+from .content.transcripts import TranscriptError
+from .extensions import db
+from .models import Show, Status, utcnow
+
+TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    for fmt in TIME_FORMATS:
+        try:
+            return datetime.strptime(value.strip().removesuffix("Z"), fmt)
+        except ValueError:
+            continue
+    raise click.BadParameter(f"{value!r} is not a time like 2026-05-01T09:00 (UTC).", param_hint="--publish-at")
+
+
+@click.command("add-episode")
+@click.argument("show_slug")
+@click.argument("audio_file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+@click.option("--title", required=True, help="The episode title.")
+@click.option("--slug", default=None, help="The episode's address; made from the title when omitted.")
+@click.option("--notes-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Show notes in Markdown (UTF-8).")
+@click.option("--publish", is_flag=True, help="Publish now (default: save as a draft).")
+@click.option("--publish-at", "publish_at", default=None,
+              help="Publication time in UTC, e.g. 2026-05-01T09:00; in the future it schedules the episode.")
+@click.option("--season", type=click.IntRange(min=1), default=None)
+@click.option("--number", type=click.IntRange(min=0), default=None, help="The episode number.")
+@click.option("--transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An SRT or WebVTT transcript.")
+@click.option("--chapters", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A Podcast Index JSON chapters file.")
+@with_appcontext
+def add_episode_command(show_slug: str, audio_file: Path, title: str, slug: str | None, notes_file: Path | None,
+                        publish: bool, publish_at: str | None, season: int | None, number: int | None,
+                        transcript: Path | None, chapters: Path | None):
+    """Add an episode to SHOW_SLUG from AUDIO_FILE (MP3 or M4A), exactly as the upload form does."""
+    show = db.session.execute(db.select(Show).filter_by(slug=show_slug)).scalar_one_or_none()
+    if show is None:
+        known = ", ".join(db.session.execute(db.select(Show.slug).order_by(Show.slug)).scalars()) or "none yet"
+        raise click.ClickException(f"No show with the slug {show_slug!r} (shows: {known}).")
+    when = _parse_time(publish_at)
+    status = Status.PUBLISHED.value if (publish or when) else Status.DRAFT.value
+    notes = notes_file.read_text(encoding="utf-8") if notes_file else ""
+    clock = current_app.config.get("CLOCK")
+    try:
+        episode = add_episode_from_file(
+            db.session, MediaStore(current_app.config["MEDIA_ROOT"]), show, audio_file, title=title, slug=slug,
+            notes=notes, status=status, publish_at=when, now=clock() if clock else utcnow(), season=season,
+            number=number, transcript=transcript, chapters=chapters,
+        )
+    except AudioError as exc:
+        raise click.ClickException(f"{audio_file}: {exc}") from exc
+    except (TranscriptError, ChaptersError, PublishingError, StorageError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    state = episode.status if episode.status != Status.SCHEDULED else f"scheduled for {episode.publish_at} UTC"
+    click.echo(f"Added “{episode.title}” to {show.title} ({state}): /podcasts/{show.slug}/{episode.slug}, "
+               f"{episode.duration:.1f} s, {episode.audio.size} bytes, guid {episode.guid}.")

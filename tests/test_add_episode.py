@@ -1,0 +1,97 @@
+"""``podcaster add-episode``: the upload pipeline from the command line, with real files."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from mutagen.id3 import ID3
+
+from podcaster.extensions import db
+from podcaster.models import Episode, MediaFile, Show
+
+from .conftest import DATA
+from .podcast_helpers import media_files
+
+
+@pytest.fixture
+def show(app):
+    with app.app_context():
+        show = Show(title="The Quiet Page", slug="quiet", author_name="Ada Quill", description="Books.")
+        db.session.add(show)
+        db.session.commit()
+        return show.id
+
+
+def episodes(app) -> list[Episode]:
+    with app.app_context():
+        rows = db.session.execute(db.select(Episode).order_by(Episode.id)).scalars().all()
+        for row in rows:
+            _ = row.audio, row.transcript, row.chapters_file
+        db.session.expunge_all()
+        return rows
+
+
+def test_adds_a_published_episode_with_notes(app, runner, show, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("Notes with **bold**.", encoding="utf-8")
+    app.config["CLOCK"] = lambda: datetime(2030, 5, 1, 8, 0)
+    result = runner.invoke(args=["add-episode", "quiet", str(DATA / "vbr_no_xing.mp3"), "--title", "Chapter one",
+                                 "--notes-file", str(notes), "--publish", "--season", "1", "--number", "3"])
+    assert result.exit_code == 0, result.output
+    assert "Added “Chapter one”" in result.output
+    [episode] = episodes(app)
+    assert (episode.slug, episode.status, episode.publish_at) == ("chapter-one", "published",
+                                                                 datetime(2030, 5, 1, 8, 0))
+    assert episode.notes == "Notes with **bold**." and (episode.season, episode.number) == (1, 3)
+    assert episode.duration == pytest.approx(24.63, abs=0.05)  # frames counted: no Xing header
+    assert episode.audio.path == "audio/quiet/chapter-one.mp3"
+    stored = app.config["MEDIA_ROOT"] + "/" + episode.audio.path
+    assert str(ID3(stored)["TIT2"]) == "Chapter one"
+    assert media_files(app) == ["audio/quiet/chapter-one.mp3"]
+    assert (DATA / "vbr_no_xing.mp3").exists()  # the source is copied, not moved
+
+
+def test_schedules_with_publish_at_and_keeps_drafts_by_default(app, runner, show, tmp_path):
+    app.config["CLOCK"] = lambda: datetime(2030, 5, 1, 8, 0)
+    chapters = tmp_path / "chapters.json"
+    chapters.write_text(json.dumps({"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Start"}]}))
+    transcript = tmp_path / "t.vtt"
+    transcript.write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n")
+    result = runner.invoke(args=["add-episode", "quiet", str(DATA / "aac.m4a"), "--title", "Later",
+                                 "--publish-at", "2030-06-01T09:30", "--chapters", str(chapters),
+                                 "--transcript", str(transcript)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["add-episode", "quiet", str(DATA / "cbr.mp3"), "--title", "Later"])
+    assert result.exit_code == 0, result.output
+    later, draft = episodes(app)
+    assert (later.status, later.publish_at) == ("scheduled", datetime(2030, 6, 1, 9, 30))
+    assert later.audio.mime_type == "audio/mp4" and later.chapters == [{"startTime": 0, "title": "Start"}]
+    assert later.transcript.mime_type == "text/vtt"
+    assert (draft.status, draft.slug) == ("draft", "later-2")
+    assert len(media_files(app)) == 4
+
+
+@pytest.mark.parametrize("fixture, message", [("tone.wav", "WAV"), ("not_audio.mp3", "not audio")])
+def test_refuses_bad_files_with_nonzero_exit_and_leaves_nothing(app, runner, show, fixture, message):
+    result = runner.invoke(args=["add-episode", "quiet", str(DATA / fixture), "--title", "Bad"])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert media_files(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(Episode)).first() is None
+        assert db.session.execute(db.select(MediaFile)).first() is None
+
+
+def test_refuses_unknown_show_bad_chapters_and_bad_time(app, runner, show, tmp_path):
+    result = runner.invoke(args=["add-episode", "nope", str(DATA / "cbr.mp3"), "--title", "X"])
+    assert result.exit_code != 0 and "No show with the slug 'nope'" in result.output and "quiet" in result.output
+    bad = tmp_path / "c.json"
+    bad.write_text("[1, 2]")
+    result = runner.invoke(args=["add-episode", "quiet", str(DATA / "cbr.mp3"), "--title", "X", "--chapters",
+                                 str(bad)])
+    assert result.exit_code != 0 and "chapters" in result.output
+    result = runner.invoke(args=["add-episode", "quiet", str(DATA / "cbr.mp3"), "--title", "X", "--publish-at",
+                                 "tomorrow"])
+    assert result.exit_code != 0 and "2026-05-01T09:00" in result.output
+    assert media_files(app) == []
