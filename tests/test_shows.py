@@ -161,3 +161,28 @@ def test_public_index_and_show_page(app, client, admin):
     assert client.get("/podcasts/no-such-show").status_code == 404
 
 
+
+
+def test_demo_podcast_has_real_episodes(app, client):
+    from podcaster.demo_podcast import load_demo_podcast
+
+    with app.app_context():
+        author = Author(name="Ada Quill", slug="ada-quill", is_main=True)
+        db.session.add(author)
+        db.session.flush()
+        load_demo_podcast(db.session, app.config["MEDIA_ROOT"], author)
+        db.session.commit()
+        show = db.session.execute(db.select(Show)).scalar_one()
+        assert (show.category, show.subcategory) == ("Arts", "Books")
+        assert show.artwork.width == 1400 and show.credits[0].author.name == "Ada Quill"
+        episodes = sorted(show.episodes, key=lambda e: e.publish_at)
+        assert [e.episode_type for e in episodes] == ["trailer", "full", "full"]
+        assert all(e.audio.mime_type == "audio/mpeg" and 5 < e.duration < 15 for e in episodes)
+        assert episodes[1].chapters[1]["title"] == "The opening lines"
+        assert episodes[2].transcript.mime_type == "text/vtt"
+        paths = {m.path for m in db.session.execute(db.select(MediaFile)).scalars()}
+        slug = show.slug
+    assert set(media_files(app)) == paths  # no temporary file left behind
+    page = client.get(f"/podcasts/{slug}").get_data(as_text=True)
+    assert page.count("<audio") == 3
+    assert "writing in small rooms" in client.get(f"/podcasts/{slug}/writing-in-small-rooms").get_data(as_text=True)

@@ -257,21 +257,52 @@ __all__ = [
 
 
 def add_episode_from_file(session: Session, store: MediaStore, show: Show, source: str | os.PathLike, *,
-                          title: str, now, slug: str | None = None, notes: str = "", status: str = "draft",
-                          publish_at=None, season: int | None = None, number: int | None = None,
-                          transcript: str | os.PathLike | None = None,
-                          chapters: str | os.PathLike | None = None) -> Episode:
-    """Create an episode from a local audio file: the pipeline of the upload form, for scripts.
-
-    The file is copied once into the show's audio folder under a temporary name,
-    identified and measured, renamed into place and tagged like an upload.
-    Nothing is kept when anything fails.
+                          title: str, now, **options) -> Episode:
+    """Create and commit an episode from a local audio file: the upload form's pipeline, for scripts.
 
     Args:
         session: the database session (committed here).
         store: the media store.
         show: the show the episode belongs to.
+        source: the audio file (copied, never moved).
+        title: the episode title.
+        now: the present (naive UTC), for the publication time.
+        **options: as for ``build_episode_from_file``.
+
+    Returns:
+        The committed episode.
+
+    Raises:
+        As ``build_episode_from_file``; nothing is kept when anything fails.
+    """
+    changes = FileChanges()
+    try:
+        episode = build_episode_from_file(session, store, show, source, changes, title=title, now=now, **options)
+        changes.commit(session, store)
+    except BaseException:
+        changes.discard(session, store)
+        raise
+    return episode
+
+
+def build_episode_from_file(session: Session, store: MediaStore, show: Show, source: str | os.PathLike,
+                            changes: FileChanges, *, title: str, now, slug: str | None = None, notes: str = "",
+                            status: str = "draft", publish_at=None, season: int | None = None,
+                            number: int | None = None, episode_type: str = "full",
+                            transcript: str | os.PathLike | None = None,
+                            chapters: str | os.PathLike | None = None) -> Episode:
+    """Add an episode made from a local audio file to the session, without committing.
+
+    The file is copied once into the show's audio folder under a temporary name,
+    identified and measured, renamed into place and tagged like an upload. The
+    files written are recorded in ``changes`` (the caller commits or discards it).
+
+    Args:
+        session: the database session.
+        store: the media store.
+        show: the show the episode belongs to.
         source: the audio file.
+        changes: collects the files written.
         title: the episode title.
         now: the present (naive UTC), for the publication time.
         slug: the episode slug; made from the title when omitted.
@@ -280,11 +311,12 @@ def add_episode_from_file(session: Session, store: MediaStore, show: Show, sourc
         publish_at: the publication time (naive UTC), or None.
         season: the season number.
         number: the episode number.
+        episode_type: full, trailer or bonus.
         transcript: an SRT or WebVTT file.
         chapters: a Podcast Index JSON chapters file.
 
     Returns:
-        The committed episode.
+        The new episode, added to the session.
 
     Raises:
         AudioError: the file is not usable podcast audio.
@@ -307,20 +339,14 @@ def add_episode_from_file(session: Session, store: MediaStore, show: Show, sourc
         slug = unique_episode_slug(session, show.id, title)
     transcript_data = Path(transcript).read_bytes() if transcript else None
     parsed_chapters = parse_chapters(Path(chapters).read_bytes()) if chapters else None
-    changes = FileChanges()
-    try:
-        episode = Episode(show=show, title=title.strip(), slug=slug, notes=notes, status=status,
-                          publish_at=publish_at, season=season, number=number)
-        session.add(episode)
-        temp = copy_to_temp(store, Path(source), audio_folder(show.slug))
-        attach_audio(session, store, episode, show, temp, Path(source).name, changes)
-        if transcript_data is not None:
-            attach_transcript(session, store, episode, show, transcript_data, Path(transcript).name, changes)
-        if parsed_chapters is not None:
-            attach_chapters(session, store, episode, show, parsed_chapters, Path(chapters).name, changes)
-        tag_audio(store, episode, show, year=(publish_at or now).year)
-        changes.commit(session, store)
-    except BaseException:
-        changes.discard(session, store)
-        raise
+    episode = Episode(show=show, title=title.strip(), slug=slug, notes=notes, status=status,
+                      publish_at=publish_at, season=season, number=number, episode_type=episode_type)
+    session.add(episode)
+    temp = copy_to_temp(store, Path(source), audio_folder(show.slug))
+    attach_audio(session, store, episode, show, temp, Path(source).name, changes)
+    if transcript_data is not None:
+        attach_transcript(session, store, episode, show, transcript_data, Path(transcript).name, changes)
+    if parsed_chapters is not None:
+        attach_chapters(session, store, episode, show, parsed_chapters, Path(chapters).name, changes)
+    tag_audio(store, episode, show, year=(publish_at or now).year)
     return episode

@@ -1,0 +1,145 @@
+"""The demo podcast: a show with generated artwork and three short episodes made from bundled MP3s.
+
+``podcaster demo`` calls ``load_demo_podcast`` inside its own transaction; the
+episodes go through the same pipeline as uploads (identified, measured, tagged).
+The MP3s in ``demo_data/`` are synthetic speech (see ``demo_data/README.md``).
+"""
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
+
+from .content.podcasts import FileChanges, build_episode_from_file, podcast_guid
+from .content.storage import MediaStore
+from .models import Author, Book, Show, ShowAuthor, utcnow
+
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+ARTWORK_SIDE = 1400
+
+SHOW = {
+    "title": "The Quiet Page",
+    "slug": "the-quiet-page",
+    "subtitle": "Conversations about quiet novels and the people who write them",
+    "description": (
+        "Ada Quill talks with writers, editors and readers about **quiet novels**: books where little happens "
+        "loudly and everything happens underneath.\n\nA new episode every month. "
+        "[Write in](mailto:ada@example.com) with your questions."
+    ),
+    "category": "Arts",
+    "subcategory": "Books",
+    "language": "en",
+    "show_type": "episodic",
+    "funding": [{"label": "Support the show", "url": "https://example.com/support"}],
+}
+
+EPISODES = [
+    {"file": "trailer.mp3", "title": "Welcome to The Quiet Page", "episode_type": "trailer", "days_ago": 40,
+     "notes": "What this podcast is about, in under ten seconds."},
+    {"file": "episode-1.mp3", "title": "Opening lines", "number": 1, "season": 1, "days_ago": 30,
+     "notes": "Ada reads the **opening lines** of her novel and explains why the first page is the last one she "
+              "writes.\n\n- Where the book started\n- Why the family is loud\n- What the reader hears first",
+     "chapters": [{"startTime": 0, "title": "Welcome"}, {"startTime": 4, "title": "The opening lines"}],
+     "book": True},
+    {"file": "episode-2.mp3", "title": "Writing in small rooms", "number": 2, "season": 1, "days_ago": 2,
+     "notes": "Why every book needs a window, and other advice for writers with little space.",
+     "transcript": ("WEBVTT\n\n00:00.000 --> 00:02.000\nEpisode two.\n\n00:02.000 --> 00:06.000\n"
+                    "Today we talk about writing in small rooms, and why every book needs a window.\n\n"
+                    "00:06.000 --> 00:08.400\nThank you for listening.\n")},
+]
+
+
+def artwork_png(title: str, author: str, side: int = ARTWORK_SIDE) -> bytes:
+    """Square show artwork meeting Apple's rules: RGB PNG, ``side`` pixels, the title in large type."""
+    image = Image.new("RGB", (side, side), (34, 49, 63))
+    draw = ImageDraw.Draw(image)
+    # A few pages, fanned out, under the title.
+    for index, colour in enumerate([(236, 229, 214), (222, 212, 190), (250, 246, 238)]):
+        left = side // 5 + index * side // 20
+        draw.rectangle([left, side // 2 + index * 12, left + side // 2, side - side // 8 + index * 12], fill=colour,
+                       outline=(120, 100, 80), width=4)
+    title_font = ImageFont.load_default(size=side // 10)
+    small_font = ImageFont.load_default(size=side // 22)
+    draw.text((side // 2, side // 5), title, font=title_font, fill=(250, 246, 238), anchor="mm")
+    draw.text((side // 2, side // 5 + side // 9), author, font=small_font, fill=(214, 170, 120), anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _site_url() -> str:
+    from flask import current_app, has_app_context
+
+    return (current_app.config["SITE_URL"] if has_app_context() else "http://127.0.0.1:5000").rstrip("/")
+
+
+def load_demo_podcast(session: Session, media_root: str, author: Author | None) -> Show:
+    """Add the demo show and its episodes to the session (the caller commits).
+
+    Files are written before the caller's commit; if anything fails here, the
+    files written so far are removed before the error propagates (the caller
+    rolls back).
+
+    Args:
+        session: the database session.
+        media_root: the media store folder.
+        author: the site's main author, credited as host (None for an anonymous show).
+
+    Returns:
+        The new show.
+    """
+    from .web.images import ARTWORK, store_image
+
+    store = MediaStore(media_root)
+    changes = FileChanges()
+    name = author.name if author is not None else "Podcaster"
+    try:
+        artwork = store_image(store, FileStorage(stream=io.BytesIO(artwork_png(SHOW["title"], name)),
+                                                 filename="the-quiet-page.png"), ARTWORK, 20 * 1024 * 1024)
+        changes.new_paths += [artwork.path] + [variant.path for variant in artwork.variants]
+        show = Show(
+            **SHOW, author_name=name, owner_name=name, owner_email="ada@example.com",
+            copyright=f"© {utcnow().year} {name}", artwork=artwork,
+            podcast_guid=podcast_guid(f"{_site_url()}/podcasts/{SHOW['slug']}/feed.xml"),
+        )
+        if author is not None:
+            show.credits.append(ShowAuthor(author=author, role="host"))
+        session.add(show)
+        session.flush()
+        book = session.query(Book).order_by(Book.position, Book.id).first()
+        now = utcnow().replace(microsecond=0)
+        for item in EPISODES:
+            chapters_path = transcript_path = None
+            extras = {}
+            if "chapters" in item:
+                chapters_path = store.temp_path_for("chapters/demo.json")
+                chapters_path.write_text(json.dumps({"version": "1.2.0", "chapters": item["chapters"]}))
+                extras["chapters"] = chapters_path
+            if "transcript" in item:
+                transcript_path = store.temp_path_for("transcripts/demo.vtt")
+                transcript_path.write_text(item["transcript"], encoding="utf-8")
+                extras["transcript"] = transcript_path
+            try:
+                episode = build_episode_from_file(
+                    session, store, show, DEMO_DATA / item["file"], changes, title=item["title"], now=now,
+                    notes=item["notes"], status="published", publish_at=now - timedelta(days=item["days_ago"]),
+                    season=item.get("season"), number=item.get("number"),
+                    episode_type=item.get("episode_type", "full"), **extras,
+                )
+            finally:
+                for temp in (chapters_path, transcript_path):
+                    if temp is not None:
+                        temp.unlink(missing_ok=True)
+            if item.get("book") and book is not None:
+                episode.books.append(book)
+            session.flush()
+    except BaseException:
+        for path in changes.new_paths:
+            store.delete(path)
+        raise
+    return show
