@@ -278,20 +278,20 @@ def _demo_posts(session: Session, main: Author, co_author: Author, books: list[B
     posts = [
         ("Why I write in the morning", "why-i-write-in-the-morning", main, now - timedelta(days=30),
          Status.PUBLISHED, ["Writing", "Habits"], [books[0]],
-         "For ten years I wrote at night. Then the bakery downstairs changed hands, and the new owners "
+         ("For ten years I wrote at night. Then the bakery downstairs changed hands, and the new owners "
          "started at four.\n\n## What changed\n\n- The first hour is for the draft, nothing else.\n"
          "- Coffee comes *after* the first page.\n- The phone stays in another room.\n\n"
-         "None of this is a rule. It is simply what worked while I finished *The Lantern Years*."),
+         "None of this is a rule. It is simply what worked while I finished *The Lantern Years*.")),
         ("Editing twenty-eight stories", "editing-twenty-eight-stories", main, now - timedelta(days=12),
          Status.PUBLISHED, ["Anthology", "Editing"], [books[2]],
-         "An anthology is a party where every guest brought a different dish. My job as editor was to "
+         ("An anthology is a party where every guest brought a different dish. My job as editor was to "
          "set the table so that the soup did not land on the cake.\n\n"
          "We read every story aloud at the workshop, twice. The order of the book came from those "
-         "readings: which story made the room go quiet, which one made it laugh."),
+         "readings: which story made the room go quiet, which one made it laugh.")),
         ("Letters, slowly", "letters-slowly", co_author, now - timedelta(days=3),
          Status.PUBLISHED, ["Letters", "Writing"], [books[1]],
-         "Ada and I agreed on one rule: no reply within a week. The delay turned out to be the point. "
-         "A letter written slowly answers the question under the question."),
+         ("Ada and I agreed on one rule: no reply within a week. The delay turned out to be the point. "
+         "A letter written slowly answers the question under the question.")),
         ("Notes for the next novel", "notes-for-the-next-novel", main, None, Status.DRAFT, ["Writing"], [],
          "Working notes. Not for publication yet: a lighthouse, a missing brother, a recipe."),
         ("Announcing the autumn reading tour", "autumn-reading-tour", main, now + timedelta(days=7),

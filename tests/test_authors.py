@@ -156,3 +156,16 @@ def test_bio_markdown_is_sanitised(client, auth):
     page = page_text(client.get("/about"))
     assert "Hello" in page
     assert "<script>alert" not in page and "onerror" not in page and "href=\"javascript" not in page, page
+
+
+def test_author_page_lists_their_shows(app, client):
+    from podcaster.models import Show, ShowAuthor
+
+    with app.app_context():
+        author = Author(name="Host", slug="host", is_main=True)
+        show = Show(title="The Quiet Page", slug="the-quiet-page", subtitle="Talks about drafts")
+        show.credits = [ShowAuthor(author=author)]
+        db.session.add_all([author, show])
+        db.session.commit()
+    page = page_text(client.get("/authors/host"))
+    assert "The Quiet Page" in page and "Talks about drafts" in page

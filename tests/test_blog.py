@@ -11,6 +11,16 @@ from .conftest import post_form
 
 NEW = "/admin/posts/new"
 NOW = datetime(2026, 3, 1, 9, 0)
+XSS_PAYLOADS = (
+    "Safe text.",
+    "<script>alert('body')</script>",
+    '<img src="x.png" onerror="alert(1)">',
+    "[link](javascript:alert(2))",
+    '<a href="javascript:alert(3)">raw link</a>',
+    '<a href="JaVaScRiPt:alert(4)">mixed case</a>',
+    '<svg onload="alert(5)"></svg>',
+    '<iframe src="https://evil.example"></iframe>',
+)
 
 
 def set_clock(app, moment):
@@ -147,16 +157,7 @@ def test_pagination(app, client):
 
 def test_markdown_payloads_are_stripped(app, client):
     set_clock(app, NOW)
-    payload = "\n\n".join([
-        "Safe text.",
-        "<script>alert('body')</script>",
-        '<img src="x.png" onerror="alert(1)">',
-        "[link](javascript:alert(2))",
-        '<a href="javascript:alert(3)">raw link</a>',
-        '<a href="JaVaScRiPt:alert(4)">mixed case</a>',
-        '<svg onload="alert(5)"></svg>',
-        '<iframe src="https://evil.example"></iframe>',
-    ])
+    payload = "\n\n".join(XSS_PAYLOADS)
     with app.app_context():
         db.session.add(Post(title="XSS", slug="xss", body=payload, status="published", publish_at=NOW))
         db.session.commit()

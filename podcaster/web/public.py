@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from ..content.publishing import visible_filter
 from ..extensions import db
-from ..models import Author, Book, BookContributor, ContributorRole, Post, Tag, Video
+from ..models import Author, Book, BookContributor, ContributorRole, Post, Show, ShowAuthor, Tag, Video
 from ..models.posts import post_tags
 from . import current_time
 
@@ -85,6 +85,10 @@ def _render_author(author: Author, is_about: bool):
         is_about=is_about,
         books=books,
         videos=db.session.execute(_videos_query().where(Video.author_id == author.id)).scalars().all(),
+        shows=db.session.execute(
+            db.select(Show).join(ShowAuthor).where(ShowAuthor.author_id == author.id)
+            .order_by(Show.position, Show.title)
+        ).scalars().unique().all(),
         posts=db.session.execute(_visible_posts().where(Post.author_id == author.id).limit(5)).scalars().all(),
     )
 

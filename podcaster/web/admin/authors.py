@@ -8,10 +8,10 @@ from ...content.links import format_links
 from ...content.slugs import slug_taken, unique_slug
 from ...extensions import db
 from ...models import Author, Post, ShowAuthor, Video
+from .. import media_store
 from ..forms import ButtonForm
 from ..forms.authors import AuthorForm
 from ..images import PHOTO, delete_media, remove_files
-from .. import media_store
 from . import bp
 from .image_fields import apply_image, commit_image_change
 
