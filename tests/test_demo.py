@@ -44,7 +44,10 @@ def test_demo_loads_once_and_pages_render(app, client, runner):
     for slug in hidden:
         assert client.get(f"/blog/{slug}").status_code == 404
     home = page_text(client.get("/"))
-    assert "Ada Quill" in home and "The Lantern Years" in home
+    assert "Ada Quill" in home and "The Lantern Years" in home and "/media/photos/" in home
+    assert "Why I write in the morning" in home and "DemoVideo04" in home
+    if "podcasts.index" in app.view_functions:  # the demo show's episodes appear on the home page
+        assert "Latest episodes" in home
     anthology_page = page_text(client.get("/books/twenty-eight-doors"))
     assert "Contributors:" in anthology_page and "Foreword:" in anthology_page
 
