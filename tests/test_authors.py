@@ -30,6 +30,12 @@ def get_author(app, slug):
                 "photo": author.photo and [author.photo.path] + [v.path for v in author.photo.variants]}
 
 
+def test_public_pages_on_an_empty_site(client):
+    for url in ("/", "/about", "/books", "/videos", "/blog"):
+        assert client.get(url).status_code == 200, url
+    assert "no author profile" in page_text(client.get("/about"))
+
+
 def test_admin_pages_need_login(client):
     for url in ("/admin/authors/", NEW):
         response = client.get(url)

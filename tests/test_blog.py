@@ -167,3 +167,14 @@ def test_markdown_payloads_are_stripped(app, client):
     for bad in ("<script", "onerror", "onload", 'href="javascript', "href=\"JaVaScRiPt", "<iframe", "<svg"):
         assert bad not in body
     assert "alert('body')" not in page
+
+
+def test_markdown_preview_renders_sanitised_html(client, auth):
+    auth.login()
+    form_page = page_text(client.get(NEW))
+    assert 'data-preview-url="/admin/markdown-preview"' in form_page and "markdown-preview.js" in form_page
+    response = post_form(client, "/admin/markdown-preview",
+                         {"text": "Some *emphasis* <script>alert(1)</script>"}, form_url=NEW)
+    assert response.status_code == 200
+    assert "<em>emphasis</em>" in page_text(response) and "<script" not in page_text(response)
+    assert client.post("/admin/markdown-preview", data={"text": "x"}).status_code == 400

@@ -97,8 +97,8 @@ def _render_author(author: Author, is_about: bool):
 def about():
     """The main author's page: photo, full bio, books, videos, links."""
     author = main_author()
-    if author is None:
-        abort(404)
+    if author is None:  # a fresh site: the page exists, it just has nothing to say yet
+        return render_template("public/about_empty.html")
     return _render_author(author, is_about=True)
 
 

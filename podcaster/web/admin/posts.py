@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from ...content.markup import render_markdown
 from ...content.publishing import PublishingError, display_status, resolve_publication
 from ...content.slugs import make_slug, slug_taken, unique_slug
 from ...extensions import db
@@ -99,6 +100,15 @@ def post_preview(post_id: int):
     post = db.get_or_404(Post, post_id)
     return render_template("public/post.html", post=post, preview=True,
                            status=display_status(post.status, post.publish_at, current_time()))
+
+
+@bp.route("/markdown-preview", methods=["POST"])
+def markdown_preview():
+    """Render a form's markdown exactly as the public pages will (sanitised), for the Preview buttons."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    html = render_markdown(request.form.get("text", "")[:500_000])
+    return html, 200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 
 
 @bp.route("/posts/<int:post_id>/delete", methods=["POST"])
