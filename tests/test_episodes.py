@@ -144,6 +144,7 @@ def test_oversize_audio_is_refused_with_413(app, client, show):
     app.config["MAX_UPLOAD_BYTES"] = 50_000
     response = post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
     assert response.status_code == 413
+    assert "larger than this site accepts" in response.get_data(as_text=True)
     assert media_files(app) == []
     with app.app_context():
         assert db.session.execute(db.select(Episode)).first() is None
@@ -296,3 +297,13 @@ def test_episode_uploads_stream_into_the_shows_audio_folder(app, show):
         assert folder(show_id=show.id) == f"audio/{show.slug}"
         assert _episode_audio_folder(show_id=999) == "audio"
         assert getattr(app.view_functions["admin.episode_edit"], _FOLDER_ATTRIBUTE) is folder
+
+
+def test_a_file_already_at_the_name_is_never_overwritten(app, client, show):
+    stray = Path(app.config["MEDIA_ROOT"], "audio", show.slug, "first-light.mp3")
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"someone else's file")
+    assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"))).status_code == 302
+    episode = only_episode(app)
+    assert episode.audio.path.startswith(f"audio/{show.slug}/first-light-") and episode.audio.path.endswith(".mp3")
+    assert stray.read_bytes() == b"someone else's file"

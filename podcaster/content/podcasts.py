@@ -27,6 +27,7 @@ from .transcripts import check_transcript
 AUDIO_FOLDER = "audio"
 TRANSCRIPT_FOLDER = "transcripts"
 CHAPTERS_FOLDER = "chapters"
+_NAME_ATTEMPTS = 5
 #: The namespace Podcast Index uses for podcast:guid (UUIDv5 of the feed URL without its scheme).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
@@ -128,10 +129,17 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
     """
     try:
         info = probe(temp)
-        relative = store.unique_path(audio_folder(show.slug), f"{episode.slug}.{info.extension}")
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())  # on disk before a row can point at it
-        stored = store.commit_temp(temp, relative, size=size, sha256=sha256)
+        for attempt in range(_NAME_ATTEMPTS):
+            relative = store.unique_path(audio_folder(show.slug), f"{episode.slug}.{info.extension}")
+            try:
+                stored = store.commit_temp(temp, relative, size=size, sha256=sha256)
+                break
+            except StorageError:
+                # Another upload took the same free name between the check and the rename: pick again.
+                if attempt == _NAME_ATTEMPTS - 1 or not store.exists(relative):
+                    raise
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
