@@ -3,8 +3,19 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectChoice, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField, URLField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ...content.categories import APPLE_CATEGORIES, SEPARATOR, InvalidCategory, split_choice
