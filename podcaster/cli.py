@@ -122,8 +122,9 @@ def run_command(host: str, port: int, workers: int, demo: bool):
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI."""
     from .episode_cli import add_episode_command
+    from .feed_cli import COMMANDS as feed_commands
     from .maintenance_cli import COMMANDS as maintenance_commands
 
     for command in (init_command, create_admin_command, demo_command, run_command, *maintenance_commands,
-                    add_episode_command):
+                    add_episode_command, *feed_commands):
         app.cli.add_command(command)

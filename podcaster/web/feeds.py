@@ -1,6 +1,177 @@
-"""Podcast RSS and blog Atom feeds."""
+"""Podcast RSS and blog Atom feeds, served from the database cache with HTTP validators."""
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote
+
+from flask import Blueprint, Response, abort, current_app, redirect, request
+from werkzeug.http import http_date, parse_date
+
+from ..content.feeds import cache, doctor, service
+from ..content.feeds.atom import BlogLinks
+from ..content.feeds.podcast import FeedLinks
+from ..content.publishing import is_visible
+from ..content.storage import StorageError
+from ..extensions import db
+from ..models import Show
+from . import current_time, media_store
 
 bp = Blueprint("feeds", __name__)
+
+RSS_TYPE = "application/rss+xml; charset=utf-8"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+#: Podcast apps poll; a minute of client caching costs nothing and spares requests.
+CACHE_CONTROL = "public, max-age=60"
+
+
+def site_url_builder() -> Callable[..., str | None]:
+    """A function making absolute public URLs from SITE_URL, usable without a request (CLI, doctor).
+
+    Returns:
+        ``build(endpoint, **values)``: the URL, or None when the endpoint does not exist.
+    """
+    site = current_app.config["SITE_URL"]
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    views = current_app.view_functions
+
+    def build(endpoint: str, **values) -> str | None:
+        if endpoint not in views:
+            return None
+        return site + adapter.build(endpoint, values)
+
+    return build
+
+
+def podcast_feed_url(slug: str) -> str:
+    """The absolute URL of a show's feed."""
+    return site_url_builder()("feeds.podcast", show_slug=slug)
+
+
+def podcast_links(show: Show) -> FeedLinks:
+    """The absolute URLs a show's feed uses."""
+    build = site_url_builder()
+    slug = show.slug
+    return FeedLinks(
+        feed_url=build("feeds.podcast", show_slug=slug),
+        show_page=build("podcasts.show", show_slug=slug) or current_app.config["SITE_URL"] + "/",
+        episode_page=lambda episode: build("podcasts.episode", show_slug=slug, episode_slug=episode.slug),
+        media=lambda media: build("media.serve", path=media.path),
+        author_page=lambda author: build("public.author", slug=author.slug),
+    )
+
+
+def blog_links() -> BlogLinks:
+    """The absolute URLs the blog feed uses."""
+    build = site_url_builder()
+    return BlogLinks(
+        feed_url=build("feeds.blog"),
+        blog_page=build("public.blog") or current_app.config["SITE_URL"] + "/",
+        post_page=lambda post: build("public.post", slug=post.slug),
+        author_page=lambda author: build("public.author", slug=author.slug),
+    )
+
+
+def current_show_feed(show_id: int, cached: cache.CachedFeed | None = None) -> cache.CachedFeed:
+    """A show's feed as it should be served now (rebuilt only when stale or expired)."""
+    now = current_time()
+    rebuild = lambda: service.rebuild_show_feed(db.session, show_id, now, podcast_links)
+    if cached is None:
+        cached = cache.cached_entry(db.session, cache.show_key(show_id))
+    return service.with_bodies(db.session, service.fresh(db.session, cached, now, rebuild), rebuild)
+
+
+def _accepts_gzip() -> bool:
+    return request.accept_encodings.quality("gzip") > 0
+
+
+def _not_modified(entry: cache.CachedFeed) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since; either ETag of ours (plain or gzip) matches."""
+    if request.headers.get("If-None-Match"):
+        tags = request.if_none_match
+        return tags.star_tag or any(tags.contains_raw(tag) for tag in (entry.etag, entry.gzip_etag))
+    since = parse_date(request.headers.get("If-Modified-Since"))
+    return since is not None and entry.last_modified <= since.replace(tzinfo=None)
+
+
+def feed_response(entry: cache.CachedFeed, mimetype: str, load: Callable[[cache.CachedFeed], cache.CachedFeed]):
+    """Answer with the cached feed: 304 when the client's copy is current, gzip when accepted.
+
+    Args:
+        entry: the fresh entry (validators at least).
+        mimetype: the Content-Type.
+        load: adds the bytes to ``entry`` (only called when a body is sent).
+    """
+    gzipped = _accepts_gzip()
+    headers = {
+        "ETag": entry.gzip_etag if gzipped else entry.etag,
+        "Last-Modified": http_date(entry.last_modified),
+        "Vary": "Accept-Encoding",
+        "Cache-Control": CACHE_CONTROL,
+    }
+    if _not_modified(entry):
+        return Response(status=304, headers=headers)
+    entry = load(entry)
+    headers["ETag"] = entry.gzip_etag if gzipped else entry.etag
+    headers["Last-Modified"] = http_date(entry.last_modified)
+    body = entry.body_gzip if gzipped else entry.body
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    response = Response(body, status=200, headers=headers, content_type=mimetype)
+    return response
+
+
+@bp.route("/podcasts/<show_slug>/feed.xml")
+def podcast(show_slug: str):
+    """A show's podcast RSS feed; 301 to the new address when the feed moved."""
+    state = cache.show_feed_state(db.session, show_slug)
+    if state is None:
+        abort(404)
+    if state.new_feed_url:
+        return redirect(state.new_feed_url, code=301)
+    now = current_time()
+    rebuild = lambda: service.rebuild_show_feed(db.session, state.show_id, now, podcast_links)
+    entry = service.fresh(db.session, state.cached, now, rebuild)
+    return feed_response(entry, RSS_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+
+
+@bp.route("/blog/feed.xml")
+def blog():
+    """The blog's Atom feed of published posts."""
+    now = current_time()
+    rebuild = lambda: service.rebuild_blog_feed(
+        db.session, now, current_app.config["SITE_TITLE"], blog_links())
+    entry = service.fresh(db.session, cache.cached_entry(db.session, cache.BLOG_KEY), now, rebuild)
+    return feed_response(entry, ATOM_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+
+
+def media_file_resolver() -> Callable[[str], Path | None]:
+    """Map our absolute media URLs to files in the media store (None for any other URL)."""
+    marker = "__path__"
+    prefix = site_url_builder()("media.serve", path=marker).removesuffix(marker)
+    store = media_store()
+
+    def resolve(url: str) -> Path | None:
+        if not url.startswith(prefix):
+            return None
+        try:
+            return store.path_of(unquote(url[len(prefix):].split("?", 1)[0]))
+        except StorageError:
+            return Path("/nonexistent") / "unsafe-media-path"
+
+    return resolve
+
+
+def check_show(show: Show) -> doctor.Report:
+    """Run the feed doctor on one of our shows: the feed as served, with artwork and audio opened on disk."""
+    report = doctor.check_feed(current_show_feed(show.id).body, podcast_feed_url(show.slug),
+                               local_file=media_file_resolver())
+    now = current_time()
+    for episode in show.episodes:
+        if is_visible(episode.status, episode.publish_at, now) and episode.audio is None \
+                and not episode.remote_audio_url:
+            report.problems.append(doctor.Problem(
+                doctor.WARNING, "local.episode.no-audio",
+                f"“{episode.title}” is published but has no audio, so the feed leaves it out.",
+                f"episode {episode.slug}"))
+    return report

@@ -1,4 +1,41 @@
-"""Admin: feed_doctor."""
+"""Admin: the feed doctor ("Feed health"): every show's feed checked, and any feed URL on request."""
 from __future__ import annotations
 
-from . import bp  # noqa: F401
+from flask import render_template, request
+
+from ...content.feeds import doctor
+from ...extensions import db
+from ...models import Show
+from ..feeds import check_show
+from . import bp
+
+
+def health_summary(show: Show) -> tuple[int, int]:
+    """Errors and warnings the doctor finds in a show's feed (for the dashboard)."""
+    report = check_show(show)
+    return len(report.errors), len(report.warnings)
+
+
+@bp.route("/feed-doctor")
+def feed_doctor():
+    """Feed health: each show's error and warning counts, and a form to check any feed by URL."""
+    shows = db.session.execute(db.select(Show).order_by(Show.position, Show.title)).scalars().all()
+    reports = [(show, check_show(show)) for show in shows]
+    url = request.args.get("url", "").strip()
+    url_report = None
+    status = 200
+    if url:
+        if not url.startswith(("http://", "https://")):
+            url_report = doctor.Report(url, [doctor.Problem(doctor.ERROR, "fetch.url",
+                                                            "Give an http:// or https:// address.", "/")])
+            status = 400
+        else:
+            url_report = doctor.check_url(url)
+    return render_template("admin/feed_doctor.html", reports=reports, url=url, url_report=url_report), status
+
+
+@bp.route("/feed-doctor/<int:show_id>")
+def feed_doctor_show(show_id: int):
+    """Every problem the doctor finds in one show's feed, with its rule and location."""
+    show = db.get_or_404(Show, show_id)
+    return render_template("admin/feed_doctor_show.html", show=show, report=check_show(show))

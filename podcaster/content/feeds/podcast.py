@@ -1,0 +1,228 @@
+"""The podcast RSS feed of a show, built with feedgen and our extension.
+
+Content code: it takes the show, the episodes to list and a ``FeedLinks`` of
+absolute URLs (made by the web layer from SITE_URL), and returns bytes. Which
+episodes are public, and caching, are decided by the caller (see ``cache``).
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+
+from ...models import Author, Episode, MediaFile, Show
+from ..markup import plain_text, render_markdown
+from .podcast_ext import PodcastIndexEntryExtension, PodcastIndexExtension
+
+#: Apple cuts descriptions at 4000 bytes; the doctor checks the same limit.
+MAX_DESCRIPTION_BYTES = 4000
+#: podcast:transcript types by the MIME type our transcript files are stored with.
+TRANSCRIPT_TYPES = {"text/vtt": "text/vtt", "application/x-subrip": "application/x-subrip",
+                    "application/srt": "application/x-subrip", "text/srt": "application/x-subrip"}
+CHAPTERS_TYPE = "application/json+chapters"
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """Absolute URLs the feed points at, made by the web layer.
+
+    Attributes:
+        feed_url: this feed (atom:link rel=self).
+        show_page: the show's public page (the channel link).
+        episode_page: the public page of an episode.
+        media: the public URL of a stored file.
+        author_page: an author's profile page, or None when there is none.
+    """
+
+    feed_url: str
+    show_page: str
+    episode_page: Callable[[Episode], str]
+    media: Callable[[MediaFile], str]
+    author_page: Callable[[Author], str | None]
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored naive UTC time as an aware one (feedgen refuses naive datetimes)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def cut_to_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
+    """Shorten ``text`` to at most ``limit`` UTF-8 bytes, at a word boundary, with an ellipsis."""
+    if len(text.encode()) <= limit:
+        return text
+    cut = text.encode()[: limit - 3].decode(errors="ignore")
+    return cut.rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+# A rebuild after one edit renders the same notes again for every other episode:
+# remembering recent renderings keeps a rebuild close to the cost of writing the XML.
+@functools.lru_cache(maxsize=8192)
+def _notes_html(markdown: str) -> str:
+    return render_markdown(markdown)
+
+
+@functools.lru_cache(maxsize=8192)
+def _notes_text(markdown: str) -> str:
+    return cut_to_bytes(plain_text(markdown))
+
+
+def ordered_episodes(show_type: str, episodes: Sequence[Episode]) -> list[tuple[Episode, int | None]]:
+    """Order episodes for the feed and give each the number it carries.
+
+    Episodic shows list the newest first. Serial shows are listed in story order
+    (season, then publication) and Apple wants every full episode numbered: a
+    full episode without a number gets the one after its predecessor's.
+
+    Args:
+        show_type: "episodic" or "serial".
+        episodes: the public episodes.
+
+    Returns:
+        ``(episode, number)`` pairs in feed order.
+    """
+    if show_type != "serial":
+        ordered = sorted(episodes, key=lambda e: (e.publish_at, e.id), reverse=True)
+        return [(episode, episode.number) for episode in ordered]
+    ordered = sorted(episodes, key=lambda e: (e.season or 0, e.publish_at, e.id))
+    numbered: list[tuple[Episode, int | None]] = []
+    last: dict[int, int] = {}
+    for episode in ordered:
+        season = episode.season or 0
+        number = episode.number
+        if number is None and episode.episode_type == "full":
+            number = last.get(season, 0) + 1
+        if number is not None and episode.episode_type == "full":
+            last[season] = number
+        numbered.append((episode, number))
+    return numbered
+
+
+def enclosure_of(episode: Episode, links: FeedLinks) -> tuple[str, int, str] | None:
+    """The enclosure (url, length, type) of an episode, or None when it has no audio."""
+    if episode.audio is not None:
+        return links.media(episode.audio), episode.audio.size, episode.audio.mime_type
+    if episode.remote_audio_url and episode.remote_audio_size:
+        return episode.remote_audio_url, episode.remote_audio_size, episode.remote_audio_type or "audio/mpeg"
+    return None
+
+
+def _image_url(media: MediaFile | None, links: FeedLinks) -> str:
+    return links.media(media.variant_or_self("feed")) if media is not None else ""
+
+
+def _person(name: str, role: str, href: str | None, img: str | None) -> dict:
+    return {"name": name, "role": role or "host", "href": href or "", "img": img or ""}
+
+
+def last_change(show: Show, episodes: Sequence[Episode]) -> datetime:
+    """The feed's lastBuildDate: its newest content change, so identical content gives identical bytes."""
+    moments = [show.updated_at or show.created_at]
+    for episode in episodes:
+        moments.extend(moment for moment in (episode.updated_at, episode.publish_at) if moment)
+    return max(moment for moment in moments if moment)
+
+
+def build_podcast_feed(show: Show, episodes: Sequence[Episode], links: FeedLinks) -> bytes:
+    """Write a show's RSS feed.
+
+    Args:
+        show: the show, with its artwork and credits loaded (or loadable).
+        episodes: the episodes that are public now; those without audio are left out.
+        links: the absolute URLs to use.
+
+    Returns:
+        The feed as UTF-8 XML bytes.
+    """
+    fg = FeedGenerator()
+    fg.load_extension("podcast", atom=False, rss=True)
+    fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
+    description = cut_to_bytes(plain_text(show.description) or show.subtitle or show.title)
+    fg.title(show.title)
+    fg.description(description)
+    # feedgen's RSS <link> is the last non-self link given: self first, then the page.
+    fg.link(href=links.feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=links.show_page, rel="alternate")
+    fg.language(show.language or "en")
+    if show.copyright:
+        fg.copyright(show.copyright)
+    fg.generator("Podcaster")
+    fg.lastBuildDate(aware(last_change(show, episodes)))
+
+    fg.podcast.itunes_author(show.author_name or show.owner_name or show.title)
+    if show.subtitle:
+        fg.podcast.itunes_subtitle(show.subtitle)
+    fg.podcast.itunes_summary(description)
+    if show.owner_name or show.owner_email:
+        fg.podcast.itunes_owner(name=show.owner_name or show.author_name, email=show.owner_email)
+    if show.category:
+        fg.podcast.itunes_category(show.category, show.subcategory or None)
+    fg.podcast.itunes_type(show.show_type)
+    if show.complete:
+        fg.podcast.itunes_complete("yes")
+    if show.new_feed_url:
+        fg.podcast.itunes_new_feed_url(show.new_feed_url)
+    fg.podcastindex.set(
+        itunes_title=show.title,
+        explicit=show.explicit,
+        image=_image_url(show.artwork, links),
+        guid=show.podcast_guid,
+        locked=show.locked,
+        locked_owner=show.owner_email,
+        funding=[link for link in show.funding or [] if link.get("url")],
+        persons=[_person(credit.author.name, credit.role, links.author_page(credit.author),
+                         _image_url(credit.author.photo, links) or None)
+                 for credit in show.credits],
+    )
+    for episode, number in ordered_episodes(show.show_type, episodes):
+        enclosure = enclosure_of(episode, links)
+        if enclosure is None:
+            continue
+        _add_item(fg, show, episode, number, enclosure, links)
+    return fg.rss_str(pretty=False, encoding="UTF-8", xml_declaration=True)
+
+
+def _add_item(fg: FeedGenerator, show: Show, episode: Episode, number: int | None,
+              enclosure: tuple[str, int, str], links: FeedLinks) -> None:
+    entry = fg.add_entry(order="append")  # feedgen prepends by default
+    entry.title(episode.title)
+    entry.guid(episode.guid, permalink=False)
+    entry.link(href=links.episode_page(episode))
+    entry.pubDate(aware(episode.publish_at))
+    html = _notes_html(episode.notes) if episode.notes else ""
+    summary = cut_to_bytes(episode.summary) if episode.summary else _notes_text(episode.notes or "")
+    entry.description(summary or episode.title)
+    if html:
+        entry.content(html, type="CDATA")
+    url, length, mime = enclosure
+    entry.enclosure(url, str(length), mime)
+    entry.podcast.itunes_title(episode.title)
+    if episode.duration is not None:
+        entry.podcast.itunes_duration(round(episode.duration))
+    if episode.season:
+        entry.podcast.itunes_season(episode.season)
+    if number:
+        entry.podcast.itunes_episode(number)
+    entry.podcast.itunes_episode_type(episode.episode_type or "full")
+    transcripts = []
+    if episode.transcript is not None:
+        transcripts.append({"url": links.media(episode.transcript),
+                            "type": TRANSCRIPT_TYPES.get(episode.transcript.mime_type, episode.transcript.mime_type),
+                            "language": show.language or "", "rel": "captions"})
+    chapters = None
+    if episode.chapters_file is not None:
+        chapters = {"url": links.media(episode.chapters_file), "type": CHAPTERS_TYPE}
+    entry.podcastindex.set(
+        explicit=show.explicit if episode.explicit is None else episode.explicit,
+        image=_image_url(episode.artwork, links),
+        season=episode.season,
+        episode=number,
+        transcripts=transcripts,
+        chapters=chapters,
+        persons=[_person(p["name"], p.get("role", "guest"), p.get("href"), p.get("img"))
+                 for p in episode.persons or [] if p.get("name")],
+        soundbites=[bite for bite in episode.soundbites or []
+                    if bite.get("start") is not None and bite.get("duration")],
+    )

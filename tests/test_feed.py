@@ -1,0 +1,243 @@
+"""The podcast RSS feed: every tag checked with lxml XPath, and read by feedparser and podcastparser."""
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+
+from podcaster.content.feeds.podcast import cut_to_bytes
+from podcaster.extensions import db
+from podcaster.models import Episode, Show
+
+from .feed_helpers import NOW, NS, make_show, parse, set_clock
+
+FEED = "/podcasts/quiet-page/feed.xml"
+
+
+@pytest.fixture
+def feed_app(app):
+    set_clock(app, NOW)
+    make_show(app, episodes=3, scheduled=1, drafts=1)
+    return app
+
+
+def xp(root, path):
+    return root.xpath(path, namespaces=NS)
+
+
+def one(root, path) -> str:
+    found = xp(root, path)
+    assert len(found) == 1, f"{path}: {found}"
+    value = found[0]
+    return value if isinstance(value, str) else (value.text or "")
+
+
+def test_channel_tags(feed_app, client):
+    response = client.get(FEED)
+    assert response.status_code == 200
+    assert response.content_type == "application/rss+xml; charset=utf-8"
+    root = parse(response.data)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    ch = "/rss/channel"
+    assert one(root, f"{ch}/title") == "The Quiet Page"
+    assert one(root, f"{ch}/link") == "http://podcaster.test/podcasts/quiet-page"
+    assert one(root, f"{ch}/description") == "A show about books."
+    assert one(root, f"{ch}/language") == "en"
+    assert one(root, f"{ch}/copyright") == "© 2026 Ada Quill"
+    assert one(root, f"{ch}/atom:link[@rel='self']/@href") == "http://podcaster.test" + FEED
+    assert one(root, f"{ch}/atom:link[@rel='self']/@type") == "application/rss+xml"
+    assert one(root, f"{ch}/itunes:image/@href") == "http://podcaster.test/media/images/cover-feed.jpg"
+    assert one(root, f"{ch}/itunes:title") == "The Quiet Page"
+    assert one(root, f"{ch}/itunes:author") == "Ada Quill"
+    assert one(root, f"{ch}/itunes:owner/itunes:name") == "Ada Quill"
+    assert one(root, f"{ch}/itunes:owner/itunes:email") == "ada@example.com"
+    assert one(root, f"{ch}/itunes:category/@text") == "Arts"
+    assert one(root, f"{ch}/itunes:category/itunes:category/@text") == "Books"
+    assert one(root, f"{ch}/itunes:explicit") == "false"
+    assert one(root, f"{ch}/itunes:type") == "episodic"
+    expected_guid = str(uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"),
+                                   "podcaster.test/podcasts/quiet-page/feed.xml"))
+    assert one(root, f"{ch}/podcast:guid") == expected_guid
+    assert one(root, f"{ch}/podcast:locked") == "yes"
+    assert one(root, f"{ch}/podcast:locked/@owner") == "ada@example.com"
+    assert one(root, f"{ch}/podcast:funding/@url") == "https://example.com/support"
+    assert one(root, f"{ch}/podcast:funding") == "Support the show"
+    assert one(root, f"{ch}/podcast:person") == "Ada Quill"
+    assert one(root, f"{ch}/podcast:person/@role") == "host"
+    assert one(root, f"{ch}/podcast:person/@href") == "http://podcaster.test/authors/ada-quill"
+    assert one(root, f"{ch}/podcast:person/@img") == "http://podcaster.test/media/images/ada.jpg"
+    assert not xp(root, f"{ch}/itunes:new-feed-url")
+    assert not xp(root, f"{ch}/itunes:complete")
+
+
+def test_items_only_public_episodes_newest_first(feed_app, client):
+    root = parse(client.get(FEED).data)
+    items = xp(root, "/rss/channel/item")
+    assert [one(item, "title") for item in items] == [f"Episode {n}: chapter & verse" for n in (3, 2, 1)]
+    first = items[2]  # episode 1 carries the transcript and the chapters
+    assert one(first, "guid") == "urn:test:quiet-page:1"
+    assert one(first, "guid/@isPermaLink") == "false"
+    assert one(first, "link") == "http://podcaster.test/podcasts/quiet-page/episode-1"
+    assert parsedate_to_datetime(one(first, "pubDate")).replace(tzinfo=None) == NOW - timedelta(days=3)
+    assert one(first, "pubDate").endswith("+0000")
+    assert one(first, "enclosure/@url") == "http://podcaster.test/media/audio/quiet-page/episode-1.mp3"
+    audio_file = Path(feed_app.config["MEDIA_ROOT"]) / "audio/quiet-page/episode-1.mp3"
+    assert int(one(first, "enclosure/@length")) == audio_file.stat().st_size
+    assert one(first, "enclosure/@type") == "audio/mpeg"
+    assert one(first, "itunes:duration") == "25"
+    assert one(first, "itunes:season") == "1"
+    assert one(first, "itunes:episode") == "1"
+    assert one(first, "itunes:episodeType") == "full"
+    assert one(first, "itunes:explicit") == "false"
+    assert one(first, "itunes:title") == "Episode 1: chapter & verse"
+    assert one(first, "podcast:season") == "1"
+    assert one(first, "podcast:episode") == "1"
+    assert one(first, "description") == "Notes for episode 1"
+    content = one(first, "content:encoded")
+    assert "<strong>episode 1</strong>" in content and "script" not in content
+    assert one(first, "podcast:transcript/@url") == "http://podcaster.test/media/transcripts/quiet-page/e1.vtt"
+    assert one(first, "podcast:transcript/@type") == "text/vtt"
+    assert one(first, "podcast:chapters/@url") == "http://podcaster.test/media/chapters/quiet-page/e1.json"
+    assert one(first, "podcast:chapters/@type") == "application/json+chapters"
+    assert one(first, "podcast:person") == "Guest Person"
+    assert one(first, "podcast:person/@role") == "guest"
+    assert one(first, "podcast:soundbite/@startTime") == "3"
+    assert one(first, "podcast:soundbite/@duration") == "10.5"
+    assert not xp(items[0], "podcast:transcript")
+
+
+def test_episode_overrides_explicit_and_artwork(app, client):
+    set_clock(app, NOW)
+    make_show(app, episodes=2, explicit=True)
+    with app.app_context():
+        from .feed_helpers import artwork
+
+        episode = db.session.execute(db.select(Episode).filter_by(slug="episode-2")).scalar_one()
+        episode.explicit = False
+        episode.artwork = artwork(app, "episode-2")
+        db.session.commit()
+    root = parse(client.get(FEED).data)
+    assert one(root, "/rss/channel/itunes:explicit") == "true"
+    assert one(root, "/rss/channel/item[1]/itunes:explicit") == "false"
+    assert one(root, "/rss/channel/item[1]/itunes:image/@href") == \
+        "http://podcaster.test/media/images/episode-2-feed.jpg"
+    assert one(root, "/rss/channel/item[2]/itunes:explicit") == "true"
+
+
+def test_feedparser_reads_it_like_an_app(feed_app, client):
+    parsed = feedparser.parse(client.get(FEED).data)
+    assert not parsed.bozo
+    assert parsed.feed.title == "The Quiet Page"
+    assert len(parsed.entries) == 3
+    entry = parsed.entries[-1]
+    assert entry.title == "Episode 1: chapter & verse"
+    assert entry.id == "urn:test:quiet-page:1"
+    enclosure = entry.enclosures[0]
+    assert enclosure.href == "http://podcaster.test/media/audio/quiet-page/episode-1.mp3"
+    assert int(enclosure.length) > 100_000 and enclosure.type == "audio/mpeg"
+    assert entry.itunes_duration == "25"
+    assert entry.itunes_season == "1" and entry.itunes_episode == "1"
+    assert parsed.feed.image.href.endswith("cover-feed.jpg")
+
+
+def test_podcastparser_reads_it_like_an_app(feed_app, client):
+    parsed = podcastparser.parse("http://podcaster.test" + FEED, io.BytesIO(client.get(FEED).data))
+    assert parsed["title"] == "The Quiet Page"
+    assert parsed["cover_url"].endswith("cover-feed.jpg")
+    assert len(parsed["episodes"]) == 3
+    episode = next(e for e in parsed["episodes"] if e["guid"] == "urn:test:quiet-page:1")
+    assert episode["title"] == "Episode 1: chapter & verse"
+    assert episode["total_time"] == 25
+    assert episode["number"] == 1
+    enclosure = episode["enclosures"][0]
+    assert enclosure["url"].endswith("/media/audio/quiet-page/episode-1.mp3")
+    assert enclosure["file_size"] > 100_000 and enclosure["mime_type"] == "audio/mpeg"
+    assert episode["published"] == int((NOW - timedelta(days=3)).replace(tzinfo=UTC).timestamp())
+
+
+def test_serial_shows_are_in_story_order_and_numbered(app, client):
+    set_clock(app, NOW)
+    make_show(app, episodes=4, show_type="serial")
+    with app.app_context():
+        episodes = {e.slug: e for e in db.session.execute(db.select(Episode)).scalars()}
+        episodes["episode-1"].episode_type = "trailer"
+        episodes["episode-1"].number = None
+        episodes["episode-3"].number = None  # Apple needs a number: the feed fills it in
+        episodes["episode-4"].number = None
+        episodes["episode-2"].number = 1
+        db.session.commit()
+    root = parse(client.get(FEED).data)
+    assert one(root, "/rss/channel/itunes:type") == "serial"
+    titles = [t.split(":")[0] for t in xp(root, "/rss/channel/item/title/text()")]
+    assert titles == ["Episode 1", "Episode 2", "Episode 3", "Episode 4"]
+    numbers = [item.findtext("itunes:episode", namespaces=NS) for item in xp(root, "/rss/channel/item")]
+    assert numbers == [None, "1", "2", "3"]
+    assert one(root, "/rss/channel/item[1]/itunes:episodeType") == "trailer"
+
+
+def test_podcast_guid_is_assigned_once_and_kept(app, client):
+    set_clock(app, NOW)
+    show_id = make_show(app, episodes=1)
+    first = one(parse(client.get(FEED).data), "/rss/channel/podcast:guid")
+    with app.app_context():
+        assert db.session.get(Show, show_id).podcast_guid == first
+    app.config["SITE_URL"] = "https://moved.example"
+    with app.app_context():
+        db.session.get(Show, show_id).title = "Renamed"  # an edit, so the feed is rebuilt on the new host
+        db.session.commit()
+    root = parse(client.get(FEED).data)
+    assert one(root, "/rss/channel/atom:link/@href") == "https://moved.example" + FEED
+    assert one(root, "/rss/channel/podcast:guid") == first
+
+
+def test_a_scheduled_episode_appears_at_its_time_without_any_job(feed_app, client):
+    assert len(xp(parse(client.get(FEED).data), "/rss/channel/item")) == 3
+    set_clock(feed_app, NOW + timedelta(days=1, seconds=-1))
+    assert len(xp(parse(client.get(FEED).data), "/rss/channel/item")) == 3
+    set_clock(feed_app, NOW + timedelta(days=1))
+    root = parse(client.get(FEED).data)
+    assert xp(root, "/rss/channel/item[1]/title/text()")[0].startswith("Episode 4:")
+    assert len(xp(root, "/rss/channel/item")) == 4
+
+
+def test_moved_feed_answers_301_and_the_feed_says_where(feed_app, client):
+    with feed_app.app_context():
+        show = db.session.execute(db.select(Show)).scalar_one()
+        show.new_feed_url = "https://new.example/feed.xml"
+        db.session.commit()
+        from podcaster.web.feeds import current_show_feed
+
+        with feed_app.test_request_context():
+            body = current_show_feed(show.id).body
+    response = client.get(FEED)
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://new.example/feed.xml"
+    assert one(parse(body), "/rss/channel/itunes:new-feed-url") == "https://new.example/feed.xml"
+
+
+def test_episodes_without_audio_are_left_out_and_long_notes_are_cut(app, client):
+    set_clock(app, NOW)
+    make_show(app, episodes=2)
+    with app.app_context():
+        db.session.execute(db.select(Episode).filter_by(slug="episode-1")).scalar_one().audio = None
+        db.session.execute(db.select(Episode).filter_by(slug="episode-2")).scalar_one().notes = "é " * 5000
+        db.session.commit()
+    root = parse(client.get(FEED).data)
+    assert xp(root, "/rss/channel/item/guid/text()") == ["urn:test:quiet-page:2"]
+    assert len(one(root, "/rss/channel/item/description").encode()) <= 4000
+
+
+def test_cut_to_bytes_keeps_short_text_and_cuts_at_a_word():
+    assert cut_to_bytes("short") == "short"
+    cut = cut_to_bytes("word " * 2000, 100)
+    assert len(cut.encode()) <= 100 and cut.endswith("word…")
+
+
+def test_unknown_show_is_404(client):
+    assert client.get("/podcasts/nope/feed.xml").status_code == 404
