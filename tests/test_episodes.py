@@ -307,3 +307,20 @@ def test_a_file_already_at_the_name_is_never_overwritten(app, client, show):
     episode = only_episode(app)
     assert episode.audio.path.startswith(f"audio/{show.slug}/first-light-") and episode.audio.path.endswith(".mp3")
     assert stray.read_bytes() == b"someone else's file"
+
+
+def test_show_artwork_becomes_the_mp3_cover(app, client, show):
+    from .podcast_helpers import show_data
+
+    data = show_data()
+    data["artwork"] = (io.BytesIO(artwork_bytes(1600)), "cover.jpg")
+    assert post_form(client, f"/admin/shows/{show.id}/edit", data, content_type="multipart/form-data",
+                     form_url=f"/admin/shows/{show.id}/edit").status_code == 302
+    assert client.get(f"/admin/shows/{show.id}/episodes/new").status_code == 200
+    post_episode(client, show.id, episode_data(audio=upload("vbr_xing.mp3")))
+    episode = only_episode(app)
+    tags = ID3(Path(app.config["MEDIA_ROOT"], episode.audio.path))
+    [cover] = tags.getall("APIC")
+    assert cover.mime == "image/jpeg" and cover.data[:2] == b"\xff\xd8"
+    assert str(tags["TDRC"]) == str(episode.publish_at.year)
+    assert MP3(Path(app.config["MEDIA_ROOT"], episode.audio.path)).info.length == pytest.approx(24.6, abs=0.1)
