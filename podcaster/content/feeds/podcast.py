@@ -155,8 +155,8 @@ def build_podcast_feed(show: Show, episodes: Sequence[Episode], links: FeedLinks
     if show.subtitle:
         fg.podcast.itunes_subtitle(show.subtitle)
     fg.podcast.itunes_summary(description)
-    if show.owner_name or show.owner_email:
-        fg.podcast.itunes_owner(name=show.owner_name or show.author_name, email=show.owner_email)
+    if show.owner_email:  # feedgen refuses an owner without both; the doctor flags a missing email
+        fg.podcast.itunes_owner(name=show.owner_name or show.author_name or show.title, email=show.owner_email)
     if show.category:
         fg.podcast.itunes_category(show.category, show.subcategory or None)
     fg.podcast.itunes_type(show.show_type)
