@@ -346,3 +346,68 @@ def test_gunicorn_client_disconnect_mid_upload_leaves_nothing(server):
     sock.close()
     assert wait_until_clean(media) == []
     assert not list((media / "audio").glob("*.mp3"))
+
+
+# --- the spool itself ----------------------------------------------------------------------------------------------
+
+
+def writer_threads() -> list:
+    import threading
+
+    return [thread for thread in threading.enumerate() if thread.name == "upload-writer"]
+
+
+def test_spool_writes_and_hashes_everything_in_order(tmp_path):
+    data = os.urandom(5 * 1024 * 1024 + 12345)
+    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=None)
+    position = 0
+    for size in [1, 65536, 3 * 1024 * 1024, 7, 100000] * 10:
+        piece = data[position:position + size]
+        if not piece:
+            break
+        spool.write(piece)
+        position += len(piece)
+    spool.write(data[position:])
+    spool.seek(0)
+    assert spool.read() == data
+    assert spool.size == len(data)
+    assert spool.sha256 == hashlib.sha256(data).hexdigest()
+    spool.close()
+    assert (tmp_path / ".upload-test.part").read_bytes() == data
+    assert writer_threads() == []
+
+
+def test_spool_discard_stops_its_helper_and_removes_the_file(tmp_path):
+    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=None)
+    for _ in range(6):
+        spool.write(os.urandom(1024 * 1024))
+    spool.discard()
+    spool.discard()
+    assert not (tmp_path / ".upload-test.part").exists()
+    assert writer_threads() == []
+
+
+def test_spool_over_its_limit_is_removed_at_once(tmp_path):
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=3 * 1024 * 1024)
+    with pytest.raises(RequestEntityTooLarge):
+        for _ in range(5):
+            spool.write(os.urandom(1024 * 1024))
+    assert not (tmp_path / ".upload-test.part").exists()
+    assert writer_threads() == []
+
+
+def test_spool_write_error_reaches_the_request(tmp_path):
+    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=None)
+    spool.write(os.urandom(2 * 1024 * 1024))
+    spool.seek(0)
+    read_only = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(read_only, spool.fileno())  # writes to the spool's descriptor now fail
+    os.close(read_only)
+    with pytest.raises(OSError):
+        for _ in range(8):
+            spool.write(os.urandom(1024 * 1024))
+        spool.seek(0)
+    spool.discard()
+    assert writer_threads() == []

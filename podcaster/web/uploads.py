@@ -30,6 +30,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import os
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +50,9 @@ from ..content.storage import CHUNK_SIZE, MediaStore, StoredFile
 #: Room for the other fields and small files (artwork, transcript) of a form that also carries audio.
 FORM_OVERHEAD_BYTES = 32 * 1024 * 1024
 
+#: How much is hashed and written at a time by an upload's helper thread.
+_HANDOFF_BYTES = 1024 * 1024
+
 #: How much of the request body is read from the server at a time.
 INPUT_BLOCK_SIZE = 1024 * 1024
 
@@ -55,6 +61,12 @@ _FOLDER_ATTRIBUTE = "_podcaster_upload_folder"
 
 class UploadSpool(io.FileIO):
     """A temporary file that hashes and counts what is written to it, and refuses to grow past a limit.
+
+    Hashing and writing happen on a helper thread, in 1 MiB blocks, while the
+    request thread goes on receiving and parsing the body (both ``hashlib`` and
+    ``os.write`` release the GIL). At most a few blocks wait in between, so
+    memory stays bounded. Reading, seeking, ``sha256`` and ``close`` first wait
+    for everything written to be on disk.
 
     Args:
         path: the new temporary file (created exclusively).
@@ -67,6 +79,10 @@ class UploadSpool(io.FileIO):
         self.max_bytes = max_bytes
         self.size = 0
         self._digest = hashlib.sha256()
+        self._pending = bytearray()
+        self._blocks: queue.Queue[bytearray | None] | None = None
+        self._writer: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def write(self, data) -> int:  # type: ignore[override]
         self.size += len(data)
@@ -75,21 +91,97 @@ class UploadSpool(io.FileIO):
             raise RequestEntityTooLarge(
                 f"The file is larger than this site accepts ({_megabytes(self.max_bytes)})."
             )
-        self._digest.update(data)
-        view = memoryview(data)
-        while view:
-            written = super().write(view)
-            view = view[written:]
+        self._pending += data
+        if len(self._pending) >= _HANDOFF_BYTES:
+            self._hand_off()
         return len(data)
+
+    def _hand_off(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if not self._pending:
+            return
+        if self._writer is None:
+            self._blocks = queue.Queue(maxsize=4)
+            self._writer = threading.Thread(target=self._write_blocks, name="upload-writer", daemon=True)
+            self._writer.start()
+        self._blocks.put(self._pending)
+        self._pending = bytearray()
+
+    def _write_blocks(self) -> None:
+        descriptor = self.fileno()
+        while (block := self._blocks.get()) is not None:
+            if self._error is not None:
+                continue  # keep taking blocks so the request thread never waits forever
+            try:
+                self._digest.update(block)
+                view = memoryview(block)
+                while view:
+                    view = view[os.write(descriptor, view):]
+            except BaseException as exc:  # handed to the request thread
+                self._error = exc
+
+    def _settle(self) -> None:
+        """Wait until every byte written so far is hashed and in the file."""
+        if self.closed:
+            return
+        try:
+            if self._error is None:
+                self._hand_off()
+        finally:
+            # Always stop the helper thread, even when giving up.
+            if self._writer is not None:
+                self._blocks.put(None)
+                self._writer.join()
+                self._writer = self._blocks = None
+        if self._error is not None:
+            raise self._error
+
+    def seek(self, *args) -> int:  # type: ignore[override]
+        self._settle()
+        return super().seek(*args)
+
+    def tell(self) -> int:
+        self._settle()
+        return super().tell()
+
+    def read(self, *args) -> bytes:  # type: ignore[override]
+        self._settle()
+        return super().read(*args)
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        self._settle()
+        return super().readinto(buffer)
+
+    def readall(self) -> bytes:
+        self._settle()
+        return super().readall()
+
+    def close(self) -> None:
+        """Finish writing and close. A write error is not raised here: ``sha256`` (read by
+        ``receive_upload`` before any commit) and the form parser's ``seek`` raise it."""
+        try:
+            self._settle()
+        except Exception:  # noqa: S110  (reported where it matters, see above)
+            pass
+        finally:
+            super().close()
 
     @property
     def sha256(self) -> str:
+        self._settle()
         return self._digest.hexdigest()
 
     def discard(self) -> None:
         """Close and delete the file (safe to call twice, or after the file was committed)."""
+        self._pending = bytearray()
+        self._error = self._error or _Discarded()
         self.close()
         self.path.unlink(missing_ok=True)
+
+
+class _Discarded(Exception):
+    """Stops the helper thread's work on a spool that is being thrown away."""
 
 
 @dataclass(frozen=True)
@@ -234,8 +326,6 @@ def commit_upload(store: MediaStore, received: ReceivedUpload, relative: str) ->
     Raises:
         StorageError: the final name is taken.
     """
-    import os
-
     with open(received.path, "rb") as handle:
         os.fsync(handle.fileno())
     return store.commit_temp(received.path, relative, size=received.size, sha256=received.sha256)
