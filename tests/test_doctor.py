@@ -238,7 +238,7 @@ def web_server(good, tmp_path_factory):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 (the stdlib's name)
+    def log_message(self, format, *args):
         pass
 
 

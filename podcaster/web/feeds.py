@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
 from werkzeug.http import http_date, parse_date
@@ -48,16 +48,40 @@ def podcast_feed_url(slug: str) -> str:
     return site_url_builder()("feeds.podcast", show_slug=slug)
 
 
+#: What Werkzeug's converters leave unquoted in a URL path.
+URL_SAFE = "!$&'()*+,/:;=@"
+
+
+def url_template(build: Callable[..., str | None], endpoint: str, name: str, **values):
+    """A fast URL maker for one varying argument: the rule is built once, then filled by string joining.
+
+    A feed of a thousand episodes needs a few thousand URLs per rebuild; Werkzeug's
+    ``build`` per URL costs more than writing the XML around it.
+
+    Returns:
+        ``make(value)`` giving the same URL ``build`` would (None when the endpoint does not exist).
+    """
+    marker = "PODCASTERMARKER"
+    url = build(endpoint, **values, **{name: marker})
+    if url is None:
+        return lambda value: None
+    before, after = url.split(marker, 1)
+    return lambda value: before + quote(value, safe=URL_SAFE) + after
+
+
 def podcast_links(show: Show) -> FeedLinks:
     """The absolute URLs a show's feed uses."""
     build = site_url_builder()
     slug = show.slug
+    episode_page = url_template(build, "podcasts.episode", "episode_slug", show_slug=slug)
+    media = url_template(build, "media.serve", "path")
+    author_page = url_template(build, "public.author", "slug")
     return FeedLinks(
         feed_url=build("feeds.podcast", show_slug=slug),
         show_page=build("podcasts.show", show_slug=slug) or current_app.config["SITE_URL"] + "/",
-        episode_page=lambda episode: build("podcasts.episode", show_slug=slug, episode_slug=episode.slug),
-        media=lambda media: build("media.serve", path=media.path),
-        author_page=lambda author: build("public.author", slug=author.slug),
+        episode_page=lambda episode: episode_page(episode.slug),
+        media=lambda file: media(file.path),
+        author_page=lambda author: author_page(author.slug),
     )
 
 
