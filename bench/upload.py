@@ -2,6 +2,11 @@
 
     /tmp/venv/bin/python bench/upload.py [--mib 300] [--repeat 3]
 
+Also posts an MP3 of the same size through the real episode form
+(/admin/shows/<id>/episodes/new: login, CSRF, probe with frame counting, fsync,
+rename, rows; the show's ID3 tagging is switched off so the file is not
+rewritten), to show what the whole pipeline costs.
+
 Starts gunicorn (one sync worker) on 127.0.0.1 with a bench-only app whose
 endpoint uses podcaster.web.uploads exactly as an upload view does
 (@streams_uploads, receive_upload, commit_upload; the file is fsynced before the
@@ -15,12 +20,14 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -68,9 +75,89 @@ def make_app():
     return app
 
 
-def post_file(port: int, path: str, source: Path) -> float:
-    prefix = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"big.mp3\"\r\n"
-              f"Content-Type: audio/mpeg\r\n\r\n").encode()
+def make_real_app():
+    """The app as deployed (gunicorn factory), on the bench database prepared by ``prepare_real_form``."""
+    from podcaster import create_app
+
+    root = Path(os.environ["BENCH_ROOT"])
+    return create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{root / 'real.sqlite'}",
+                       "MEDIA_ROOT": str(root / "media"), "MAX_UPLOAD_BYTES": 2 * 1024 ** 3})
+
+
+def prepare_real_form(root: Path) -> int:
+    """Create the schema, an admin and a show with tagging off; return the show's id."""
+    os.environ["BENCH_ROOT"] = str(root)
+    from podcaster.cli import upgrade_schema
+    from podcaster.extensions import db
+    from podcaster.models import Show, User
+
+    app = make_real_app()
+    with app.app_context():
+        upgrade_schema()
+        user = User(email="bench@example.com")
+        user.set_password("bench password 123")
+        show = Show(title="Bench show", slug="bench", tag_mp3=False)
+        db.session.add_all([user, show])
+        db.session.commit()
+        return show.id
+
+
+class Browser:
+    """Just enough of a browser for the admin form: one session cookie, CSRF tokens from pages."""
+
+    TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie = ""
+
+    def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        connection.request(method, path, body=body, headers={**(headers or {}), "Cookie": self.cookie})
+        response = connection.getresponse()
+        data = response.read()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        connection.close()
+        return response.status, data
+
+    def token(self, path: str) -> str:
+        status, page = self.request("GET", path)
+        match = self.TOKEN.search(page.decode())
+        if not match:
+            raise SystemExit(f"no CSRF token on {path} (status {status})")
+        return match.group(1)
+
+    def login(self) -> None:
+        token = self.token("/login")
+        status, _ = self.request("POST", "/login", body=urlencode(
+            {"email": "bench@example.com", "password": "bench password 123", "csrf_token": token}),
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302:
+            raise SystemExit(f"login failed: {status}")
+
+
+def post_episode(browser: Browser, show_id: int, source: Path, title: str) -> float:
+    path = f"/admin/shows/{show_id}/episodes/new"
+    fields = {"csrf_token": browser.token(path), "title": title, "episode_type": "full", "explicit": "",
+              "status": "draft"}
+    head = "".join(f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                   for name, value in fields.items()).encode()
+    return post_file(browser.port, path, source, head=head, cookie=browser.cookie, expect=302)
+
+
+def make_mp3(target: Path, mib: int) -> None:
+    """A long MP3 made by repeating a fixture's frames (no tags, so the frames simply follow each other)."""
+    frames = (Path(__file__).resolve().parent.parent / "tests" / "data" / "vbr_no_xing.mp3").read_bytes()
+    with open(target, "wb") as handle:
+        for _ in range(mib * 1024 * 1024 // len(frames)):
+            handle.write(frames)
+
+
+def post_file(port: int, path: str, source: Path, head: bytes = b"", cookie: str = "", expect: int = 200) -> float:
+    prefix = head + (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"big.mp3\"\r\n"
+                     f"Content-Type: audio/mpeg\r\n\r\n").encode()
     suffix = f"\r\n--{BOUNDARY}--\r\n".encode()
     length = len(prefix) + source.stat().st_size + len(suffix)
     started = time.perf_counter()
@@ -78,6 +165,8 @@ def post_file(port: int, path: str, source: Path) -> float:
     connection.putrequest("POST", path)
     connection.putheader("Content-Type", f"multipart/form-data; boundary={BOUNDARY}")
     connection.putheader("Content-Length", str(length))
+    if cookie:
+        connection.putheader("Cookie", cookie)
     connection.endheaders()
     connection.send(prefix)
     with open(source, "rb") as handle:
@@ -88,7 +177,7 @@ def post_file(port: int, path: str, source: Path) -> float:
     body = response.read()
     elapsed = time.perf_counter() - started
     connection.close()
-    if response.status != 200:
+    if response.status != expect:
         raise SystemExit(f"upload failed: {response.status} {body[:300]!r}")
     return elapsed
 
@@ -139,6 +228,34 @@ def main() -> None:
                 for stored in (root / "media" / "audio").glob("bench*"):
                     stored.unlink()
             leftovers = list((root / "media").rglob(".upload-*"))
+        finally:
+            stop(process)
+
+        # The real episode form, same size, an actual MP3.
+        mp3 = root / "big.mp3"
+        make_mp3(mp3, args.mib)
+        source.unlink()
+        show_id = prepare_real_form(root)
+        process, port = start_gunicorn("upload:make_real_app()", {"BENCH_ROOT": tmp}, root / "gunicorn-real.log")
+        try:
+            browser = Browser(port)
+            browser.login()
+            small_mp3 = root / "small.mp3"
+            make_mp3(small_mp3, 2)
+            post_episode(browser, show_id, small_mp3, "Warm-up")
+            results["real episode form"] = []
+            for index in range(args.repeat):
+                can_reset = reset_peak(children(process.pid)[0])
+                worker = children(process.pid)[0]
+                before = memory_kib(worker, "VmRSS" if can_reset else "VmHWM")
+                results["real episode form"].append(post_episode(browser, show_id, mp3, f"Episode {index}"))
+                peaks["real episode form"] = max(peaks.get("real episode form", 0),
+                                                 memory_kib(worker, "VmHWM") - before)
+            full_size = [path for path in (root / "media" / "audio" / "bench").glob("*.mp3")
+                         if path.stat().st_size == mp3.stat().st_size]
+            if len(full_size) != args.repeat:
+                raise SystemExit("the episode form did not store the files")
+            leftovers += list((root / "media").rglob(".upload-*"))
         finally:
             stop(process)
 

@@ -297,6 +297,10 @@ def _build_frame_table() -> list[tuple[int, int, int] | None]:
 
 
 _FRAME_TABLE = _build_frame_table()
+#: Just the frame lengths (0 where invalid), for the fast path of ``count_mpeg_frames``.
+_FRAME_LENGTHS = [entry[0] if entry else 0 for entry in _FRAME_TABLE]
+#: The fast path stops this far from the end of the data at hand (more than two of the largest frames).
+_FAST_MARGIN = 4096
 
 
 def _frame_at(data: bytes, offset: int) -> tuple[int, int, int] | None:
@@ -353,8 +357,9 @@ def count_mpeg_frames(path: str | os.PathLike, start: int = 0) -> FrameCount:
         Frames, samples, sample rate and the bytes of audio counted.
     """
     table = _FRAME_TABLE
+    lengths = _FRAME_LENGTHS
     frames = samples = audio_bytes = 0
-    sample_rate = 0
+    sample_rate = samples_per_frame = 0
     reference = -1  # header byte 2 (minus CRC bit) and rate bits of the first frame
     with open(path, "rb", buffering=0) as handle:
         end = _audio_end(handle, os.fstat(handle.fileno()).st_size)
@@ -370,6 +375,25 @@ def count_mpeg_frames(path: str | os.PathLike, start: int = 0) -> FrameCount:
                 buf = buf[i:] + handle.read(want)
                 position += i
                 i = 0
+            if synced:
+                # The common case, kept tight: frame after frame with nothing between them. Stops well
+                # before the buffer's end (and the audio's end), where the careful path below takes over.
+                fast_limit = min(len(buf), end - position) - _FAST_MARGIN
+                run_start = i
+                run_frames = 0
+                while i < fast_limit and buf[i] == 0xFF:
+                    key = buf[i + 1] << 8 | buf[i + 2]
+                    length = lengths[key]
+                    if not length or key & 0xFE0C != reference:
+                        break
+                    i += length
+                    run_frames += 1
+                frames += run_frames
+                samples += run_frames * samples_per_frame
+                audio_bytes += i - run_start
+                if i < fast_limit:
+                    synced = False  # something else is here: let the careful path look
+                    continue
             if position + i + 4 > end:
                 break
             if buf[i] == 0xFF:
@@ -391,6 +415,7 @@ def count_mpeg_frames(path: str | os.PathLike, start: int = 0) -> FrameCount:
                     if reference < 0:
                         reference = key & 0xFE0C
                         sample_rate = entry[2]
+                        samples_per_frame = entry[1]
                     frames += 1
                     samples += entry[1]
                     audio_bytes += length

@@ -102,7 +102,7 @@ class UploadSpool(io.FileIO):
         if not self._pending:
             return
         if self._writer is None:
-            self._blocks = queue.Queue(maxsize=4)
+            self._blocks = queue.Queue(maxsize=2)
             self._writer = threading.Thread(target=self._write_blocks, name="upload-writer", daemon=True)
             self._writer.start()
         self._blocks.put(self._pending)
