@@ -25,11 +25,10 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, event, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ...models import Author, Episode, FeedCache, MediaFile, Post, Show, ShowAuthor, Tag
 from ...models.common import Status
-from ..publishing import visible_filter
 
 BLOG_KEY = "blog"
 GZIP_LEVEL = 6
@@ -188,26 +187,6 @@ def next_show_publication(session: Session, show_id: int, now: datetime) -> date
         select(func.min(Episode.publish_at)).where(
             Episode.show_id == show_id, Episode.status != Status.DRAFT.value, Episode.publish_at > now)
     ).scalar()
-
-
-def load_show_for_feed(session: Session, show_id: int, now: datetime) -> tuple[Show, list[Episode]]:
-    """The show and its public episodes, with everything the feed shows loaded in a few queries."""
-    show = session.execute(
-        select(Show).where(Show.id == show_id).options(
-            selectinload(Show.artwork).selectinload(MediaFile.variants),
-            selectinload(Show.credits).selectinload(ShowAuthor.author).selectinload(Author.photo)
-            .selectinload(MediaFile.variants),
-        )
-    ).scalar_one()
-    episodes = list(session.execute(
-        select(Episode).where(Episode.show_id == show_id, visible_filter(Episode, now)).options(
-            selectinload(Episode.audio),
-            selectinload(Episode.artwork).selectinload(MediaFile.variants),
-            selectinload(Episode.transcript),
-            selectinload(Episode.chapters_file),
-        )
-    ).scalars())
-    return show, episodes
 
 
 def rebuild(session: Session, key: str, now: datetime, build: Callable[[], tuple[bytes, datetime | None]],

@@ -15,6 +15,7 @@ from feedgen.feed import FeedGenerator
 
 from ...models import Author, Episode, MediaFile, Show
 from ..markup import plain_text, render_markdown
+from .loading import EpisodeRow, MediaRef
 from .podcast_ext import PodcastIndexEntryExtension, PodcastIndexExtension
 
 #: Apple cuts descriptions at 4000 bytes; the doctor checks the same limit.
@@ -23,6 +24,9 @@ MAX_DESCRIPTION_BYTES = 4000
 TRANSCRIPT_TYPES = {"text/vtt": "text/vtt", "application/x-subrip": "application/x-subrip",
                     "application/srt": "application/x-subrip", "text/srt": "application/x-subrip"}
 CHAPTERS_TYPE = "application/json+chapters"
+#: The builder reads models or the plain rows ``loading`` makes (same attribute names).
+EpisodeLike = Episode | EpisodeRow
+MediaLike = MediaFile | MediaRef
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,8 @@ class FeedLinks:
 
     feed_url: str
     show_page: str
-    episode_page: Callable[[Episode], str]
-    media: Callable[[MediaFile], str]
+    episode_page: Callable[[EpisodeLike], str]
+    media: Callable[[MediaLike], str]
     author_page: Callable[[Author], str | None]
 
 
@@ -69,7 +73,7 @@ def _notes_text(markdown: str) -> str:
     return cut_to_bytes(plain_text(markdown))
 
 
-def ordered_episodes(show_type: str, episodes: Sequence[Episode]) -> list[tuple[Episode, int | None]]:
+def ordered_episodes(show_type: str, episodes: Sequence[EpisodeLike]) -> list[tuple[EpisodeLike, int | None]]:
     """Order episodes for the feed and give each the number it carries.
 
     Episodic shows list the newest first. Serial shows are listed in story order
@@ -87,7 +91,7 @@ def ordered_episodes(show_type: str, episodes: Sequence[Episode]) -> list[tuple[
         ordered = sorted(episodes, key=lambda e: (e.publish_at, e.id), reverse=True)
         return [(episode, episode.number) for episode in ordered]
     ordered = sorted(episodes, key=lambda e: (e.season or 0, e.publish_at, e.id))
-    numbered: list[tuple[Episode, int | None]] = []
+    numbered: list[tuple[EpisodeLike, int | None]] = []
     last: dict[int, int] = {}
     for episode in ordered:
         season = episode.season or 0
@@ -100,7 +104,7 @@ def ordered_episodes(show_type: str, episodes: Sequence[Episode]) -> list[tuple[
     return numbered
 
 
-def enclosure_of(episode: Episode, links: FeedLinks) -> tuple[str, int, str] | None:
+def enclosure_of(episode: EpisodeLike, links: FeedLinks) -> tuple[str, int, str] | None:
     """The enclosure (url, length, type) of an episode, or None when it has no audio."""
     if episode.audio is not None:
         return links.media(episode.audio), episode.audio.size, episode.audio.mime_type
@@ -109,7 +113,7 @@ def enclosure_of(episode: Episode, links: FeedLinks) -> tuple[str, int, str] | N
     return None
 
 
-def _image_url(media: MediaFile | None, links: FeedLinks) -> str:
+def _image_url(media: MediaLike | None, links: FeedLinks) -> str:
     return links.media(media.variant_or_self("feed")) if media is not None else ""
 
 
@@ -117,7 +121,7 @@ def _person(name: str, role: str, href: str | None, img: str | None) -> dict:
     return {"name": name, "role": role or "host", "href": href or "", "img": img or ""}
 
 
-def last_change(show: Show, episodes: Sequence[Episode]) -> datetime:
+def last_change(show: Show, episodes: Sequence[EpisodeLike]) -> datetime:
     """The feed's lastBuildDate: its newest content change, so identical content gives identical bytes."""
     moments = [show.updated_at or show.created_at]
     for episode in episodes:
@@ -125,12 +129,13 @@ def last_change(show: Show, episodes: Sequence[Episode]) -> datetime:
     return max(moment for moment in moments if moment)
 
 
-def build_podcast_feed(show: Show, episodes: Sequence[Episode], links: FeedLinks) -> bytes:
+def build_podcast_feed(show: Show, episodes: Sequence[EpisodeLike], links: FeedLinks) -> bytes:
     """Write a show's RSS feed.
 
     Args:
         show: the show, with its artwork and credits loaded (or loadable).
-        episodes: the episodes that are public now; those without audio are left out.
+        episodes: the episodes that are public now (models or ``loading.EpisodeRow``); those without
+            audio are left out.
         links: the absolute URLs to use.
 
     Returns:
@@ -184,7 +189,7 @@ def build_podcast_feed(show: Show, episodes: Sequence[Episode], links: FeedLinks
     return fg.rss_str(pretty=False, encoding="UTF-8", xml_declaration=True)
 
 
-def _add_item(fg: FeedGenerator, show: Show, episode: Episode, number: int | None,
+def _add_item(fg: FeedGenerator, show: Show, episode: EpisodeLike, number: int | None,
               enclosure: tuple[str, int, str], links: FeedLinks) -> None:
     entry = fg.add_entry(order="append")  # feedgen prepends by default
     entry.title(episode.title)

@@ -17,6 +17,7 @@ from ..podcasts import podcast_guid
 from ..publishing import next_change_time, visible_filter
 from . import cache
 from .atom import MAX_POSTS, BlogLinks, build_blog_feed
+from .loading import load_show_for_feed
 from .podcast import FeedLinks, build_podcast_feed
 
 
@@ -50,7 +51,7 @@ def rebuild_show_feed(session: Session, show_id: int, now: datetime,
     assign_podcast_guid(session, show, make_links(show).feed_url)
 
     def build() -> tuple[bytes, datetime | None]:
-        loaded, episodes = cache.load_show_for_feed(session, show_id, now)
+        loaded, episodes = load_show_for_feed(session, show_id, now)
         return (build_podcast_feed(loaded, episodes, make_links(loaded)),
                 cache.next_show_publication(session, show_id, now))
 
