@@ -124,7 +124,8 @@ def _send(media, file_path: Path, size: int, mtime: int) -> Response:
         wanted = parse_byte_range(range_header, size)
         if wanted == UNSATISFIABLE:
             return Response(f"Range {range_header} is outside this {size}-byte file.\n", status=416,
-                            mimetype="text/plain", headers={**headers, "Content-Range": f"bytes */{size}"})
+                            mimetype="text/plain",
+                            headers={"Accept-Ranges": "bytes", "Content-Range": f"bytes */{size}"})
         if wanted is not None:
             start, end = wanted
             status, length = 206, end - start + 1
