@@ -186,3 +186,26 @@ def test_demo_podcast_has_real_episodes(app, client):
     page = client.get(f"/podcasts/{slug}").get_data(as_text=True)
     assert page.count("<audio") == 3
     assert "writing in small rooms" in client.get(f"/podcasts/{slug}/writing-in-small-rooms").get_data(as_text=True)
+
+
+def test_show_page_pages_through_episodes_in_the_shows_order(app, client, auth):
+    from datetime import datetime, timedelta
+
+    auth.login()
+    show = create_show(app, client, show_type="serial")
+    start = datetime(2020, 1, 1)
+    with app.app_context():
+        db.session.add_all([
+            Episode(show_id=show.id, title=f"Part {n:02d}", slug=f"part-{n}", status="published",
+                    publish_at=start + timedelta(days=n)) for n in range(1, 24)
+        ] + [Episode(show_id=show.id, title="Unfinished", slug="unfinished", status="draft", publish_at=start)])
+        db.session.commit()
+    first = client.get(f"/podcasts/{show.slug}").get_data(as_text=True)
+    assert first.index("Part 01") < first.index("Part 02") and "Part 21" not in first  # serial: oldest first
+    assert "Page 1 of 2" in first and "Unfinished" not in first
+    second = client.get(f"/podcasts/{show.slug}?page=2").get_data(as_text=True)
+    assert "Part 21" in second and "Part 23" in second and "Part 01" not in second
+    assert client.get(f"/podcasts/{show.slug}?page=9").status_code == 404
+    post_form(client, f"/admin/shows/{show.id}/edit", show_data(show_type="episodic"))
+    newest = client.get(f"/podcasts/{show.slug}").get_data(as_text=True)
+    assert newest.index("Part 23") < newest.index("Part 22") and "Part 01" not in newest

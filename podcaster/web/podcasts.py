@@ -1,7 +1,8 @@
 """Public show and episode pages: players, notes, chapters, transcripts, subscribe links."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from sqlalchemy.orm import selectinload
 
 from ..content.publishing import is_visible, visible_filter
 from ..content.transcripts import transcript_lines
@@ -15,14 +16,23 @@ bp = Blueprint("podcasts", __name__, url_prefix="/podcasts")
 MAX_INLINE_TRANSCRIPT_BYTES = 512 * 1024
 
 
-def _visible_episodes(show_id: int | None = None, limit: int | None = None) -> list[Episode]:
-    query = db.select(Episode).where(visible_filter(Episode, current_time()))
+#: Episodes per page on a show page.
+EPISODES_PER_PAGE = 20
+
+
+def _visible_query(show_id: int | None = None, oldest_first: bool = False):
+    """Public episodes, newest first (oldest first for serial shows), with what the lists show loaded at once."""
+    query = (db.select(Episode).where(visible_filter(Episode, current_time()))
+             .options(selectinload(Episode.audio), selectinload(Episode.show)))
     if show_id is not None:
         query = query.where(Episode.show_id == show_id)
-    query = query.order_by(Episode.publish_at.desc(), Episode.id.desc())
-    if limit:
-        query = query.limit(limit)
-    return list(db.session.execute(query).scalars())
+    if oldest_first:
+        return query.order_by(Episode.publish_at, Episode.id)
+    return query.order_by(Episode.publish_at.desc(), Episode.id.desc())
+
+
+def _visible_episodes(limit: int) -> list[Episode]:
+    return list(db.session.execute(_visible_query().limit(limit)).scalars())
 
 
 def _show_or_404(show_slug: str) -> Show:
@@ -59,11 +69,11 @@ def index():
 
 @bp.route("/<show_slug>")
 def show(show_slug: str):
-    """A show: description, subscribe links and its public episodes."""
+    """A show: description, subscribe links and its public episodes, a page at a time (``?page=2``)."""
     found = _show_or_404(show_slug)
-    episodes = _visible_episodes(found.id)
-    if found.show_type == "serial":
-        episodes.reverse()
+    page = request.args.get("page", 1, type=int)
+    episodes = db.paginate(_visible_query(found.id, oldest_first=found.show_type == "serial"), page=page,
+                           per_page=EPISODES_PER_PAGE, error_out=True)
     return render_template("public/podcasts_show.html", show=found, episodes=episodes,
                            subscribe=subscribe_links(found))
 
