@@ -43,3 +43,4 @@ def test_unknown_categories_are_refused(value):
 def test_subcategory_must_belong_to_its_category():
     assert is_valid_category("News", "Tech News")
     assert not is_valid_category("Technology", "Tech News")
+

@@ -324,3 +324,39 @@ def test_show_artwork_becomes_the_mp3_cover(app, client, show):
     assert cover.mime == "image/jpeg" and cover.data[:2] == b"\xff\xd8"
     assert str(tags["TDRC"]) == str(episode.publish_at.year)
     assert MP3(Path(app.config["MEDIA_ROOT"], episode.audio.path)).info.length == pytest.approx(24.6, abs=0.1)
+
+
+def test_chapters_json_and_id3_chapters_are_checked():
+    import json
+
+    from podcaster.content.chapters import ChaptersError, chapters_from_id3, chapters_json, parse_chapters
+
+    parsed = parse_chapters(json.dumps({"version": "1.2.0", "chapters": [
+        {"startTime": 30.0, "title": " Second ", "url": "https://example.com"},
+        {"startTime": 0, "title": "First", "toc": False},
+    ]}).encode())
+    assert parsed == [{"startTime": 0, "title": "First", "toc": False},
+                      {"startTime": 30, "title": "Second", "url": "https://example.com"}]
+    assert json.loads(chapters_json(parsed)) == {"version": "1.2.0", "chapters": parsed}
+    for bad in (b"[]", b'{"chapters": []}', b'{"chapters": [{"startTime": -1, "title": "x"}]}',
+                b'{"chapters": [{"startTime": 1, "title": "x", "url": "javascript:alert(1)"}]}',
+                b'{"chapters": [{"startTime": true, "title": "x"}]}'):
+        with pytest.raises(ChaptersError):
+            parse_chapters(bad)
+    assert chapters_from_id3([{"startTime": 5.25, "title": "", "url": "javascript:alert(1)"},
+                              {"startTime": 0, "title": "Intro", "url": "https://ok.example"}]) == [
+        {"startTime": 0, "title": "Intro", "url": "https://ok.example"}, {"startTime": 5.25, "title": "Chapter 2"}]
+
+
+def test_transcripts_are_identified_by_content():
+    from podcaster.content.transcripts import TranscriptError, check_transcript, transcript_lines
+
+    vtt = "\ufeffWEBVTT\n\nNOTE a note\n\n00:01.000 --> 00:02.000\n<v Ada>Hello <b>there</b>\n".encode()
+    assert (check_transcript(vtt).mime_type, check_transcript(vtt).extension) == ("text/vtt", "vtt")
+    assert transcript_lines(vtt) == ["Hello there"]
+    srt = b"1\r\n00:00:01,000 --> 00:00:02,000\r\nHi\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nBye\r\n"
+    assert check_transcript(srt).mime_type == "application/x-subrip" and check_transcript(srt).cues == 2
+    assert transcript_lines(srt) == ["Hi", "Bye"]
+    for bad in (b"WEBVTT\n\nno cues here\n", b"<html>hello</html>", b"\x00\x01\x02", "caf\xe9".encode("latin-1")):
+        with pytest.raises(TranscriptError):
+            check_transcript(bad)

@@ -98,7 +98,8 @@ def chapters_from_id3(chapters: list[dict]) -> list[dict]:
         chapters: dicts with ``startTime`` (seconds), ``title`` and optionally ``url``.
 
     Returns:
-        The chapters sorted by start time; untitled ones are named "Chapter N".
+        The chapters sorted by start time; untitled ones are named "Chapter N"; links other
+        than http(s) are dropped.
     """
     cleaned = []
     for number, item in enumerate(sorted(chapters, key=lambda c: c.get("startTime", 0)), start=1):
@@ -106,8 +107,10 @@ def chapters_from_id3(chapters: list[dict]) -> list[dict]:
             "startTime": _clean_time(max(0.0, float(item.get("startTime", 0)))),
             "title": (item.get("title") or "").strip() or f"Chapter {number}",
         }
-        if item.get("url"):
-            chapter["url"] = item["url"]
+        url = str(item.get("url") or "").strip()
+        # A tag is untrusted input: only web links may become links on the page and in the feed.
+        if url.startswith(("https://", "http://")) and not any(c.isspace() for c in url):
+            chapter["url"] = url
         cleaned.append(chapter)
     return cleaned
 
