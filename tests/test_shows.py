@@ -209,3 +209,28 @@ def test_show_page_pages_through_episodes_in_the_shows_order(app, client, auth):
     post_form(client, f"/admin/shows/{show.id}/edit", show_data(show_type="episodic"))
     newest = client.get(f"/podcasts/{show.slug}").get_data(as_text=True)
     assert newest.index("Part 23") < newest.index("Part 22") and "Part 01" not in newest
+
+
+def test_replacing_show_artwork_removes_the_old_files(app, client, admin):
+    data = show_data()
+    data["artwork"] = (io.BytesIO(artwork_bytes(1400)), "first.jpg")
+    post_form(client, "/admin/shows/new", data, form_url="/admin/shows/new", content_type="multipart/form-data")
+    with app.app_context():
+        show_id = db.session.execute(db.select(Show.id)).scalar_one()
+    old = set(media_files(app))
+    data = show_data()
+    data["artwork"] = (io.BytesIO(artwork_bytes(1500)), "second.png")
+    response = post_form(client, f"/admin/shows/{show_id}/edit", data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        show = db.session.get(Show, show_id)
+        current = {show.artwork.path} | {v.path for v in show.artwork.variants}
+        assert show.artwork.width == 1500
+        assert db.session.execute(db.select(db.func.count(MediaFile.id))).scalar() == 3
+    assert set(media_files(app)) == current and not current & old
+    # A refused replacement keeps the current artwork.
+    data = show_data()
+    data["artwork"] = (io.BytesIO(artwork_bytes(900)), "small.jpg")
+    assert post_form(client, f"/admin/shows/{show_id}/edit", data,
+                     content_type="multipart/form-data").status_code == 400
+    assert set(media_files(app)) == current
