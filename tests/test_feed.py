@@ -241,3 +241,14 @@ def test_cut_to_bytes_keeps_short_text_and_cuts_at_a_word():
 
 def test_unknown_show_is_404(client):
     assert client.get("/podcasts/nope/feed.xml").status_code == 404
+
+
+def test_complete_unlocked_show_without_owner_email(app, client):
+    set_clock(app, NOW)
+    make_show(app, episodes=1, complete=True, locked=False, owner_email="", copyright="")
+    root = parse(client.get(FEED).data)
+    assert one(root, "/rss/channel/itunes:complete") == "yes"
+    assert one(root, "/rss/channel/podcast:locked") == "no"
+    assert not xp(root, "/rss/channel/podcast:locked/@owner")
+    assert not xp(root, "/rss/channel/itunes:owner")  # the doctor reports the missing email
+    assert not xp(root, "/rss/channel/copyright")
