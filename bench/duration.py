@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mutagen import File as mutagen_file  # noqa: E402
+from mutagen import File as mutagen_file
 
-from podcaster.content.audio import probe  # noqa: E402
+from podcaster.content.audio import probe
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _server import free_port, start_gunicorn, stop, wait_for_port  # noqa: E402
+from _server import free_port, start_gunicorn, stop, wait_for_port
 
 RELATIVE = "audio/bench-episode.mp3"
 

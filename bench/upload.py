@@ -21,7 +21,6 @@ import argparse
 import http.client
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _server import children, memory_kib, reset_peak, start_gunicorn, stop  # noqa: E402
+from _server import children, memory_kib, reset_peak, start_gunicorn, stop
 
 BOUNDARY = "----podcasterbenchboundary"
 
@@ -151,8 +150,7 @@ def make_mp3(target: Path, mib: int) -> None:
     """A long MP3 made by repeating a fixture's frames (no tags, so the frames simply follow each other)."""
     frames = (Path(__file__).resolve().parent.parent / "tests" / "data" / "vbr_no_xing.mp3").read_bytes()
     with open(target, "wb") as handle:
-        for _ in range(mib * 1024 * 1024 // len(frames)):
-            handle.write(frames)
+        handle.writelines(frames for _ in range(mib * 1024 * 1024 // len(frames)))
 
 
 def post_file(port: int, path: str, source: Path, head: bytes = b"", cookie: str = "", expect: int = 200) -> float:
@@ -204,8 +202,7 @@ def main() -> None:
         (root / "media" / "audio").mkdir(parents=True)
         source = root / "big.bin"
         with open(source, "wb") as handle:
-            for _ in range(args.mib):
-                handle.write(os.urandom(1024 * 1024))
+            handle.writelines(os.urandom(1024 * 1024) for _ in range(args.mib))
         process, port = start_gunicorn("upload:make_app()", {"BENCH_ROOT": tmp}, root / "gunicorn.log")
         try:
             workers = children(process.pid)

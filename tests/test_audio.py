@@ -10,7 +10,12 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
 from podcaster.content.audio import (
-    AudioError, CorruptAudio, UnsupportedAudio, count_mpeg_frames, probe, write_id3_tags,
+    AudioError,
+    CorruptAudio,
+    UnsupportedAudio,
+    count_mpeg_frames,
+    probe,
+    write_id3_tags,
 )
 
 from .conftest import DATA

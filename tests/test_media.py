@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import socket
 import subprocess
 import sys
 import time
-import http.client
 from email.utils import formatdate
 from pathlib import Path
 

@@ -178,8 +178,8 @@ def _probe_mp3(path: Path) -> AudioInfo:
         audio = MP3(path)
     except mutagen.MutagenError as exc:
         raise CorruptAudio(
-            "This file has an MP3 tag but no MP3 audio could be found in it. It may be damaged, "
-            "incomplete, or another kind of file."
+            "No MP3 audio could be read from this file. It may be damaged, incomplete, "
+            "or another kind of file with an MP3 tag."
         ) from exc
     info = audio.info
     if getattr(info, "layer", 3) != 3:
@@ -251,7 +251,7 @@ def _has_vbr_header(path: Path, start: int) -> bool:
     with open(path, "rb") as handle:
         handle.seek(start)
         window = handle.read(64 * 1024)
-    for offset in range(0, max(0, len(window) - 4)):
+    for offset in range(max(0, len(window) - 4)):
         frame = _frame_at(window, offset)
         if frame is None:
             continue

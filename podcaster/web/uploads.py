@@ -118,7 +118,7 @@ class UploadSpool(io.FileIO):
                 view = memoryview(block)
                 while view:
                     view = view[os.write(descriptor, view):]
-            except BaseException as exc:  # handed to the request thread
+            except BaseException as exc:  # noqa: BLE001  (handed to the request thread)
                 self._error = exc
 
     def _settle(self) -> None:
@@ -162,7 +162,7 @@ class UploadSpool(io.FileIO):
         ``receive_upload`` before any commit) and the form parser's ``seek`` raise it."""
         try:
             self._settle()
-        except Exception:  # noqa: S110  (reported where it matters, see above)
+        except Exception:  # noqa: BLE001, S110  (reported where it matters, see above)
             pass
         finally:
             super().close()
