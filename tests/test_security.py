@@ -132,3 +132,15 @@ def test_unknown_and_wrong_password_get_the_same_answer(client):
     wrong = _try(client, ADMIN_EMAIL, "whatever")
     assert unknown.status_code == wrong.status_code == 401
     assert b"Wrong email or password" in unknown.data and b"Wrong email or password" in wrong.data
+
+
+def test_feeds_and_media_do_not_vary_by_cookie_or_set_one(client, auth):
+    """Listeners share one cached copy: public bytes carry no Vary: Cookie and no Set-Cookie."""
+    auth.login()
+    for url in ("/blog/feed.xml",):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Cookie" not in response.headers.get("Vary", "")
+        assert "Set-Cookie" not in response.headers
+    page = client.get("/admin/")
+    assert "Cookie" in page.headers.get("Vary", "")
