@@ -161,3 +161,29 @@ def test_import_refuses_a_non_archive(make_app, tmp_path, content, app):
     bogus.write_bytes(content)
     result = make_app("x").test_cli_runner().invoke(args=["import-backup", str(bogus)])
     assert result.exit_code != 0 and "not a backup archive" in result.output
+
+
+def test_restored_site_serves_the_same_feed_and_media(app, runner, make_app, tmp_path):
+    import re
+
+    from .feed_helpers import NOW, make_show, set_clock
+
+    make_show(app, episodes=3, scheduled=1, drafts=1)
+    archive = tmp_path / "podcast-backup.zip"
+    assert runner.invoke(args=["export", str(archive)]).exit_code == 0
+    restored = make_app("restored")
+    assert restored.test_cli_runner().invoke(args=["import-backup", str(archive)]).exit_code == 0
+    for site in (app, restored):
+        set_clock(site, NOW)
+    original = app.test_client().get("/podcasts/quiet-page/feed.xml")
+    copy = restored.test_client().get("/podcasts/quiet-page/feed.xml")
+    assert original.status_code == copy.status_code == 200
+
+    def without_build_date(data: bytes) -> bytes:
+        return re.sub(rb"<lastBuildDate>[^<]*</lastBuildDate>", b"", data)
+
+    assert without_build_date(copy.data) == without_build_date(original.data)
+    assert copy.data.count(b"<item>") == 3
+    audio = "/media/audio/quiet-page/episode-1.mp3"
+    with restored.test_client().get(audio) as copied, app.test_client().get(audio) as kept:
+        assert copied.status_code == 200 and copied.data == kept.data
