@@ -198,3 +198,22 @@ def test_write_id3_tags_on_a_non_mp3_leaves_it_alone(tmp_path):
         write_id3_tags(target, title="T", artist="A", album="B", chapters=[{"startTime": 0, "title": "x"}])
     assert target.read_bytes() == before
     assert not list(tmp_path.glob(".upload-*"))
+
+
+def test_xing_header_without_a_frame_count_is_not_counted_as_audio(tmp_path):
+    # Clear the "frames" flag of the Xing/Info header: mutagen can no longer use it, so the frames are
+    # counted, and the header frame itself (silence that decoders skip) must not add to the duration.
+    data = bytearray((DATA / "vbr_xing.mp3").read_bytes())
+    start = ID3(DATA / "vbr_xing.mp3").size if data.startswith(b"ID3") else 0
+    xing = data.find(b"Xing", start, start + 64)
+    if xing < 0:
+        xing = data.find(b"Info", start, start + 64)
+    assert xing > 0
+    data[xing + 7] &= 0xFE
+    edited = tmp_path / "flagless.mp3"
+    edited.write_bytes(bytes(data))
+    counted = count_mpeg_frames(edited, start)
+    info = probe(edited)
+    assert info.duration == pytest.approx((counted.frames - 1) * 1152 / 44100)
+    # Within a frame and a bit of the decoded length (the LAME delay/padding info is no longer used).
+    assert abs(info.duration - DECODED["vbr_xing.mp3"]) < 0.06

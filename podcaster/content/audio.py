@@ -186,13 +186,15 @@ def _probe_mp3(path: Path) -> AudioInfo:
         raise UnsupportedAudio(f"This is MPEG layer {info.layer} audio (MP{info.layer}); podcast apps need MP3 "
                                f"(layer III) or M4A. Please convert it.")
     start = _audio_start(path)
-    if _has_vbr_header(path, start):
+    header = _vbr_header(path, start)
+    if header == "counted":
         duration, bitrate = float(info.length), int(info.bitrate) or None
     else:
         count = count_mpeg_frames(path, start)
-        if count.frames == 0:
+        frames = count.frames - (1 if header == "uncounted" else 0)  # decoders skip the header frame
+        if frames <= 0:
             raise CorruptAudio("No MP3 audio frames were found in this file. It may be damaged or incomplete.")
-        duration = count.duration
+        duration = count.duration * frames / count.frames
         bitrate = round(count.audio_bytes * 8 / duration) if duration else None
     if duration <= 0:
         raise CorruptAudio("This MP3 file contains no audio.")
@@ -246,8 +248,14 @@ def _syncsafe(data: bytes) -> int:
     return (data[0] & 0x7F) << 21 | (data[1] & 0x7F) << 14 | (data[2] & 0x7F) << 7 | (data[3] & 0x7F)
 
 
-def _has_vbr_header(path: Path, start: int) -> bool:
-    """Whether the first MPEG frame is a Xing/Info or VBRI header that records the frame count."""
+def _vbr_header(path: Path, start: int) -> str | None:
+    """What the first MPEG frame says about the frame count.
+
+    Returns:
+        ``"counted"`` for a Xing/Info or VBRI header with the number of frames (mutagen's
+        duration is then exact), ``"uncounted"`` for a Xing/Info header without it (the frames
+        must be counted, not including the header frame), ``None`` when there is no such header.
+    """
     with open(path, "rb") as handle:
         handle.seek(start)
         window = handle.read(64 * 1024)
@@ -260,9 +268,9 @@ def _has_vbr_header(path: Path, start: int) -> bool:
         if xing < 0:
             xing = body.find(b"Info", 4, 40)
         if xing >= 0 and len(body) >= xing + 8:
-            return bool(body[xing + 7] & 0x01)  # the frames field is present
-        return body[36:40] == b"VBRI"
-    return False
+            return "counted" if body[xing + 7] & 0x01 else "uncounted"  # flag: the frames field is present
+        return "counted" if body[36:40] == b"VBRI" else None
+    return None
 
 
 # --- MPEG frame counting --------------------------------------------------------------------------------------
