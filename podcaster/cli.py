@@ -40,11 +40,20 @@ def upgrade_schema() -> None:
     upgrade(directory=current_app.extensions["migrate"].directory)
 
 
+def forget_built_feeds() -> None:
+    """Mark every cached feed stale: built feeds hold absolute URLs, and SITE_URL may have changed."""
+    from .content.feeds.cache import invalidate
+
+    invalidate(db.session, all_shows=True, blog=True)
+    db.session.commit()
+
+
 @click.command("init")
 @with_appcontext
 def init_command():
     """Create the database schema, or upgrade it to the newest version."""
     upgrade_schema()
+    forget_built_feeds()
     click.echo(f"Database ready: {_safe_url(current_app.config['DATABASE_URL'])}")
 
 
@@ -103,6 +112,7 @@ def demo_command():
 def run_command(host: str, port: int, workers: int, demo: bool):
     """Upgrade the schema, then serve the site with gunicorn."""
     upgrade_schema()
+    forget_built_feeds()
     if demo:
         from .demo import load_demo
 

@@ -108,3 +108,20 @@ def test_init_command_on_a_fresh_database(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Database ready" in result.stdout
     assert (tmp_path / "fresh.sqlite").stat().st_size > 0
+
+
+def test_changing_site_url_rebuilds_feeds_at_init(app, database, tmp_path):
+    from .feed_helpers import NOW, make_show, set_clock
+
+    make_show(app, episodes=1)
+    set_clock(app, NOW)
+    assert b"http://podcaster.test/media/" in app.test_client().get("/podcasts/quiet-page/feed.xml").data
+    moved = create_app({"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": database,
+                        "MEDIA_ROOT": app.config["MEDIA_ROOT"], "SITE_URL": "https://new.example"})
+    set_clock(moved, NOW)
+    assert moved.test_cli_runner().invoke(args=["init"]).exit_code == 0
+    feed = moved.test_client().get("/podcasts/quiet-page/feed.xml").data
+    assert b"https://new.example/media/" in feed and b"podcaster.test" not in feed
+    with moved.app_context():
+        db.session.remove()
+        db.engine.dispose()
