@@ -33,6 +33,14 @@ ADMIN_AREAS = [
 ]
 
 
+def _status_of(item) -> str:
+    """draft, scheduled or published, as the public sees the item now."""
+    from ..content.publishing import display_status
+    from . import current_time
+
+    return display_status(item.status, item.publish_at, current_time())
+
+
 def format_date(value: datetime | None) -> str:
     return value.strftime("%-d %B %Y") if value else ""
 
@@ -52,6 +60,7 @@ def init_app(app: Flask) -> None:
             "url_endpoints": current_app.view_functions,
             "admin_areas": [area for area in ADMIN_AREAS if area[0] in current_app.view_functions],
             "jsonld": jsonld,
+            "status_of": _status_of,
             "absolute_url": absolute_url,
             "media_url": media_url,
         }

@@ -104,7 +104,12 @@
     request.addEventListener("load", () => {
       if (submit) submit.disabled = false;
       if (request.status < 400) {
-        window.location.assign(request.responseURL);
+        // The request followed the server's redirect already: show that page as it came
+        // (navigating again would lose its one-time messages, such as what was detected).
+        window.history.replaceState(null, "", request.responseURL);
+        document.open();
+        document.write(request.responseText);
+        document.close();
       } else if (request.status === 413) {
         showError(form, "The file is larger than this site accepts.");
       } else {

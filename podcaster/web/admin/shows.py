@@ -36,6 +36,7 @@ from .. import current_time, media_store
 from ..forms import ButtonForm
 from ..forms.shows import EpisodeForm, ShowForm
 from ..images import ARTWORK, store_image
+from ..template_helpers import format_duration
 from ..uploads import receive_upload, streams_uploads
 from . import bp
 
@@ -280,8 +281,10 @@ def _edit_episode(show: Show, episode: Episode | None):
                     refusal.field.errors.append(refusal.message)
                     status = refusal.status
                 else:
-                    flash(f"Saved “{saved.title}”.", "success")
-                    return redirect(url_for("admin.episodes", show_id=show.id))
+                    flash(_saved_message(saved, uploaded=has_upload(form.audio.data)), "success")
+                    # After an upload the author lands on the episode itself: player, what was
+                    # detected, and a one-click publish.
+                    return redirect(url_for("admin.episode_edit", episode_id=saved.id))
     if request.method == "POST" and status == 200:
         status = 400
     return render_template("admin/episodes_form.html", form=form, show=show, episode=episode), status
@@ -372,6 +375,31 @@ def _save_episode(store: MediaStore, show: Show, episode: Episode | None, form: 
     except BaseException:
         changes.discard(db.session, store)
         raise
+
+
+def _saved_message(episode: Episode, uploaded: bool) -> str:
+    """What the author should know after saving: what was read from a new audio file."""
+    if not (uploaded and episode.audio):
+        return f"Saved “{episode.title}”."
+    kind = {"audio/mpeg": "MP3", "audio/mp4": "M4A (AAC)"}.get(episode.audio.mime_type, episode.audio.mime_type)
+    chapters = f", {len(episode.chapters)} chapters found" if episode.chapters else ""
+    return (f"Saved “{episode.title}”: {kind}, {format_duration(episode.duration)}, "
+            f"{episode.audio.size / 1_000_000:.1f} MB{chapters}.")
+
+
+@bp.route("/episodes/<int:episode_id>/publish", methods=["POST"])
+def episode_publish(episode_id: int):
+    """Publish an episode now, with one click."""
+    episode = db.get_or_404(Episode, episode_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if episode.audio is None and not episode.remote_audio_url:
+        flash("Upload the episode's audio before publishing it.", "error")
+        return redirect(url_for("admin.episode_edit", episode_id=episode.id)), 303
+    episode.status, episode.publish_at = resolve_publication("published", None, current_time())
+    db.session.commit()
+    flash(f"“{episode.title}” is published.", "success")
+    return redirect(url_for("admin.episode_edit", episode_id=episode.id))
 
 
 @bp.route("/episodes/<int:episode_id>/delete", methods=["POST"])
