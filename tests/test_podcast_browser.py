@@ -131,3 +131,26 @@ def test_scheduled_episode_appears_at_its_time(page, live_site):
     assert datetime.now(UTC) >= when
     assert "later-on" in page.request.get("/sitemap.xml").text()
     assert "<title>Later On</title>" in page.request.get("/podcasts/timed-show/feed.xml").text()
+
+
+def test_refused_upload_is_explained_in_place_and_keeps_the_typed_fields(page, live_site):
+    browser_login(page)
+    page.goto("/admin/shows/new")
+    page.get_by_label("Title", exact=True).fill("Refusals")
+    page.get_by_label("Description (Markdown)").fill("Bad files.")
+    page.get_by_label("Author (as shown in podcast apps)").fill("Ada Quill")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="New episode").click()
+    form_url = page.url
+    page.get_by_label("Title", exact=True).fill("Wrong format")
+    page.get_by_label("Show notes (Markdown)").fill("Notes I do not want to type twice.")
+    page.get_by_label("Audio file").set_input_files(str(DATA / "tone.wav"))
+    page.get_by_role("button", name="Save").click()
+    error = page.locator(".has-error .error").first
+    error.wait_for()
+    assert "WAV" in error.inner_text()
+    assert page.url == form_url  # no navigation: the verdict replaced the form in place
+    assert page.get_by_label("Title", exact=True).input_value() == "Wrong format"
+    assert page.get_by_label("Show notes (Markdown)").input_value() == "Notes I do not want to type twice."
+    leftovers = [p for p in live_site.media_root.rglob("*") if p.is_file() and "refusals" in str(p)]
+    assert leftovers == []
