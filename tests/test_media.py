@@ -266,3 +266,29 @@ def test_ranges_through_gunicorn(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_unpublished_episode_audio_is_private_until_its_time(app, client, auth):
+    from datetime import timedelta
+
+    from podcaster.models import Episode, Show, utcnow
+
+    from .feed_helpers import media_row
+
+    with app.app_context():
+        show = Show(title="Private", slug="private")
+        episode = Episode(show=show, title="Soon", slug="soon", status="scheduled",
+                          publish_at=utcnow() + timedelta(days=1),
+                          audio=media_row(app, "audio/private/soon.mp3", b"ID3 not yet", kind="audio",
+                                          mime="audio/mpeg"))
+        db.session.add(episode)
+        db.session.commit()
+    url = "/media/audio/private/soon.mp3"
+    assert client.get(url).status_code == 404
+    auth.login()
+    with client.get(url) as preview:
+        assert preview.status_code == 200  # the author can listen before publishing
+    auth.logout()
+    app.config["CLOCK"] = lambda: utcnow() + timedelta(days=2)
+    with client.get(url) as public:
+        assert public.status_code == 200 and public.data == b"ID3 not yet"

@@ -29,14 +29,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import select
+from flask_login import current_user
+from sqlalchemy import or_, select
 from werkzeug.http import parse_date, parse_etags
 from werkzeug.wsgi import wrap_file
 
 from ..content.storage import StorageError
 from ..extensions import db
-from ..models import MediaFile
-from . import media_store
+from ..content.publishing import is_visible
+from ..models import Episode, MediaFile
+from . import current_time, media_store
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -78,11 +80,19 @@ class BoundedFile:
 def serve(path: str):
     """Serve a stored file: whole, as one byte range, or as a 304; 404 for anything not in the store."""
     # Only the columns needed: loading a full ORM object costs more than the rest of a small range request.
+    # The episode a file belongs to comes in the same query: an unpublished episode's audio,
+    # transcript and chapters stay private until its time, even at a guessed URL.
     media = db.session.execute(
-        select(MediaFile.path, MediaFile.sha256, MediaFile.mime_type).where(MediaFile.path == path)
+        select(MediaFile.path, MediaFile.sha256, MediaFile.mime_type, Episode.status, Episode.publish_at)
+        .outerjoin(Episode, or_(Episode.audio_id == MediaFile.id, Episode.transcript_id == MediaFile.id,
+                                Episode.chapters_id == MediaFile.id))
+        .where(MediaFile.path == path).limit(1)
     ).first()
     if media is None:
         abort(404)
+    if media.status is not None and not is_visible(media.status, media.publish_at, current_time()):
+        if not current_user.is_authenticated:  # the author previews unpublished episodes
+            abort(404)
     try:
         file_path = media_store().path_of(media.path)
         info = os.stat(file_path)
