@@ -288,7 +288,9 @@ def test_unpublished_episode_audio_is_private_until_its_time(app, client, auth):
     auth.login()
     with client.get(url) as preview:
         assert preview.status_code == 200  # the author can listen before publishing
+        assert preview.headers["Cache-Control"] == "private, no-store"
     auth.logout()
     app.config["CLOCK"] = lambda: utcnow() + timedelta(days=2)
     with client.get(url) as public:
         assert public.status_code == 200 and public.data == b"ID3 not yet"
+        assert public.headers["Cache-Control"].startswith("public")

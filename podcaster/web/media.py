@@ -90,9 +90,9 @@ def serve(path: str):
     ).first()
     if media is None:
         abort(404)
-    if media.status is not None and not is_visible(media.status, media.publish_at, current_time()):
-        if not current_user.is_authenticated:  # the author previews unpublished episodes
-            abort(404)
+    private = media.status is not None and not is_visible(media.status, media.publish_at, current_time())
+    if private and not current_user.is_authenticated:  # the author previews unpublished episodes
+        abort(404)
     try:
         file_path = media_store().path_of(media.path)
         info = os.stat(file_path)
@@ -103,8 +103,13 @@ def serve(path: str):
 
     prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
     if prefix:
-        return _accel_redirect(prefix, media)
-    return _send(media, file_path, info.st_size, int(info.st_mtime))
+        response = _accel_redirect(prefix, media)
+    else:
+        response = _send(media, file_path, info.st_size, int(info.st_mtime))
+    if private:  # no shared cache may keep what only the author may hear yet
+        response.headers["Cache-Control"] = "private, no-store"
+        response.vary.add("Cookie")
+    return response
 
 
 def _accel_redirect(prefix: str, media) -> Response:
