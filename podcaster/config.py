@@ -65,6 +65,8 @@ class Config:
     #: When set (e.g. ``/_protected_media/``), media responses hand the file to
     #: nginx with ``X-Accel-Redirect`` under this internal location prefix.
     MEDIA_ACCEL_REDIRECT = ""
+    #: Stored media never changes under its name (a replaced file gets a new name).
+    MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
     #: Secure cookies; switched on automatically when SITE_URL is https.
     SESSION_COOKIE_SECURE = False
     #: How many reverse proxies (nginx) sit in front and set X-Forwarded-For/-Proto.
