@@ -97,6 +97,13 @@ def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
     })""")
     assert abs(duration - 24.6) < 0.2
     assert 206 in ranges, ranges
+    seek = page.locator("ol.chapters a.seek").nth(1)
+    start = float(seek.get_attribute("data-seek"))
+    assert start > 0
+    seek.click()
+    page.wait_for_function("document.getElementById('episode-player').currentTime > 0")
+    position = page.evaluate("document.getElementById('episode-player').currentTime")
+    assert abs(position - start) < 1.5, (position, start)
 
     feed = page.request.get("/podcasts/browser-show/feed.xml")
     assert feed.status == 200 and "<title>Played in Chromium</title>" in feed.text()

@@ -60,3 +60,20 @@ def test_structured_data_for_each_kind(app):
     assert found["BlogPosting"]["headline"] == "Hello" and found["BlogPosting"]["author"]["name"] == "Ada Quill"
     assert found["VideoObject"]["embedUrl"] == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
     assert found["VideoObject"]["uploadDate"] == now.date().isoformat()
+
+
+def test_show_and_episode_pages_describe_themselves(app, client):
+    from .feed_helpers import NOW, make_show, set_clock
+
+    make_show(app, episodes=1)
+    set_clock(app, NOW)
+    show_page = client.get("/podcasts/quiet-page").get_data(as_text=True)
+    series = [b for b in blocks(show_page) if b["@type"] == "PodcastSeries"][0]
+    assert series["name"] == "The Quiet Page" and series["webFeed"].endswith("/podcasts/quiet-page/feed.xml")
+    assert 'property="og:image" content="http://podcaster.test/media/' in show_page
+    episode_page = client.get("/podcasts/quiet-page/episode-1").get_data(as_text=True)
+    episode = [b for b in blocks(episode_page) if b["@type"] == "PodcastEpisode"][0]
+    assert episode["name"] == "Episode 1: chapter & verse"
+    assert episode["associatedMedia"]["contentUrl"].endswith("/media/audio/quiet-page/episode-1.mp3")
+    assert episode_page.count('<meta name="description"') == 1
+    assert "<script>x()</script>" not in episode_page  # notes are sanitised on the page
