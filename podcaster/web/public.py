@@ -6,7 +6,8 @@ from flask import Blueprint, abort, current_app, render_template, request
 from ..content.publishing import visible_filter
 from ..extensions import db
 from ..models import Author, Book, BookContributor, ContributorRole, Post, Show, ShowAuthor, Tag, Video
-from ..models.posts import post_tags
+from ..models.posts import post_books, post_tags
+from ..models.shows import Episode, episode_books
 from . import current_time
 
 bp = Blueprint("public", __name__)
@@ -131,7 +132,16 @@ def book(slug: str):
     """A book: cover, details, description, where to buy, contributors."""
     found = db.first_or_404(db.select(Book).where(Book.slug == slug))
     videos = db.session.execute(_videos_query().where(Video.book_id == found.id)).scalars().all()
-    return render_template("public/book.html", book=found, groups=contributors_by_role(found), videos=videos)
+    posts = db.session.execute(
+        _visible_posts().join(post_books).where(post_books.c.book_id == found.id)
+    ).scalars().all()
+    episodes = db.session.execute(
+        db.select(Episode).join(episode_books).where(episode_books.c.book_id == found.id)
+        .where(visible_filter(Episode, current_time()))
+        .order_by(Episode.publish_at.desc(), Episode.id.desc())
+    ).scalars().all()
+    return render_template("public/book.html", book=found, groups=contributors_by_role(found), videos=videos,
+                           mentions_posts=posts, mentions_episodes=episodes)
 
 
 @bp.route("/videos")

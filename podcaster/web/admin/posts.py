@@ -7,13 +7,14 @@ from ...content.markup import render_markdown
 from ...content.publishing import PublishingError, display_status, resolve_publication
 from ...content.slugs import make_slug, slug_taken, unique_slug
 from ...extensions import db
-from ...models import Author, Post, Tag
+from ...models import Author, Book, Post, Tag
 from .. import current_time
 from ..forms import ButtonForm
 from ..forms.books import optional_choices
 from ..forms.posts import PostForm, split_tags
 from . import bp
 from .authors import author_choices
+from .books import book_choices
 
 
 def tags_for(names: list[str]) -> list[Tag]:
@@ -58,6 +59,7 @@ def post_edit(post_id: int):
 def _edit_post(post: Post | None):
     form = PostForm(obj=post)
     form.author_id.choices = optional_choices(author_choices())
+    form.books.choices = book_choices()
     if request.method == "GET":
         if post is None:
             form.author_id.data = db.session.execute(
@@ -65,6 +67,7 @@ def _edit_post(post: Post | None):
             ).scalar() or 0
         else:
             form.tags.data = ", ".join(tag.name for tag in post.tags)
+            form.books.data = [book.id for book in post.books]
     if form.validate_on_submit():
         post_id = post.id if post else None
         slug = form.slug.data or unique_slug(db.session, Post, form.title.data, post_id, "post")
@@ -86,6 +89,9 @@ def _edit_post(post: Post | None):
                 post.author_id = form.author_id.data or None
                 post.status, post.publish_at = status, publish_at
                 post.tags = tags_for(split_tags(form.tags.data))
+                # the choices were validated against the list above; a book deleted meanwhile is skipped
+                chosen = [db.session.get(Book, book_id) for book_id in form.books.data or []]
+                post.books = [book for book in chosen if book is not None]
                 db.session.commit()
                 flash(f"Saved “{post.title}” ({display_status(status, publish_at, current_time())}).",
                       "success")

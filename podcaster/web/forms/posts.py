@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...models import Status
@@ -35,6 +43,7 @@ class PostForm(FlaskForm):
     excerpt = TextAreaField("Excerpt", validators=[Length(max=2000)])
     author_id = SelectField("Author", coerce=coerce_optional_int)
     tags = StringField("Tags", validators=[Length(max=1000)])
+    books = SelectMultipleField("Books mentioned", coerce=int, validators=[Optional()])
     status = SelectField("Status", choices=STATUS_CHOICES, default=Status.DRAFT.value)
     publish_at = DateTimeLocalField("Publication time (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                     validators=[Optional()])
