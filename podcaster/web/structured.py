@@ -27,6 +27,16 @@ def _author_url(author: Author) -> str | None:
     return absolute_url("public.author", slug=author.slug) if "public.author" in current_app.view_functions else None
 
 
+def _book_authors(book: Book) -> list:
+    """The credits schema.org should name as the book's author: its authors, else (an anthology) its editors,
+    else whoever contributed; search engines ignore a Book without an author."""
+    for roles in (("author", "co-author"), ("editor",), None):
+        credits = [c for c in book.contributors if roles is None or c.role in roles]
+        if credits:
+            return credits
+    return []
+
+
 def structured_data(obj) -> dict | None:
     """The schema.org description of a model instance, or None for other objects."""
     if isinstance(obj, Author):
@@ -38,8 +48,7 @@ def structured_data(obj) -> dict | None:
     if isinstance(obj, Book):
         return ld.book(
             obj.title, absolute_url("public.book", slug=obj.slug),
-            authors=[{"name": c.author.name, "url": _author_url(c.author)} for c in obj.contributors
-                     if c.role in ("author", "co-author")],
+            authors=[{"name": c.author.name, "url": _author_url(c.author)} for c in _book_authors(obj)],
             isbn=obj.isbn, year=obj.pub_year, published=obj.pub_date, publisher=obj.publisher,
             description=plain_text(obj.description, 500), image=media_url(obj.cover),
             offers=[link["url"] for link in obj.buy_links or [] if link.get("url")],
