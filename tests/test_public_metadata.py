@@ -157,3 +157,15 @@ def test_hostile_text_stays_text_in_html_and_json_ld(app, client):
             assert EVIL in named, f"the title round-trips through JSON-LD unchanged on {url}"
         if url in ("/about", "/authors/evil", "/books/evil-book", "/blog/evil-post"):
             assert EVIL in sharing_metadata(text)["og:title"], url
+
+
+def test_pages_without_any_text_still_describe_themselves(app, client):
+    with app.app_context():
+        author = Author(name="Bare Bones", slug="bare", is_main=True)
+        db.session.add_all([author, Book(title="Blank", slug="blank"),
+                            Post(title="Untitled thoughts", slug="bare-post", status="published",
+                                 publish_at=utcnow() - timedelta(hours=1), author=author)])
+        db.session.commit()
+    for url in ("/", "/about", "/authors/bare", "/books", "/books/blank", "/videos", "/blog", "/blog/bare-post"):
+        meta = sharing_metadata(page_text(client.get(url)))
+        assert meta.get("og:title") and meta.get("og:description"), url
