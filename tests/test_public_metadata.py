@@ -169,3 +169,20 @@ def test_pages_without_any_text_still_describe_themselves(app, client):
     for url in ("/", "/about", "/authors/bare", "/books", "/books/blank", "/videos", "/blog", "/blog/bare-post"):
         meta = sharing_metadata(page_text(client.get(url)))
         assert meta.get("og:title") and meta.get("og:description"), url
+
+
+def test_every_page_in_the_sitemap_answers_with_metadata(client, demo_site):
+    """The sitemap lists each author-content page, and every page it lists is described (demo content)."""
+    sitemap = lxml_html.etree.fromstring(client.get("/sitemap.xml").data)
+    listed = [loc.text.removeprefix("http://podcaster.test")
+              for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    expected = [url for url in public_pages(demo_site) if "/tag/" not in url]
+    expected += [f"/authors/{slug}" for slug in demo_site["authors"]]
+    assert set(expected) <= set(listed)
+    for url in listed:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = page_text(response)
+        assert sharing_metadata(text).get("og:title"), url
+        for block in json_ld_blocks(text):
+            check_block(block, url)
