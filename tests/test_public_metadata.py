@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from lxml import etree
 from lxml import html as lxml_html
 
 from podcaster.extensions import db
@@ -173,7 +174,7 @@ def test_pages_without_any_text_still_describe_themselves(app, client):
 
 def test_every_page_in_the_sitemap_answers_with_metadata(client, demo_site):
     """The sitemap lists each author-content page, and every page it lists is described (demo content)."""
-    sitemap = lxml_html.etree.fromstring(client.get("/sitemap.xml").data)
+    sitemap = etree.fromstring(client.get("/sitemap.xml").data)
     listed = [loc.text.removeprefix("http://podcaster.test")
               for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     expected = [url for url in public_pages(demo_site) if "/tag/" not in url]
