@@ -37,5 +37,25 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, live_site):
             tab.goto(url)
             overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a phone"
+        browser_login(tab)
+        for url in ("/admin/", "/admin/shows/new", "/admin/posts/new", "/admin/books/new", "/admin/import"):
+            tab.goto(url)
+            overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a phone"
     finally:
         context.close()
+
+
+def test_keyboard_alone_logs_in(page):
+    """Skip link first on a page, the email field focused on the login form, Tab to the password, Enter submits."""
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
+    page.goto("/login")
+    assert page.evaluate("document.activeElement.id") == "email"
+    page.keyboard.type("owner@example.com")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type("correct horse battery")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/admin/")
