@@ -82,3 +82,42 @@ def reset_peak(pid: int) -> bool:
         return True
     except OSError:
         return False
+
+
+def start_nginx(root: Path, port: int, types: str, locations: str) -> subprocess.Popen:
+    """Start nginx (one worker, sendfile) on 127.0.0.1:``port`` with its files under ``root``.
+
+    Args:
+        root: a scratch folder for the config, pid, logs and temp paths.
+        port: the port to listen on.
+        types: the body of the ``types`` block (e.g. ``audio/mpeg mp3;``).
+        locations: the ``location`` blocks of the server.
+    """
+    conf = root / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1;
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/nginx-error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path {root}/nginx-body;
+    proxy_temp_path {root}/nginx-proxy;
+    fastcgi_temp_path {root}/nginx-fastcgi;
+    uwsgi_temp_path {root}/nginx-uwsgi;
+    scgi_temp_path {root}/nginx-scgi;
+    types {{ {types} }}
+    server {{
+        listen 127.0.0.1:{port};
+        {locations}
+    }}
+}}
+""")
+    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(root)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    wait_for_port(port, process)
+    return process

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _server import free_port, stop, wait_for_port
+from _server import start_nginx as start_nginx_with
 
 SITE_URL = "https://bench.example"
 BIG, SMALL = "long-show", "short-show"
@@ -104,35 +105,9 @@ def start_gunicorn(root: Path) -> tuple[subprocess.Popen, int]:
 
 
 def start_nginx(root: Path, port: int) -> subprocess.Popen:
-    conf = root / "nginx.conf"
-    conf.write_text(f"""
-worker_processes 1;
-daemon off;
-pid {root}/nginx.pid;
-error_log {root}/nginx-error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path {root}/nginx-body;
-    proxy_temp_path {root}/nginx-proxy;
-    fastcgi_temp_path {root}/nginx-fastcgi;
-    uwsgi_temp_path {root}/nginx-uwsgi;
-    scgi_temp_path {root}/nginx-scgi;
-    types {{ application/rss+xml xml; }}
-    server {{
-        listen 127.0.0.1:{port};
+    return start_nginx_with(root, port, "application/rss+xml xml;", f"""
         location /plain/ {{ alias {root}/static/; }}
-        location /gzip/ {{ alias {root}/static/; gzip_static always; gunzip off; }}
-    }}
-}}
-""")
-    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(root)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    wait_for_port(port, process)
-    return process
+        location /gzip/ {{ alias {root}/static/; gzip_static always; gunzip off; }}""")
 
 
 # --- load ---------------------------------------------------------------------------------------
@@ -292,7 +267,9 @@ def bench_rebuild(root: Path, rounds: int) -> tuple[float, float, float, bool]:
                                 episode_base=example.episode_page(SimpleNamespace(slug="")))
         app_times, build_times, reference_times = [], [], []
         for round_number in range(rounds):
-            episode = db.session.execute(db.select(Episode).filter_by(show_id=show_id, number=500)).scalar_one()
+            episode = db.session.execute(
+                db.select(Episode).filter_by(show_id=show_id).order_by(Episode.id).limit(1)
+            ).scalar_one()
             episode.title = f"Edited {round_number}"
             db.session.commit()
             db.session.expire_all()

@@ -27,7 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _server import free_port, start_gunicorn, stop, wait_for_port
+from _server import free_port, start_gunicorn, stop
+from _server import start_nginx as start_nginx_with
 
 RELATIVE = "audio/bench-episode.mp3"
 
@@ -68,36 +69,12 @@ def prepare(root: Path, mib: int) -> int:
 
 
 def start_nginx(root: Path, port: int, app_port: int) -> subprocess.Popen:
-    conf = root / "nginx.conf"
     media = root / "media"
-    conf.write_text(f"""
-worker_processes 1;
-daemon off;
-pid {root}/nginx.pid;
-error_log {root}/nginx-error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    client_body_temp_path {root}/nginx-body;
-    proxy_temp_path {root}/nginx-proxy;
-    fastcgi_temp_path {root}/nginx-fastcgi;
-    uwsgi_temp_path {root}/nginx-uwsgi;
-    scgi_temp_path {root}/nginx-scgi;
-    types {{ audio/mpeg mp3; }}
-    server {{
-        listen 127.0.0.1:{port};
+    return start_nginx_with(root, port, "audio/mpeg mp3;", f"""
         location /media/ {{ alias {media}/; }}
         location /app/ {{ proxy_pass http://127.0.0.1:{app_port}/; proxy_buffering off; }}
-        location /_protected_media/ {{ internal; alias {media}/; }}
-    }}
-}}
-""")
-    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(root)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    wait_for_port(port, process)
-    return process
+        location /_protected_media/ {{ internal; alias {media}/; }}""")
+
 
 
 def run(port: int, path: str, size: int, range_bytes: int | None, max_requests: int, seconds: float,

@@ -1,7 +1,6 @@
 """Form for blog posts."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     SelectChoice,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...models import Status
+from . import ScheduledForm
 from .authors import slug_field
 from .books import coerce_optional_int
 
@@ -36,7 +36,9 @@ def split_tags(text: str | None) -> list[str]:
     return names
 
 
-class PostForm(FlaskForm):
+class PostForm(ScheduledForm):
+    item_name = "post"
+
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = slug_field()
     body = TextAreaField("Text (Markdown)", validators=[Length(max=500_000)])
@@ -52,12 +54,3 @@ class PostForm(FlaskForm):
     def validate_tags(self, field) -> None:
         if len(split_tags(field.data)) > MAX_TAGS:
             raise ValidationError(f"At most {MAX_TAGS} tags, please.")
-
-    def validate(self, extra_validators=None) -> bool:
-        """Field checks, then: a scheduled post needs its time (an empty optional field skips its own checks)."""
-        valid = super().validate(extra_validators)
-        if self.status.data == Status.SCHEDULED.value and self.publish_at.data is None \
-                and not self.publish_at.errors:
-            self.publish_at.errors = [*self.publish_at.errors, "A scheduled post needs a publication time."]
-            valid = False
-        return valid

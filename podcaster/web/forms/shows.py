@@ -22,6 +22,7 @@ from ...content.categories import APPLE_CATEGORIES, SEPARATOR, InvalidCategory, 
 from ...content.links import LinkError, check_url, parse_links
 from ...content.slugs import SLUG_RE
 from ...models import EpisodeType, ShowType, Status
+from . import ScheduledForm
 
 #: Roles of the Podcast Index person taxonomy most shows use.
 PERSON_ROLES = ["host", "co-host", "guest", "guest host", "producer", "editor", "composer", "narrator",
@@ -143,7 +144,9 @@ class ShowForm(FlaskForm):
         field.entries = parse_credit_lines(field.data, "credit")
 
 
-class EpisodeForm(FlaskForm):
+class EpisodeForm(ScheduledForm):
+    item_name = "episode"
+
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = _slug_field()
     audio = FileField("Audio file")
@@ -171,12 +174,3 @@ class EpisodeForm(FlaskForm):
 
     def validate_guests(self, field) -> None:
         field.entries = parse_credit_lines(field.data, "person")
-
-    def validate(self, extra_validators=None) -> bool:
-        """Field checks, then: a scheduled episode needs its time."""
-        valid = super().validate(extra_validators)
-        if self.status.data == Status.SCHEDULED.value and self.publish_at.data is None \
-                and not self.publish_at.errors:
-            self.publish_at.errors = [*self.publish_at.errors, "A scheduled episode needs a publication time."]
-            valid = False
-        return valid
