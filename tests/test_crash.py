@@ -59,6 +59,19 @@ def _make_show(site) -> int:
     return int(done.stdout.strip().splitlines()[-1])
 
 
+def _pids_with(text: str) -> list[int]:
+    """Processes whose command line contains ``text`` (read from /proc: no procps needed)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def _files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
@@ -108,9 +121,8 @@ def test_killed_mid_upload_leaves_no_row_and_no_visible_file(tmp_path):
 
         # Kill the whole server (master and worker) with no chance to clean up.
         os.kill(site.process.pid, signal.SIGKILL)
-        for line in subprocess.run(["pgrep", "-f", f"127.0.0.1:{site.port}"], capture_output=True,
-                                   text=True).stdout.split():
-            os.kill(int(line), signal.SIGKILL)
+        for pid in _pids_with(f"127.0.0.1:{site.port}"):  # the workers
+            os.kill(pid, signal.SIGKILL)
         site.process.wait(timeout=10)
         upload.close()
 
