@@ -222,14 +222,22 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
 
     image = channel.find(f"{{{ITUNES}}}image")
     image_url = image.get("href", "") if image is not None else _text(channel, "image/url")
+    new_files: list[str] = []
     if image_url and show.artwork is None:
         try:
             data = read_limited(fetch(image_url, max_image_bytes), max_image_bytes, "the artwork")
             show.artwork = store_image(store, FileStorage(io.BytesIO(data), filename=image_url.rsplit("/", 1)[-1]),
                                        ARTWORK, max_image_bytes)
+            new_files = [show.artwork.path] + [variant.path for variant in show.artwork.variants]
         except Exception as exc:  # artwork is worth a warning, not a failed import
             result.problems.append(f"artwork {image_url}: {exc}")
-    session.commit()
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for path in new_files:
+            store.delete(path)
+        raise
 
     for item in channel.findall("item"):
         _import_item(session, store, show, item, result, fetch=fetch, download_audio=download_audio,
@@ -239,6 +247,7 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
 
 def _import_item(session, store, show, item, result, *, fetch, download_audio, max_audio_bytes, progress):
     title = _text(item, "title") or _itunes(item, "title")
+    new_audio: str | None = None  # a file this run stored, to remove if the commit fails
     enclosure = item.find("enclosure")
     guid = _text(item, "guid") or (enclosure.get("url", "") if enclosure is not None else "")
     if not title or not guid:
@@ -289,6 +298,7 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
                     store.delete(stored.path)
                     result.problems.append(f"{title}: {exc}; kept as a remote enclosure")
                 else:
+                    new_audio = stored.path
                     episode.audio = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256,
                                               mime_type=info.mime_type, kind="audio",
                                               original_name=url.rsplit("/", 1)[-1][:255])
@@ -300,10 +310,10 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
                     result.downloaded += 1
     try:
         session.commit()
-    except Exception:
-        session.rollback()
-        if episode.audio is not None:
-            store.delete(episode.audio.path)
+    except BaseException:
+        session.rollback()  # expires the episode: remember the new file's path before, not after
+        if new_audio:
+            store.delete(new_audio)
         raise
     if created:
         result.created += 1

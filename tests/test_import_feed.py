@@ -198,3 +198,14 @@ def test_admin_import_page(app, client, auth, feed_server):
     hostile = post_form(client, "/admin/import", {
         "feed_file": (io.BytesIO(HOSTILE["xxe"]), "evil.xml")}, content_type="multipart/form-data")
     assert hostile.status_code == 422 and b"DOCTYPE" in hostile.data
+
+
+def test_enclosure_without_a_length_stays_in_the_feed(app, runner, tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_text("""<rss version="2.0"><channel><title>Lengthless</title><description>x</description>
+      <item><title>No length</title><guid>lengthless-1</guid><pubDate>Mon, 06 Jan 2025 09:30:00 GMT</pubDate>
+        <enclosure url="https://old-host.example/a.mp3" length="0" type="audio/mpeg"/></item>
+    </channel></rss>""")
+    assert runner.invoke(args=["import-feed", str(feed), "--keep-remote"]).exit_code == 0
+    body = app.test_client().get("/podcasts/lengthless/feed.xml").get_data(as_text=True)
+    assert '<enclosure url="https://old-host.example/a.mp3" length="0" type="audio/mpeg"' in body

@@ -7,6 +7,7 @@ disconnects and oversize Content-Length only behave for real over a socket).
 from __future__ import annotations
 
 import hashlib
+import io
 import http.client
 import os
 import select
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import generate_csrf
+from werkzeug.test import EnvironBuilder
 
 from podcaster.content.audio import AudioError, probe
 from podcaster.extensions import csrf
@@ -72,9 +74,30 @@ def leftovers(root: Path) -> list[Path]:
 
 
 @pytest.fixture
-def upload_client(app, client):
+def upload_client(app, client, auth):
     app.register_blueprint(make_blueprint())
+    auth.login()
     return client
+
+
+def test_visitors_cannot_stream_files_into_the_media_folder(app, client):
+    """Not logged in: nothing is written under MEDIA_ROOT and a large body is refused outright."""
+    from podcaster.web.uploads import ANONYMOUS_MAX_BYTES
+
+    app.register_blueprint(make_blueprint())
+    media = Path(app.config["MEDIA_ROOT"])
+    small = post_upload(client, {"title": "One", "audio": ((DATA / "cbr.mp3").open("rb"), "x.mp3")})
+    assert small.status_code == 200 and small.get_json()["streamed"] is False
+    builder = EnvironBuilder(path="/_test/upload", method="POST", content_type="multipart/form-data",
+                             data={"title": "x", "audio": (io.BytesIO(b"0" * (ANONYMOUS_MAX_BYTES + 1)), "big.mp3")})
+    environ = builder.get_environ()  # a body this large is spooled to a temporary file of its own
+    try:
+        big = client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+    assert big.status_code == 413
+    assert leftovers(media) == []
 
 
 def post_upload(client, data: dict, path: str = "/_test/upload", **kwargs):
@@ -165,10 +188,17 @@ def test_body_over_the_request_limit_is_413(app, upload_client):
 
 
 def test_default_request_limit_follows_the_audio_limit(app):
-    from podcaster.web.uploads import FORM_OVERHEAD_BYTES
+    from flask_login import login_user
+
+    from podcaster.extensions import db
+    from podcaster.models import User
+    from podcaster.web.uploads import ANONYMOUS_MAX_BYTES, FORM_OVERHEAD_BYTES
 
     app.config["MAX_UPLOAD_BYTES"] = 5_000_000
     with app.test_request_context("/", method="POST"):
+        assert request.max_content_length == ANONYMOUS_MAX_BYTES
+    with app.test_request_context("/", method="POST"):
+        login_user(db.session.execute(db.select(User)).scalars().first())
         assert request.max_content_length == 5_000_000 + FORM_OVERHEAD_BYTES
 
 
@@ -187,6 +217,19 @@ def make_server_app():
     bp = make_blueprint()
     csrf.exempt(bp)  # raw http.client requests carry no session; CSRF ordering is tested with the test client
     app.register_blueprint(bp)
+    # Raw requests carry no login either: in this server every request is the one author's.
+    from podcaster.cli import upgrade_schema
+    from podcaster.extensions import db, login_manager
+    from podcaster.models import User
+
+    with app.app_context():
+        upgrade_schema()
+        if db.session.get(User, 1) is None:
+            author = User(id=1, email="author@example.com")
+            author.set_password("upload test password")
+            db.session.add(author)
+            db.session.commit()
+    login_manager.request_loader(lambda request: db.session.get(User, 1))
     return app
 
 

@@ -56,7 +56,9 @@ def init_app(app: Flask) -> None:
     def site_globals():
         return {
             "site_title": current_app.config["SITE_TITLE"],
-            "button_form": ButtonForm,
+            # Rendering only: never bound to the request, so an error page for a refused
+            # body (413) does not read that body again.
+            "button_form": lambda: ButtonForm(formdata=None),
             "url_endpoints": current_app.view_functions,
             "admin_areas": [area for area in ADMIN_AREAS if area[0] in current_app.view_functions],
             "jsonld": jsonld,

@@ -47,6 +47,9 @@ from werkzeug.wsgi import LimitedStream
 
 from ..content.storage import CHUNK_SIZE, MediaStore, StoredFile
 
+#: The largest request body from a visitor who is not logged in (the login form, a few fields).
+ANONYMOUS_MAX_BYTES = 1024 * 1024
+
 #: Room for the other fields and small files (artwork, transcript) of a form that also carries audio.
 FORM_OVERHEAD_BYTES = 32 * 1024 * 1024
 
@@ -205,6 +208,10 @@ class StreamingRequest(Request):
         config = current_app.config
         if config.get("MAX_CONTENT_LENGTH") is not None:
             return config["MAX_CONTENT_LENGTH"]
+        if not _may_upload(self):
+            # The CSRF check reads the whole form before any view runs: without this, anyone
+            # could make the server receive a gigabyte per request.
+            return ANONYMOUS_MAX_BYTES
         return config["MAX_UPLOAD_BYTES"] + FORM_OVERHEAD_BYTES
 
     @max_content_length.setter
@@ -225,13 +232,20 @@ class StreamingRequest(Request):
         return stream
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
-        folder = _upload_folder_for(self)
+        folder = _upload_folder_for(self) if _may_upload(self) else None
         if folder is None:
             return super()._get_file_stream(total_content_length, content_type, filename, content_length)
         store = MediaStore(current_app.config["MEDIA_ROOT"])
         spool = UploadSpool(store.temp_path_for(f"{folder}/upload"), current_app.config["MAX_UPLOAD_BYTES"])
         spools(self).append(spool)
         return spool
+
+
+def _may_upload(req: Request) -> bool:
+    """Only a logged-in author may send large bodies or have files written into the media folder."""
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated)
 
 
 def spools(req: Request) -> list[UploadSpool]:

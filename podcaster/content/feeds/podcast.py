@@ -108,8 +108,11 @@ def enclosure_of(episode: EpisodeLike, links: FeedLinks) -> tuple[str, int, str]
     """The enclosure (url, length, type) of an episode, or None when it has no audio."""
     if episode.audio is not None:
         return links.media(episode.audio), episode.audio.size, episode.audio.mime_type
-    if episode.remote_audio_url and episode.remote_audio_size:
-        return episode.remote_audio_url, episode.remote_audio_size, episode.remote_audio_type or "audio/mpeg"
+    if episode.remote_audio_url:
+        # Imported enclosures whose old host never said their length keep 0 (as that host's feed
+        # did) rather than vanishing from the feed; the feed doctor flags them.
+        return (episode.remote_audio_url, episode.remote_audio_size or 0,
+                episode.remote_audio_type or "audio/mpeg")
     return None
 
 
