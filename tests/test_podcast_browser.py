@@ -31,6 +31,16 @@ new MutationObserver(() => {
 """
 
 
+def open_new_episode_form(page, show_title: str, description: str) -> None:
+    """Create a show (no artwork) through the form and open its new-episode form."""
+    page.goto("/admin/shows/new")
+    page.get_by_label("Title", exact=True).fill(show_title)
+    page.get_by_label("Description (Markdown)").fill(description)
+    page.get_by_label("Author (as shown in podcast apps)").fill("Ada Quill")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="New episode").click()
+
+
 def _status(url: str) -> int:
     try:
         return urllib.request.urlopen(url, timeout=10).status
@@ -112,12 +122,7 @@ def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
 
 def test_scheduled_episode_appears_at_its_time(page, live_site):
     browser_login(page)
-    page.goto("/admin/shows/new")
-    page.get_by_label("Title", exact=True).fill("Timed Show")
-    page.get_by_label("Description (Markdown)").fill("Timing.")
-    page.get_by_label("Author (as shown in podcast apps)").fill("Ada Quill")
-    page.get_by_role("button", name="Save").click()
-    page.get_by_role("link", name="New episode").click()
+    open_new_episode_form(page, "Timed Show", "Timing.")
     when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=8)
     page.get_by_label("Title", exact=True).fill("Later On")
     page.get_by_label("Audio file").set_input_files(str(DATA / "cbr.mp3"))
@@ -142,12 +147,7 @@ def test_scheduled_episode_appears_at_its_time(page, live_site):
 
 def test_refused_upload_is_explained_in_place_and_keeps_the_typed_fields(page, live_site):
     browser_login(page)
-    page.goto("/admin/shows/new")
-    page.get_by_label("Title", exact=True).fill("Refusals")
-    page.get_by_label("Description (Markdown)").fill("Bad files.")
-    page.get_by_label("Author (as shown in podcast apps)").fill("Ada Quill")
-    page.get_by_role("button", name="Save").click()
-    page.get_by_role("link", name="New episode").click()
+    open_new_episode_form(page, "Refusals", "Bad files.")
     form_url = page.url
     page.get_by_label("Title", exact=True).fill("Wrong format")
     page.get_by_label("Show notes (Markdown)").fill("Notes I do not want to type twice.")
