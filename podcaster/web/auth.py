@@ -1,6 +1,7 @@
 """Logging in and out of the admin."""
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -8,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..models import User, utcnow
+from ..models.users import check_password_of
 from . import current_time
 from .forms import ButtonForm
 from .forms.auth import LoginForm
@@ -18,7 +20,14 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The account a session or remember cookie names, if its login secret is still current."""
+    number, _, secret = user_id.partition(":")
+    if not number.isdigit() or not secret:
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not hmac.compare_digest(user.login_secret.encode(), secret.encode()):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str:
@@ -47,7 +56,7 @@ def login():
             response = render_template("auth/login.html", form=form, blocked_minutes=minutes)
             return response, 429, {"Retry-After": str(int(wait.total_seconds()) + 1)}
         user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
-        if user is not None and user.active and user.check_password(form.password.data):
+        if check_password_of(user, form.password.data):
             clear_login_failures(email)
             session.clear()  # a fresh session at login defeats session fixation
             login_user(user, remember=form.remember.data)
@@ -68,7 +77,30 @@ def login():
 def logout():
     """Log out (a POST with a CSRF token, so no other site can log you out)."""
     if ButtonForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_login()
         flash("You are logged out.", "info")
     return redirect(url_for("public.index"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every login of this account, on every device and browser."""
+    if ButtonForm().validate_on_submit():
+        _end_login()
+        flash("You are logged out on every device.", "info")
+    return redirect(url_for("public.index"))
+
+
+def _end_login() -> None:
+    """Revoke the account's credentials and forget this browser's.
+
+    The account's login secret changes, so every session and remember cookie
+    issued so far stops working wherever it is kept. The session is cleared
+    *before* ``logout_user`` because Flask-Login leaves in the session its
+    instruction to delete the remember cookie.
+    """
+    current_user.revoke_logins()
+    db.session.commit()
+    session.clear()
+    logout_user()
