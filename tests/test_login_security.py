@@ -1,6 +1,8 @@
 """Every login credential can be revoked: logout, log out everywhere, a password reset."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 import werkzeug.security
 
@@ -123,3 +125,46 @@ def test_an_unknown_email_costs_the_same_password_check_as_a_wrong_password(clie
         data = {"email": email, "password": "wrong", "csrf_token": csrf_token(client, "/login")}
         assert client.post("/login", data=data).status_code == 401
     assert password_checks == ["scrypt", "scrypt"], "one scrypt check each, known account or not"
+
+
+class _Clock:
+    def __init__(self):
+        self.now = datetime(2026, 6, 1, 12, 0)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(app):
+    clock = _Clock()
+    app.config["CLOCK"] = clock
+    return clock
+
+
+def _attempt(client, password: str):
+    data = {"email": ADMIN_EMAIL, "password": password, "csrf_token": csrf_token(client, "/login")}
+    return client.post("/login", data=data)
+
+
+def test_a_successful_login_forgets_the_accounts_past_failures(app, client, clock):
+    for _ in range(4):
+        assert _attempt(client, "wrong").status_code == 401
+    assert _attempt(client, ADMIN_PASSWORD).status_code == 302
+    _post_button(client, "/logout")
+    for _ in range(4):
+        assert _attempt(client, "wrong").status_code == 401
+    assert _attempt(client, ADMIN_PASSWORD).status_code == 302, "4 new failures are under the limit of 5"
+
+
+def test_retry_after_counts_from_the_oldest_failure_in_the_window(app, client, clock):
+    """Five failures a minute apart: the block ends 15 minutes after the first, not the last."""
+    for _ in range(5):
+        assert _attempt(client, "wrong").status_code == 401
+        clock.now += timedelta(minutes=1)
+    blocked = _attempt(client, ADMIN_PASSWORD)
+    assert blocked.status_code == 429
+    # first failure at 12:00, now 12:05: free again at 12:15, 600 s (+1 for rounding up)
+    assert int(blocked.headers["Retry-After"]) == 601
+    clock.now += timedelta(minutes=10, seconds=1)
+    assert _attempt(client, ADMIN_PASSWORD).status_code == 302
