@@ -18,25 +18,41 @@ ADMIN_EMAIL = "owner@example.com"
 ADMIN_PASSWORD = "correct horse battery"
 
 
-def pytest_collection_modifyitems(config, items):
+ALL_DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config):
     """Under CI a skipped test is a failure: CI must provide every part a test needs."""
     if os.environ.get("CI") == "true":
+        kinds = {kind.strip() for kind in config.getoption("--db").split(",") if kind.strip()}
+        if not kinds.issuperset(ALL_DATABASES):
+            raise pytest.UsageError(f"under CI=true the tests run on every database ({', '.join(ALL_DATABASES)}),"
+                                    f" not only --db {','.join(sorted(kinds))}")
         config.pluginmanager.register(_FailSkipsUnderCI(), "fail-skips-under-ci")
 
 
 class _FailSkipsUnderCI:
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        outcome = yield
-        report = outcome.get_result()
+    @staticmethod
+    def _fail(report) -> None:
         if report.skipped and not hasattr(report, "wasxfail"):
             report.outcome = "failed"
             report.longrepr = f"skipped under CI=true, which is not allowed: {report.longrepr}"
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        self._fail(outcome.get_result())
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(self, collector):
+        """A module that skips itself as a whole (``allow_module_level``) fails too."""
+        outcome = yield
+        self._fail(outcome.get_result())
+
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--db", default=os.environ.get("PODCASTER_TEST_DB", "sqlite,postgresql"),
+        "--db", default=os.environ.get("PODCASTER_TEST_DB", ",".join(ALL_DATABASES)),
         help="comma-separated databases to run the app tests on (sqlite, postgresql)",
     )
 
