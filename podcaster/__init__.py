@@ -33,8 +33,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     Returns:
         The configured Flask application.
     """
+    # The instance folder (generated secret key, default SQLite file) can live
+    # outside the checkout: a deployment's state directory, or a test's tmp_path.
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("PODCASTER_INSTANCE_PATH")
     app = Flask(
         __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )

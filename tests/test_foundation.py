@@ -23,12 +23,16 @@ def test_settings_come_from_prefixed_environment():
 
 def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
     monkeypatch.delenv("PODCASTER_SECRET_KEY", raising=False)
-    settings = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite", "MEDIA_ROOT": str(tmp_path / "m")}
+    instance = tmp_path / "instance"
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite", "MEDIA_ROOT": str(tmp_path / "m"),
+                "INSTANCE_PATH": str(instance)}
+    key_file = instance / "secret_key"
+    assert not key_file.exists()
     first = create_app(settings)
-    first.instance_path  # noqa: B018
-    key_file = os.path.join(first.instance_path, "secret_key")
+    assert first.instance_path == str(instance)
+    assert key_file.exists(), "the first start writes the key"
     second = create_app(settings)
-    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
     assert len(first.config["SECRET_KEY"]) == 64
     assert oct(os.stat(key_file).st_mode & 0o777) == "0o600"
 
