@@ -246,7 +246,10 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def page(request, browser, live_site):
     """A fresh browser tab on the live site; a screenshot is kept in test-artifacts/ when the test fails."""
+    from .live import keep_offline
+
     context = browser.new_context(base_url=live_site.url)
+    elsewhere = keep_offline(context)
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     errors: list[str] = []
@@ -257,6 +260,7 @@ def page(request, browser, live_site):
         ARTIFACTS.mkdir(exist_ok=True)
         tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert elsewhere == [], f"the page asked for hosts other than 127.0.0.1: {elsewhere}"
 
 
 def browser_login(tab, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:

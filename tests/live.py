@@ -9,12 +9,48 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 CHROMIUM = os.environ.get("PODCASTER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    # The browser's own traffic (autofill, safe browsing, translation, metrics) must
+    # not even try a name lookup: every host but the test server's resolves to nothing.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+    "--disable-features=AutofillServerCommunication,MediaRouter,OptimizationHints,Translate,"
+    "InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater",
+    "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--no-pings",
+    "--disable-breakpad", "--disable-default-apps", "--metrics-recording-only",
 ]
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
+
+def _is_elsewhere(url: str) -> bool:
+    return urlsplit(url).hostname not in LOCAL_HOSTS
+
+
+def keep_offline(context, expected_hosts=()) -> list[str]:
+    """Abort every request a page makes for a host other than the test server.
+
+    Args:
+        context: a Playwright browser context.
+        expected_hosts: hosts the page is meant to name (YouTube thumbnails);
+            their requests are aborted too, but not reported.
+
+    Returns:
+        The list, filled as the pages load, of the URLs of other hosts that a
+        page asked for: a test fails when it is not empty.
+    """
+    unexpected: list[str] = []
+
+    def refuse(route) -> None:
+        if urlsplit(route.request.url).hostname not in expected_hosts:
+            unexpected.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    context.route(_is_elsewhere, refuse)
+    return unexpected
 
 
 def free_port() -> int:

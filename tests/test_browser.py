@@ -1,15 +1,41 @@
 """End-to-end scenarios in Chromium against the site served by gunicorn."""
 from __future__ import annotations
 
-from .conftest import browser_login
+from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, browser_login
 
 
 def test_login_reaches_the_dashboard_and_logout_leaves(page):
     browser_login(page)
     assert page.get_by_role("heading", name="Admin").is_visible()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     page.goto("/admin/")
     assert "/login" in page.url
+
+
+def test_keep_me_logged_in_then_log_out_everywhere_ends_both_browsers(page, browser, live_site):
+    from playwright.sync_api import expect
+
+    from .live import keep_offline
+
+    page.goto("/login")
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_label("Keep me logged in").check()
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Admin")).to_be_visible()
+    other = browser.new_context(base_url=live_site.url)
+    elsewhere = keep_offline(other)
+    try:
+        second = other.new_page()
+        browser_login(second)
+        second.get_by_role("button", name="Log out everywhere").click()
+        expect(second.get_by_text("You are logged out on every device.")).to_be_visible()
+    finally:
+        other.close()
+    assert elsewhere == []
+    page.goto("/admin/")
+    expect(page.get_by_label("Password")).to_be_visible()
+    assert "/login" in page.url, "the remembered login ended too"
 
 
 def test_wrong_password_shows_an_error(page):

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .live import keep_offline
+
 YOUTUBE_HOSTS = ("i.ytimg.com", "www.youtube-nocookie.com")
 PHONE = {"width": 375, "height": 740}
 
@@ -25,14 +27,16 @@ def demo(live_site):
 def visitor(browser, demo):
     """A tab that records console errors with the URL they are about, and never reaches YouTube."""
     context = browser.new_context(base_url=demo.url)
-    yield _tab(context)
+    tab = _tab(context)
+    yield tab
     context.close()
+    assert tab.elsewhere == [], f"the page asked for hosts other than 127.0.0.1 and YouTube's: {tab.elsewhere}"
 
 
 def _tab(context):
-    for host in YOUTUBE_HOSTS:
-        context.route(f"https://{host}/**", lambda route: route.abort("internetdisconnected"))
+    elsewhere = keep_offline(context, expected_hosts=YOUTUBE_HOSTS)
     tab = context.new_page()
+    tab.elsewhere = elsewhere
     tab.set_default_timeout(15_000)
     tab.errors = []
     tab.on("console", lambda message: tab.errors.append((message.text, message.location.get("url", "")))
@@ -123,6 +127,7 @@ def test_phone_screen_has_no_horizontal_scroll(browser, demo):
             overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a phone"
         assert unexpected_errors(tab) == []
+        assert tab.elsewhere == []
     finally:
         context.close()
 
@@ -134,3 +139,13 @@ def test_the_error_filter_still_reports_a_csp_violation(visitor):
         visitor.evaluate("() => { const s = document.createElement('script');"
                          " s.src = 'https://elsewhere.example/x.js'; document.body.append(s); }")
     assert any("Content Security Policy" in text for text, _ in unexpected_errors(visitor))
+
+
+def test_a_request_for_another_host_is_caught(visitor):
+    """The offline guard must notice a page that reaches past 127.0.0.1 (and stop it)."""
+    from playwright.sync_api import Error
+
+    with pytest.raises(Error, match="ERR_INTERNET_DISCONNECTED"):
+        visitor.goto("https://tracker.example/pixel")
+    assert visitor.elsewhere == ["https://tracker.example/pixel"]
+    visitor.elsewhere.clear()
