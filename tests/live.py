@@ -18,8 +18,8 @@ CHROMIUM_ARGS = [
     # The browser's own traffic (autofill, safe browsing, translation, metrics) must
     # not even try a name lookup: every host but the test server's resolves to nothing.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-    "--disable-features=AutofillServerCommunication,MediaRouter,OptimizationHints,Translate,"
-    "InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater",
+    ("--disable-features=AutofillServerCommunication,MediaRouter,OptimizationHints,Translate,"
+     "InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater"),
     "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--no-pings",
     "--disable-breakpad", "--disable-default-apps", "--metrics-recording-only",
 ]

@@ -1,12 +1,14 @@
 """End-to-end scenarios in Chromium against the site served by gunicorn."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, browser_login
 
 
 def test_login_reaches_the_dashboard_and_logout_leaves(page):
     browser_login(page)
-    assert page.get_by_role("heading", name="Admin").is_visible()
+    expect(page.get_by_role("heading", name="Admin")).to_be_visible()
     page.get_by_role("button", name="Log out", exact=True).click()
     page.goto("/admin/")
     assert "/login" in page.url
@@ -43,9 +45,7 @@ def test_wrong_password_shows_an_error(page):
     page.get_by_label("Email").fill("owner@example.com")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_text("Wrong email or password.").is_visible()
-
-
+    expect(page.get_by_text("Wrong email or password.")).to_be_visible()
 def test_pages_load_without_console_errors_under_the_csp(page):
     """The CSP forbids inline script: a violation would show as a console error."""
     for url in ("/", "/login"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from .live import keep_offline
 
@@ -62,11 +63,11 @@ def test_about_page_shows_photo_bio_and_links(visitor):
     visitor.goto("/about")
     photo = visitor.get_by_role("img", name="Photo of Ada Quill")
     wait_until_shown(visitor, photo)
-    assert visitor.get_by_role("heading", level=1, name="Ada Quill").is_visible()
-    assert visitor.get_by_text("quiet novels about loud families").is_visible()
+    expect(visitor.get_by_role("heading", level=1, name="Ada Quill")).to_be_visible()
+    expect(visitor.get_by_text("quiet novels about loud families")).to_be_visible()
     for name in ("Newsletter", "Mastodon"):
-        assert visitor.get_by_role("link", name=name).is_visible()
-    assert visitor.get_by_role("link", name="The Lantern Years", exact=True).is_visible()
+        expect(visitor.get_by_role("link", name=name)).to_be_visible()
+    expect(visitor.get_by_role("link", name="The Lantern Years", exact=True)).to_be_visible()
     assert unexpected_errors(visitor) == []
 
 
@@ -75,10 +76,10 @@ def test_blog_post_shows_the_author_box_and_its_books(visitor):
     visitor.locator("article.post-summary h3 a").first.click()
     box = visitor.get_by_role("complementary", name="About the author")
     box.wait_for()
-    assert box.get_by_role("link", name="More about").is_visible()
+    expect(box.get_by_role("link", name="More about")).to_be_visible()
     wait_until_shown(visitor, box.locator("img"))
     books = visitor.locator("section.post-books")
-    assert books.get_by_role("heading", name="Books in this post").is_visible()
+    expect(books.get_by_role("heading", name="Books in this post")).to_be_visible()
     books.get_by_role("link").first.click()
     visitor.get_by_role("heading", name="Mentioned in").wait_for()
     assert unexpected_errors(visitor) == []

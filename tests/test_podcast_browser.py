@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
+from playwright.sync_api import expect
+
 from .conftest import DATA, browser_login
 from .podcast_helpers import artwork_bytes
 
@@ -62,16 +64,14 @@ def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
     page.get_by_label("Apple Podcasts category").select_option("Religion & Spirituality > Religion")
     page.get_by_label("Artwork", exact=True).set_input_files(str(bad_cover))
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("1400 to 3000 pixels").first.is_visible()
+    expect(page.get_by_text("1400 to 3000 pixels").first).to_be_visible()
     assert page.get_by_label("Title", exact=True).input_value() == "Browser Show"  # nothing typed is lost
     # Chromium logs the refused form's 400 answer as a console error; that one was wanted.
     assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]
     page.console_errors.clear()
     page.get_by_label("Artwork", exact=True).set_input_files(str(good_cover))
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role("heading", name="Episodes of Browser Show").is_visible()
-
-    # Slow the upload down so the progress bar has something to show.
+    expect(page.get_by_role("heading", name="Episodes of Browser Show")).to_be_visible()  # Slow the upload down so the progress bar has something to show.
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
@@ -86,17 +86,16 @@ def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
     seen = json.loads(page.evaluate("sessionStorage.getItem('progress') || '[]'"))
     assert seen and seen[-1] == 100, seen
     assert any(0 < value < 100 for value in seen), f"the bar never showed progress in between: {seen}"
-    assert page.get_by_text("Saved “Played in Chromium”: MP3").is_visible()
-    assert page.get_by_text("chapters found").is_visible()
+    expect(page.get_by_text("Saved “Played in Chromium”: MP3")).to_be_visible()
+    expect(page.get_by_text("chapters found")).to_be_visible()
     assert page.locator(".audio-preview audio").count() == 1
 
     page.get_by_role("button", name="Publish now").click()
-    assert page.get_by_text("“Played in Chromium” is published.").is_visible()
-
+    expect(page.get_by_text("“Played in Chromium” is published.")).to_be_visible()
     ranges: list[int] = []
     page.on("response", lambda response: ranges.append(response.status) if "/media/audio/" in response.url else None)
     page.goto("/podcasts/browser-show/played-in-chromium")
-    assert page.get_by_role("heading", name="Played in Chromium").is_visible()
+    expect(page.get_by_role("heading", name="Played in Chromium")).to_be_visible()
     duration = page.evaluate("""() => new Promise((resolve, reject) => {
         const audio = document.querySelector('audio');
         if (audio.readyState >= 1) return resolve(audio.duration);
@@ -130,8 +129,7 @@ def test_scheduled_episode_appears_at_its_time(page, live_site):
     page.get_by_label("Publication time (UTC)").fill(when.strftime("%Y-%m-%dT%H:%M:%S"))
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/admin/episodes/*/edit", timeout=30_000)
-    assert page.get_by_text("Scheduled", exact=True).is_visible()
-
+    expect(page.get_by_text("Scheduled", exact=True)).to_be_visible()
     episode_url = f"{live_site.url}/podcasts/timed-show/later-on"
     if datetime.now(UTC) < when - timedelta(seconds=1):
         assert _status(episode_url) == 404
