@@ -435,6 +435,10 @@ def test_duplicate_season_and_episode_numbers_are_reported():
     # A bonus episode may carry the number of the episode it goes with.
     bonus = doctor.check_feed(foreign_feed(2, item=_numbered([(1, 1), (1, 1)], {2: "bonus"})), FOREIGN)
     assert "apple.number.duplicate" not in bonus.rules()
+    # The Podcast Index allows decimal podcast:episode numbers; 2.5 is not 2.
+    halves = doctor.check_feed(foreign_feed(2, item=lambda index: f"<podcast:episode>{index * 2.5}</podcast:episode>"
+                                                                  "<itunes:season>1</itunes:season>"), FOREIGN)
+    assert halves.findings == []
 
 
 @pytest.mark.parametrize("number", ["0", "-1"])
@@ -526,6 +530,12 @@ def test_the_admin_lists_findings_with_counts_and_unchecked_apart(app):
     assert "use `false` instead of `no`" in problems and "No problems found" not in problems
     assert "apple.image.unchecked" in unchecked and "apple.image.unchecked" not in problems
     assert "not counted as errors" in unchecked
+    nothing_reached = doctor.check_feed(foreign_feed(1, artwork=f"{NOWHERE}/cover.jpg",
+                                                     enclosure=lambda index: f"{NOWHERE}/episode-{index}.mp3"),
+                                        FOREIGN, fetch_url=functools.partial(doctor.fetch, timeout=5))
+    with app.test_request_context():
+        html = render_template("admin/feed_doctor_problems.html", report=nothing_reached)
+    assert "No problems found in what could be checked" in html and "will accept this feed" not in html
 
 
 # --- enclosures of a foreign feed answer (a real server on 127.0.0.1) ----------------------------------

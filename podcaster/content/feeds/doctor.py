@@ -305,6 +305,14 @@ def _duration_fix(value: str) -> str | None:
     return str(int(total.to_integral_value(ROUND_HALF_UP)))
 
 
+def _label(item: etree._Element, index: int) -> str:
+    """How an item is named in a finding's examples: its title (shortened), else its position."""
+    title = _text(item.find("title"))
+    if not title:
+        return f"item {index}"
+    return f"“{title[:57]}…”" if len(title) > 60 else f"“{title}”"
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
@@ -501,7 +509,7 @@ class _Checker:
         seen_enclosures: dict[str, int] = {}
         seen_numbers: dict[tuple[str, str], int] = {}
         for index, item in enumerate(items, start=1):
-            self.item_label = f"“{_text(item.find('title'))}”" if _text(item.find("title")) else f"item {index}"
+            self.item_label = _label(item, index)
             self.item(item, f"{where}/item[{index}]", index, seen_guids, seen_enclosures, show_type)
             self.numbers(item, f"{where}/item[{index}]", index, seen_numbers, show_type)
         self.item_label = ""
@@ -673,9 +681,10 @@ class _Checker:
             if element is None:
                 continue
             value = _text(element)
-            # podcast:episode may be a decimal (1.5) per the Podcast Index; itunes:* are whole numbers.
-            if value.isdigit() and int(value) > 0:
-                valid[name] = str(int(value))
+            # The Podcast Index allows a decimal podcast:episode (315.5); the others are whole numbers.
+            pattern = r"\d+(?:\.\d+)?" if name == "podcast:episode" else r"\d+"
+            if re.fullmatch(pattern, value) and Decimal(value) > 0:
+                valid[name] = format(Decimal(value).normalize(), "f")
             else:
                 self.add(ERROR, f"{'apple' if name.startswith('itunes') else 'podcastindex'}.number.value",
                          f"<{name}> must be a positive whole number (1 or more).", f"{where}/{name}", repr(value))
@@ -777,8 +786,7 @@ class _Checker:
                 continue
             if self.local_file is not None and self.local_file(url) is not None:
                 continue
-            title = _text(items[index].find("title"))
-            sample[url] = (index + 1, f"“{title}”" if title else f"item {index + 1}")
+            sample[url] = (index + 1, _label(items[index], index + 1))
         if not sample:
             return
         with ThreadPoolExecutor(max_workers=len(sample)) as pool:
