@@ -5,7 +5,7 @@ import copy
 import functools
 import http.server
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -407,7 +407,7 @@ def test_durations_as_apple_lists_them_pass(value):
 
 
 def test_a_pub_date_in_the_future_is_a_warning():
-    now = datetime(2026, 5, 5, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 5, 5, 12, 0, tzinfo=UTC)
     report = doctor.check_feed(foreign_feed(9), FOREIGN, now=now)  # items dated 2 to 10 May
     finding = _only(report, "rss.item.pubdate.future")
     assert finding.severity == doctor.WARNING and finding.count == 5 and report.ok

@@ -22,13 +22,13 @@ import email.utils
 import functools
 import io
 import re
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -314,7 +314,7 @@ def _label(item: etree._Element, index: int) -> str:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class _Checker:
@@ -828,7 +828,7 @@ def check_feed(data: bytes, source: str = "feed", *, local_file: Callable[[str],
     Returns:
         The report.
     """
-    checker = _Checker(local_file, fetch_url, now or datetime.now(timezone.utc),
+    checker = _Checker(local_file, fetch_url, now or datetime.now(UTC),
                        feed_is_https=urlsplit(source).scheme == "https")
     checker.check(data)
     return Report(source, checker.problems)
