@@ -1,6 +1,7 @@
 """``podcaster check-feed``: the feed doctor on the command line."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
@@ -16,7 +17,12 @@ from .models import Show
 @click.option("--timeout", default=doctor.FETCH_TIMEOUT, show_default=True, help="Seconds to wait for a URL.")
 @with_appcontext
 def check_feed_command(target: str, timeout: float):
-    """Check a feed: one of our shows (by slug), a URL, or a file. Exit status 1 when it has errors."""
+    """Check a feed: one of our shows (by slug), a URL, or a file.
+
+    Prints one line per rule (with how many items and the first few), errors first; what could not be
+    checked for want of network is listed apart. Exit status 1 when the feed has errors, never for what
+    could not be checked; 2 when the feed itself could not be reached (nothing was checked).
+    """
     from .web.feeds import check_show
 
     show = db.session.execute(db.select(Show).filter_by(slug=target)).scalar_one_or_none()
@@ -26,14 +32,22 @@ def check_feed_command(target: str, timeout: float):
         report = doctor.check_url(target, timeout=timeout)
     elif Path(target).is_file():
         report = doctor.check_feed(Path(target).read_bytes(), target,
-                                   fetch_url=lambda url: doctor.fetch(url, timeout=timeout))
+                                   fetch_url=functools.partial(doctor.fetch, timeout=timeout))
     else:
         raise click.ClickException(f"{target!r} is neither a show slug, an http(s) URL nor a file.")
-    for problem in report.problems:
-        click.echo(str(problem))
-    click.echo(f"{report.source}: {len(report.errors)} error(s), {len(report.warnings)} warning(s).")
+    for finding in report.errors + report.warnings + report.notes:
+        click.echo(str(finding))
+    if report.unchecked:
+        click.echo("Could not check (network; not a fault of the feed):")
+        for finding in report.unchecked:
+            click.echo(str(finding))
+    click.echo(f"{report.source}: {report.summary()}.")
     if report.errors:
         raise SystemExit(1)
+    if any(finding.rule == "fetch.feed" for finding in report.unchecked):
+        # Nothing was checked: not a verdict on the feed (so not 1), but not a clean bill either.
+        click.echo(f"Could not check {report.source}: the feed itself could not be reached.", err=True)
+        raise SystemExit(2)
 
 
 COMMANDS = (check_feed_command,)

@@ -188,14 +188,14 @@ def media_file_resolver() -> Callable[[str], Path | None]:
 
 def check_show(show: Show) -> doctor.Report:
     """Run the feed doctor on one of our shows: the feed as served, with artwork and audio opened on disk."""
-    report = doctor.check_feed(current_show_feed(show.id).body, podcast_feed_url(show.slug),
-                               local_file=media_file_resolver())
     now = current_time()
+    report = doctor.check_feed(current_show_feed(show.id).body, podcast_feed_url(show.slug),
+                               local_file=media_file_resolver(), now=now)
     for episode in show.episodes:
         if is_visible(episode.status, episode.publish_at, now) and episode.audio is None \
                 and not episode.remote_audio_url:
             report.problems.append(doctor.Problem(
                 doctor.WARNING, "local.episode.no-audio",
-                f"“{episode.title}” is published but has no audio, so the feed leaves it out.",
-                f"episode {episode.slug}"))
+                "Published but without audio, so the feed leaves the episode out.",
+                f"episode {episode.slug}", f"“{episode.title}”"))
     return report

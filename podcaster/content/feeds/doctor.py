@@ -1,27 +1,35 @@
 """The feed doctor: checks a podcast feed against Apple's, Spotify's and the Podcast Index's rules.
 
 Each problem carries a severity (error: a directory refuses or mangles the feed;
-warning: it works but should be fixed), a rule id ("apple.image.size"), a
-message and where it is (an XPath-like location such as
-``/rss/channel/item[3]/enclosure``).
+warning: it works but should be fixed, often a legacy value apps still accept,
+with the exact fix; info: worth knowing; unchecked: the doctor could not reach
+something over the network, which says nothing about the feed), a rule id
+("apple.image.size"), a message and where it is (an XPath-like location such as
+``/rss/channel/item[3]/enclosure``). The report groups them into one
+``Finding`` per rule and message, with the number of items and the first few.
 
 It looks further than the W3C validator: it opens the artwork (square JPEG/PNG,
 1400-3000 px, RGB), knows Apple's categories and accepted media types, and
 checks the Podcast Index namespace values. For our own feeds it is given a
 ``local_file`` function mapping our media URLs to files, so it opens the real
 artwork and compares each enclosure length with the real file size; for other
-feeds it fetches the artwork over HTTP (``fetch``).
+feeds it fetches the artwork over HTTP (``fetch``) and asks a small sample of
+the enclosures whether they answer, with the same function.
 """
 from __future__ import annotations
 
 import email.utils
+import functools
 import io
 import re
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +41,18 @@ from .podcast_ext import CONTENT_NS, ITUNES_NS, PODCAST_NS
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"
+#: Could not be checked (no network, DNS, timeout, refused): never a fault of the feed.
+UNCHECKED = "unchecked"
+SEVERITIES = (ERROR, WARNING, UNCHECKED, INFO)
+#: How many affected items a finding names.
+MAX_EXAMPLES = 3
+#: Enclosures of a foreign feed asked whether they answer: the first few items and the last one.
+PROBE_FIRST, PROBE_LAST = 3, 1
+#: Bytes read from an enclosure to see that it answers (the rest is never downloaded).
+PROBE_BYTES = 1024
+#: A pubDate this far ahead is not clock drift.
+FUTURE_SLACK = timedelta(hours=1)
 MAX_DESCRIPTION_BYTES = 4000
 MAX_FETCH_BYTES = 20 * 1024 * 1024
 FETCH_TIMEOUT = 10.0
@@ -55,38 +75,110 @@ TRANSCRIPT_TYPES = {"text/plain", "text/html", "text/vtt", "application/json", "
 CHAPTERS_TYPES = {"application/json+chapters"}
 EPISODE_TYPES = {"full", "trailer", "bonus"}
 SHOW_TYPES = {"episodic", "serial"}
-_DURATION = re.compile(r"^(?:\d+|\d{1,2}:\d{2}|\d+:\d{2}:\d{2})$")
+#: Durations as Apple writes them: seconds, M:SS / MM:SS or H:MM:SS / HH:MM:SS (minutes and seconds < 60).
+_DURATION = re.compile(r"^(?:\d+|\d{1,2}:[0-5]\d|\d+:[0-5]\d:[0-5]\d)$")
+#: What apps still read: decimal seconds, fractions, one-digit or overflowing fields ("75:30", "1:2:3").
+_LOOSE_DURATION = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+(?:\.\d+)?)$")
+#: Legacy ``itunes:explicit`` values apps still read, and what to write instead.
+_EXPLICIT_LEGACY = {"yes": "true", "explicit": "true", "no": "false", "clean": "false"}
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a feed."""
+    """One occurrence of one thing wrong with a feed (``example`` names the item, and the value when useful)."""
 
     severity: str
     rule: str
     message: str
     location: str
+    example: str = ""
 
     def __str__(self) -> str:
-        return f"{self.severity.upper():7} {self.rule:32} {self.location}: {self.message}"
+        return f"{self.severity.upper():9} {self.rule:32} {self.location}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule broken in a feed: how many times, and the first few items it concerns.
+
+    Attributes:
+        rule: the rule id, e.g. ``apple.explicit.legacy``.
+        severity: ERROR, WARNING, UNCHECKED or INFO.
+        message: what is wrong and, for legacy values, the exact fix.
+        count: how many places (usually items) break it.
+        examples: the first few of them (item titles, with the value when it helps), at most MAX_EXAMPLES.
+        where: the location, with item numbers left out when several items are concerned.
+    """
+
+    rule: str
+    severity: str
+    message: str
+    count: int = 1
+    examples: tuple[str, ...] = ()
+    where: str = ""
+
+    def __str__(self) -> str:
+        line = f"{self.severity.upper():9} {self.rule:32} {self.where}: {self.message}"
+        shown = "; ".join(self.examples) + ("; …" if self.count > len(self.examples) else "")
+        if self.count > 1:
+            line += f" ({self.count} items: {shown})" if self.examples else f" ({self.count} times)"
+        elif self.examples:
+            line += f" ({shown})"
+        return line
+
+
+def group(problems: list[Problem]) -> list[Finding]:
+    """One Finding per rule, message and place (items counted together), errors first, in the feed's order."""
+    groups: dict[tuple[str, str, str, str], list[Problem]] = {}
+    for problem in problems:
+        # Item 3's enclosure and item 7's are one place for this purpose; the channel's tag is another.
+        place = re.sub(r"\[\d+\]", "", problem.location)
+        groups.setdefault((problem.severity, problem.rule, problem.message, place), []).append(problem)
+    findings = []
+    for (severity, rule, message, place), members in groups.items():
+        examples = list(dict.fromkeys(member.example for member in members if member.example))
+        where = members[0].location if len(members) == 1 else place
+        findings.append(Finding(rule, severity, message, len(members), tuple(examples[:MAX_EXAMPLES]), where))
+    order = {severity: index for index, severity in enumerate(SEVERITIES)}
+    return sorted(findings, key=lambda finding: order.get(finding.severity, len(order)))
 
 
 @dataclass
 class Report:
-    """The doctor's findings on one feed."""
+    """The doctor's findings on one feed.
+
+    ``problems`` holds every occurrence; ``findings`` and the per-severity lists group them by rule, so a
+    12-episode feed with the same slip in every item counts one error, not 12.
+    """
 
     source: str
     problems: list[Problem] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[Problem]:
-        return [problem for problem in self.problems if problem.severity == ERROR]
+    def findings(self) -> list[Finding]:
+        return group(self.problems)
+
+    def _of(self, severity: str) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity == severity]
 
     @property
-    def warnings(self) -> list[Problem]:
-        return [problem for problem in self.problems if problem.severity == WARNING]
+    def errors(self) -> list[Finding]:
+        return self._of(ERROR)
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return self._of(WARNING)
+
+    @property
+    def unchecked(self) -> list[Finding]:
+        """What could not be checked (network): kept apart, never counted as an error."""
+        return self._of(UNCHECKED)
+
+    @property
+    def notes(self) -> list[Finding]:
+        return self._of(INFO)
 
     @property
     def ok(self) -> bool:
@@ -94,6 +186,11 @@ class Report:
 
     def rules(self) -> set[str]:
         return {problem.rule for problem in self.problems}
+
+    def summary(self) -> str:
+        """``3 error(s), 1 warning(s), 2 not checked``: counts of findings, not of items."""
+        return (f"{len(self.errors)} error(s), {len(self.warnings)} warning(s), "
+                f"{len(self.unchecked)} not checked (network)")
 
 
 class FetchError(Exception):
@@ -121,6 +218,63 @@ def fetch(url: str, timeout: float = FETCH_TIMEOUT, limit: int = MAX_FETCH_BYTES
     return data
 
 
+# --- what came of asking a server ---------------------------------------------------------------
+
+#: The server answered (with the bytes, or with more than was asked for).
+ANSWERED = "answered"
+#: The server answered with an error status (404, 500...): the feed points at something broken.
+HTTP_FAILED = "http-failed"
+#: The server sent more than the limit: too big for artwork, fine for an enclosure probe.
+TOO_LARGE = "too-large"
+#: Nothing answered (DNS, refused, timeout, no network, an address the fetcher will not reach).
+UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of fetching one URL, as a value the rules receive.
+
+    Attributes:
+        kind: ANSWERED, HTTP_FAILED, TOO_LARGE or UNREACHABLE.
+        data: the bytes, when ANSWERED.
+        reason: the fetcher's message otherwise.
+    """
+
+    kind: str
+    data: bytes = b""
+    reason: str = ""
+
+
+def outcome_of(error: Exception) -> Outcome:
+    """Sort a fetch failure into the feed's fault (an HTTP error status, too large) or no answer at all.
+
+    Reads an HTTP status from ``error.status``, from the exception it was raised from (urllib's HTTPError
+    has ``code``) or from an ``HTTP 404`` message, so it keeps working whichever fetcher ``fetch`` uses.
+    """
+    status = getattr(error, "status", None)
+    cause = error.__cause__
+    if status is None and cause is not None:
+        status = getattr(cause, "status", None) or getattr(cause, "code", None)
+    if not isinstance(status, int):
+        match = re.match(r"^HTTP (\d{3})\b", str(error))
+        status = int(match.group(1)) if match else None
+    if isinstance(status, int) and status >= 400:
+        return Outcome(HTTP_FAILED, reason=str(error))
+    if getattr(error, "too_large", False) or "larger than" in str(error):
+        return Outcome(TOO_LARGE, reason=str(error))
+    return Outcome(UNREACHABLE, reason=str(error))
+
+
+def reach(fetch_url: Callable[..., bytes], url: str, **options) -> Outcome:
+    """Call ``fetch_url(url, **options)`` and say what came of it, never raising for a network failure."""
+    try:
+        return Outcome(ANSWERED, fetch_url(url, **options))
+    except FetchError as exc:
+        return outcome_of(exc)
+    except OSError as exc:  # a fetcher that lets a socket error through: still no answer
+        return Outcome(UNREACHABLE, reason=str(exc))
+
+
 def _tag(element: etree._Element) -> str:
     """``itunes:image`` style name of an element, for locations."""
     qname = etree.QName(element)
@@ -138,15 +292,48 @@ def _text(element: etree._Element | None) -> str:
     return (element.text or "").strip() if element is not None else ""
 
 
+def _duration_fix(value: str) -> str | None:
+    """Whole seconds for a duration apps read but Apple does not list ("1234.5", "75:30", "1:2:3"), else None."""
+    match = _LOOSE_DURATION.match(value)
+    if match is None:
+        return None
+    hours, minutes, seconds = match.groups()
+    try:
+        total = Decimal(seconds) + 60 * int(minutes or 0) + 3600 * int(hours or 0)
+    except InvalidOperation:
+        return None
+    return str(int(total.to_integral_value(ROUND_HALF_UP)))
+
+
+def _label(item: etree._Element, index: int) -> str:
+    """How an item is named in a finding's examples: its title (shortened), else its position."""
+    title = _text(item.find("title"))
+    if not title:
+        return f"item {index}"
+    return f"“{title[:57]}…”" if len(title) > 60 else f"“{title}”"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class _Checker:
     def __init__(self, local_file: Callable[[str], Path | None] | None,
-                 fetch_url: Callable[[str], bytes] | None) -> None:
+                 fetch_url: Callable[..., bytes] | None, now: datetime, feed_is_https: bool) -> None:
         self.local_file = local_file
         self.fetch_url = fetch_url
+        self.now = _utc(now)
+        self.feed_is_https = feed_is_https
         self.problems: list[Problem] = []
+        self.item_label = ""  # the item being checked, for examples
 
-    def add(self, severity: str, rule: str, message: str, location: str) -> None:
-        self.problems.append(Problem(severity, rule, message, location))
+    def add(self, severity: str, rule: str, message: str, location: str, detail: str = "") -> None:
+        """Record a problem; ``detail`` (the offending value) goes with the item's name into the example."""
+        if self.item_label:
+            example = f"{self.item_label} ({detail})" if detail else self.item_label
+        else:
+            example = detail
+        self.problems.append(Problem(severity, rule, message, location, example))
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -159,7 +346,7 @@ class _Checker:
 
     def url_scheme(self, url: str, rule: str, location: str, what: str) -> None:
         if _is_absolute(url) and urlsplit(url).scheme != "https":
-            self.add(WARNING, rule, f"{what} should use https (Apple and Spotify fetch over TLS): {url}", location)
+            self.add(WARNING, rule, f"{what} should use https (Apple and Spotify fetch over TLS).", location, url)
 
     def description(self, parent: etree._Element, where: str, required: bool) -> None:
         element = parent.find("description")
@@ -171,8 +358,8 @@ class _Checker:
         size = len((element.text or "").encode())
         if size > MAX_DESCRIPTION_BYTES:
             self.add(ERROR, "apple.description.too-long",
-                     f"The description is {size} bytes; Apple accepts at most {MAX_DESCRIPTION_BYTES}.",
-                     f"{where}/description")
+                     f"The description is longer than Apple accepts ({MAX_DESCRIPTION_BYTES} bytes).",
+                     f"{where}/description", f"{size} bytes")
 
     def explicit(self, parent: etree._Element, where: str, required: bool) -> None:
         element = parent.find("itunes:explicit", _NAMESPACES)
@@ -182,9 +369,17 @@ class _Checker:
                          f"{where}/itunes:explicit")
             return
         value = _text(element)
-        if value not in ("true", "false"):
-            self.add(ERROR, "apple.explicit.value",
-                     f"<itunes:explicit> must be true or false, not {value!r}.", f"{where}/itunes:explicit")
+        if value in ("true", "false"):
+            return
+        fix = _EXPLICIT_LEGACY.get(value.lower()) or (value.lower() if value.lower() in ("true", "false") else None)
+        if fix is not None:
+            # Apple's guide lists only true/false; apps still read the old values, so this is not fatal.
+            self.add(WARNING, "apple.explicit.legacy",
+                     f"<itunes:explicit> {value!r} is a legacy value apps still accept: use `{fix}` instead of "
+                     f"`{value}`.", f"{where}/itunes:explicit")
+        else:
+            self.add(ERROR, "apple.explicit.value", "<itunes:explicit> must be true or false.",
+                     f"{where}/itunes:explicit", repr(value))
 
     def image(self, element: etree._Element | None, where: str, required: bool) -> None:
         location = f"{where}/itunes:image"
@@ -215,11 +410,17 @@ class _Checker:
         elif self.fetch_url is None:
             return  # neither ours nor fetchable: nothing more to check
         else:
-            try:
-                source = io.BytesIO(self.fetch_url(href))
-            except FetchError as exc:
-                self.add(ERROR, "apple.image.unreachable", f"The artwork cannot be fetched: {exc}.", location)
+            outcome = reach(self.fetch_url, href)
+            if outcome.kind == UNREACHABLE:
+                self.add(UNCHECKED, "apple.image.unchecked",
+                         f"Could not reach the artwork to check it ({outcome.reason}); this is not a fault "
+                         "of the feed.", location)
                 return
+            if outcome.kind != ANSWERED:
+                self.add(ERROR, "apple.image.unreachable", f"The artwork cannot be fetched: {outcome.reason}.",
+                         location)
+                return
+            source = io.BytesIO(outcome.data)
         try:
             info = inspect_image(source)
         except ImageError as exc:
@@ -259,7 +460,7 @@ class _Checker:
 
     def channel(self, channel: etree._Element) -> None:
         where = "/rss/channel"
-        self.required_text(channel, "title", "rss.title.missing", where, "title")
+        title = self.required_text(channel, "title", "rss.title.missing", where, "title")
         link = self.required_text(channel, "link", "rss.link.missing", where, "link")
         if link and not _is_absolute(link):
             self.add(ERROR, "rss.link.url", f"<link> must be an absolute URL: {link!r}.", f"{where}/link")
@@ -270,9 +471,12 @@ class _Checker:
         elif not _LANGUAGE.match(language.strip()):
             self.add(ERROR, "apple.language.value", f"<language> {language!r} is not a language code.",
                      f"{where}/language")
-        if channel.find("atom:link[@rel='self']", _NAMESPACES) is None:
+        self_link = channel.find("atom:link[@rel='self']", _NAMESPACES)
+        if self_link is None:
             self.add(WARNING, "rss.self-link.missing", "Add <atom:link rel=\"self\"> with the feed's own URL.",
                      f"{where}/atom:link")
+        elif urlsplit(self_link.get("href") or "").scheme == "https":
+            self.feed_is_https = True
         self.image(channel.find("itunes:image", _NAMESPACES), where, required=True)
         self.category(channel, where)
         self.explicit(channel, where, required=True)
@@ -295,15 +499,40 @@ class _Checker:
         if new_url is not None and not _is_absolute(_text(new_url)):
             self.add(ERROR, "apple.new-feed-url.value", "<itunes:new-feed-url> must be an absolute URL.",
                      f"{where}/itunes:new-feed-url")
+        self.w3c_unknown(channel, where, title)
         self.podcast_namespace(channel, where)
         items = channel.findall("item")
         if not items:
-            self.add(WARNING, "rss.items.none", "The feed has no episodes yet; Apple refuses empty feeds.",
+            self.add(ERROR, "rss.items.none", "The feed has no episodes; Apple refuses empty feeds.",
                      f"{where}/item")
         seen_guids: dict[str, int] = {}
         seen_enclosures: dict[str, int] = {}
+        seen_numbers: dict[tuple[str, str], int] = {}
         for index, item in enumerate(items, start=1):
+            self.item_label = _label(item, index)
             self.item(item, f"{where}/item[{index}]", index, seen_guids, seen_enclosures, show_type)
+            self.numbers(item, f"{where}/item[{index}]", index, seen_numbers, show_type)
+        self.item_label = ""
+        self.probe_enclosures(items, where)
+
+    def w3c_unknown(self, channel: etree._Element, where: str, title: str) -> None:
+        """Tags Apple reads that the W3C Feed Validator does not know, so its errors about them can be ignored."""
+        complete = channel.find("itunes:complete", _NAMESPACES)
+        if complete is not None:
+            if _text(complete).lower() != "yes":
+                self.add(WARNING, "apple.complete.value",
+                         f"<itunes:complete> only means something as `Yes` (the show is finished); drop it "
+                         f"instead of writing {_text(complete)!r}.", f"{where}/itunes:complete")
+            self.add(INFO, "w3c.itunes-complete",
+                     "The W3C Feed Validator does not know <itunes:complete> and reports it; Apple reads it, "
+                     "so keep it if the show is finished.", f"{where}/itunes:complete")
+        itunes_title = channel.find("itunes:title", _NAMESPACES)
+        if itunes_title is not None:
+            same = _text(itunes_title) == title
+            self.add(INFO, "w3c.itunes-title",
+                     "The W3C Feed Validator does not know the channel <itunes:title> and reports it; Apple reads "
+                     "it. " + ("It repeats <title>, so it can go." if same else
+                               "Keep it only for an Apple-specific title."), f"{where}/itunes:title")
 
     def category(self, channel: etree._Element, where: str) -> None:
         categories = channel.findall("itunes:category", _NAMESPACES)
@@ -365,7 +594,7 @@ class _Checker:
                 value = person.get(attribute)
                 if value is not None and not _is_absolute(value):
                     self.add(ERROR, "podcastindex.person.url",
-                             f"<podcast:person {attribute}> must be an absolute URL: {value!r}.", here)
+                             f"<podcast:person {attribute}> must be an absolute URL.", here, repr(value))
 
     def item(self, item: etree._Element, where: str, index: int, seen_guids: dict[str, int],
              seen_enclosures: dict[str, int], show_type: str) -> None:
@@ -375,32 +604,19 @@ class _Checker:
             self.add(ERROR, "rss.item.guid.missing", "Every episode needs a <guid> that never changes.",
                      f"{where}/guid")
         elif guid in seen_guids:
-            self.add(ERROR, "rss.item.guid.duplicate",
-                     f"The guid {guid!r} is also used by item {seen_guids[guid]}; apps will merge the episodes.",
-                     f"{where}/guid")
+            self.add(ERROR, "rss.item.guid.duplicate", "Two episodes share a guid; apps will merge them.",
+                     f"{where}/guid", f"guid {guid!r}, also item {seen_guids[guid]}")
         else:
             seen_guids[guid] = index
         self.pub_date(item, where)
         self.enclosure(item, where, index, seen_enclosures)
         self.description(item, where, required=False)
-        duration = item.find("itunes:duration", _NAMESPACES)
-        if duration is None:
-            self.add(WARNING, "apple.duration.missing", "<itunes:duration> is missing.", f"{where}/itunes:duration")
-        elif not _DURATION.match(_text(duration)):
-            self.add(ERROR, "apple.duration.value",
-                     f"<itunes:duration> must be seconds or H:MM:SS, not {_text(duration)!r}.",
-                     f"{where}/itunes:duration")
+        self.duration(item, where)
         self.explicit(item, where, required=False)
-        for name in ("itunes:season", "itunes:episode", "podcast:season", "podcast:episode"):
-            element = item.find(name, _NAMESPACES)
-            if element is not None and not (_text(element).isdigit() and int(_text(element)) > 0):
-                self.add(ERROR, f"{'apple' if name.startswith('itunes') else 'podcastindex'}.number.value",
-                         f"<{name}> must be a positive whole number, not {_text(element)!r}.", f"{where}/{name}")
         episode_type = _text(item.find("itunes:episodeType", _NAMESPACES)) or "full"
         if episode_type not in EPISODE_TYPES:
-            self.add(ERROR, "apple.episode-type.value",
-                     f"<itunes:episodeType> must be full, trailer or bonus, not {episode_type!r}.",
-                     f"{where}/itunes:episodeType")
+            self.add(ERROR, "apple.episode-type.value", "<itunes:episodeType> must be full, trailer or bonus.",
+                     f"{where}/itunes:episodeType", repr(episode_type))
         if show_type == "serial" and episode_type == "full" and item.find("itunes:episode", _NAMESPACES) is None:
             self.add(ERROR, "apple.serial.episode-number",
                      "A serial show numbers every full episode (<itunes:episode>).", f"{where}/itunes:episode")
@@ -408,15 +624,16 @@ class _Checker:
         if image is not None:
             href = image.get("href") or ""
             if not _is_absolute(href) or not urlsplit(href).path.lower().endswith((".jpg", ".jpeg", ".png")):
-                self.add(ERROR, "apple.image.extension",
-                         f"Episode artwork must be an absolute .jpg or .png URL: {href!r}.", f"{where}/itunes:image")
+                self.add(ERROR, "apple.image.extension", "Episode artwork must be an absolute .jpg or .png URL.",
+                         f"{where}/itunes:image", repr(href))
         for number, transcript in enumerate(item.findall("podcast:transcript", _NAMESPACES), start=1):
             here = f"{where}/podcast:transcript[{number}]"
             if not _is_absolute(transcript.get("url")):
                 self.add(ERROR, "podcastindex.transcript.url", "<podcast:transcript url> must be absolute.", here)
             if transcript.get("type") not in TRANSCRIPT_TYPES:
                 self.add(ERROR, "podcastindex.transcript.type",
-                         f"Transcript type {transcript.get('type')!r} is not one the Podcast Index lists.", here)
+                         "The transcript type is not one the Podcast Index lists.", here,
+                         repr(transcript.get("type")))
         chapters = item.find("podcast:chapters", _NAMESPACES)
         if chapters is not None:
             if not _is_absolute(chapters.get("url")):
@@ -424,8 +641,8 @@ class _Checker:
                          f"{where}/podcast:chapters")
             if chapters.get("type") not in CHAPTERS_TYPES:
                 self.add(ERROR, "podcastindex.chapters.type",
-                         f"<podcast:chapters type> must be application/json+chapters, not {chapters.get('type')!r}.",
-                         f"{where}/podcast:chapters")
+                         "<podcast:chapters type> must be application/json+chapters.",
+                         f"{where}/podcast:chapters", repr(chapters.get("type")))
         for number, bite in enumerate(item.findall("podcast:soundbite", _NAMESPACES), start=1):
             try:
                 valid = float(bite.get("startTime", "")) >= 0 and float(bite.get("duration", "")) > 0
@@ -436,6 +653,53 @@ class _Checker:
                          "<podcast:soundbite> needs startTime >= 0 and duration > 0 (seconds).",
                          f"{where}/podcast:soundbite[{number}]")
         self.persons(item, where)
+
+    def duration(self, item: etree._Element, where: str) -> None:
+        element = item.find("itunes:duration", _NAMESPACES)
+        location = f"{where}/itunes:duration"
+        if element is None:
+            self.add(WARNING, "apple.duration.missing", "<itunes:duration> is missing.", location)
+            return
+        value = _text(element)
+        if _DURATION.match(value):
+            return
+        fix = _duration_fix(value)
+        if fix is None:
+            self.add(ERROR, "apple.duration.value", "<itunes:duration> must be seconds or H:MM:SS.", location,
+                     repr(value))
+        else:
+            self.add(WARNING, "apple.duration.legacy",
+                     "<itunes:duration> is in a form apps read but Apple does not list (decimal seconds, one-digit "
+                     "or overflowing fields): write whole seconds.", location, f"use `{fix}` instead of `{value}`")
+
+    def numbers(self, item: etree._Element, where: str, index: int, seen: dict[tuple[str, str], int],
+                show_type: str) -> None:
+        """Season and episode numbers: positive whole numbers, and each (season, episode) pair used once."""
+        valid: dict[str, str] = {}
+        for name in ("itunes:season", "itunes:episode", "podcast:season", "podcast:episode"):
+            element = item.find(name, _NAMESPACES)
+            if element is None:
+                continue
+            value = _text(element)
+            # The Podcast Index allows a decimal podcast:episode (315.5); the others are whole numbers.
+            pattern = r"\d+(?:\.\d+)?" if name == "podcast:episode" else r"\d+"
+            if re.fullmatch(pattern, value) and Decimal(value) > 0:
+                valid[name] = format(Decimal(value).normalize(), "f")
+            else:
+                self.add(ERROR, f"{'apple' if name.startswith('itunes') else 'podcastindex'}.number.value",
+                         f"<{name}> must be a positive whole number (1 or more).", f"{where}/{name}", repr(value))
+        episode = valid.get("itunes:episode") or valid.get("podcast:episode")
+        episode_type = _text(item.find("itunes:episodeType", _NAMESPACES)) or "full"
+        if episode is None or episode_type != "full":
+            return  # trailers and bonus episodes may share the number of the episode they go with
+        key = (valid.get("itunes:season") or valid.get("podcast:season") or "", episode)
+        if key in seen:
+            # A serial show is ordered by these numbers, so there the clash misplaces episodes.
+            self.add(ERROR if show_type == "serial" else WARNING, "apple.number.duplicate",
+                     "Two full episodes have the same season and episode number.", f"{where}/itunes:episode",
+                     f"season {key[0] or '(none)'} episode {key[1]}, also item {seen[key]}")
+        else:
+            seen[key] = index
 
     def pub_date(self, item: etree._Element, where: str) -> None:
         value = _text(item.find("pubDate"))
@@ -448,8 +712,13 @@ class _Checker:
             parsed = None
         if parsed is None or not re.match(r"^(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}", value):
             self.add(ERROR, "rss.item.pubdate.format",
-                     f"<pubDate> must be an RFC 2822 date (e.g. Wed, 01 Jan 2025 10:00:00 +0000), not {value!r}.",
-                     f"{where}/pubDate")
+                     "<pubDate> must be an RFC 2822 date (e.g. Wed, 01 Jan 2025 10:00:00 +0000).",
+                     f"{where}/pubDate", repr(value))
+            return
+        if _utc(parsed) > self.now + FUTURE_SLACK:
+            self.add(WARNING, "rss.item.pubdate.future",
+                     "<pubDate> is in the future: apps show the episode now with a date to come, or hide it.",
+                     f"{where}/pubDate", value)
 
     def enclosure(self, item: etree._Element, where: str, index: int, seen: dict[str, int]) -> None:
         location = f"{where}/enclosure"
@@ -459,72 +728,123 @@ class _Checker:
             return
         url = (enclosure.get("url") or "").strip()
         if not _is_absolute(url):
-            self.add(ERROR, "apple.enclosure.url", f"<enclosure url> must be an absolute http(s) URL: {url!r}.",
-                     location)
+            self.add(ERROR, "apple.enclosure.url", "<enclosure url> must be an absolute http(s) URL.", location,
+                     repr(url))
         else:
-            self.url_scheme(url, "https.enclosure", location, "The audio URL")
+            if urlsplit(url).scheme != "https" and self.feed_is_https:
+                self.add(ERROR, "apple.enclosure.https",
+                         "The feed is served over https but the audio is http: Apple refuses mixed content.",
+                         location, url)
+            else:
+                self.url_scheme(url, "https.enclosure", location, "The audio URL")
             if url in seen:
-                self.add(WARNING, "rss.enclosure.duplicate", f"Item {seen[url]} uses the same audio file.", location)
+                self.add(WARNING, "rss.enclosure.duplicate", "Two episodes use the same audio file.", location,
+                         f"also item {seen[url]}")
             seen.setdefault(url, index)
         mime = (enclosure.get("type") or "").strip()
         extension = Path(urlsplit(url).path).suffix.lower()
         if mime not in APPLE_MEDIA_TYPES:
-            self.add(ERROR, "apple.enclosure.type", f"Apple does not accept the media type {mime!r}.", location)
+            self.add(ERROR, "apple.enclosure.type", "Apple does not accept this media type.", location, repr(mime))
         if extension not in APPLE_MEDIA_EXTENSIONS:
             self.add(ERROR, "apple.enclosure.extension",
-                     f"Apple does not accept {extension or 'files without an extension'!r} files "
-                     f"(use .mp3, .m4a, .mp4, .m4v, .mov or .pdf).", location)
+                     "Apple does not accept this kind of file (use .mp3, .m4a, .mp4, .m4v, .mov or .pdf).",
+                     location, repr(extension or "no extension"))
         elif mime in APPLE_MEDIA_TYPES and extension not in APPLE_MEDIA_TYPES[mime]:
-            self.add(WARNING, "apple.enclosure.type-mismatch",
-                     f"The type {mime} does not match the {extension} extension.", location)
+            self.add(WARNING, "apple.enclosure.type-mismatch", "The media type does not match the extension.",
+                     location, f"{mime} for {extension}")
         length = (enclosure.get("length") or "").strip()
         if not length.isdigit() or int(length) <= 0:
-            self.add(ERROR, "apple.enclosure.length",
-                     f"<enclosure length> must be the file size in bytes, not {length!r}.", location)
+            self.add(ERROR, "apple.enclosure.length", "<enclosure length> must be the file size in bytes.",
+                     location, repr(length))
             return
         if self.local_file is not None and _is_absolute(url):
             path = self.local_file(url)
             if path is None:
                 return  # not one of our files
             if not path.is_file():
-                self.add(ERROR, "local.enclosure.missing", f"The audio file is missing: {url}.", location)
+                self.add(ERROR, "local.enclosure.missing", "The audio file is missing.", location, url)
             elif path.stat().st_size != int(length):
                 self.add(ERROR, "local.enclosure.length",
-                         f"<enclosure length> says {length} bytes; the file has {path.stat().st_size}.", location)
+                         "<enclosure length> differs from the size of the file.", location,
+                         f"says {length}, the file has {path.stat().st_size}")
+
+    def probe_enclosures(self, items: list[etree._Element], where: str) -> None:
+        """Ask a few foreign enclosures (the first items and the last) whether they answer.
+
+        Only a bounded sample, each read for PROBE_BYTES at most, so checking a 500-episode feed stays cheap;
+        our own files are checked on disk instead.
+        """
+        if self.fetch_url is None:
+            return
+        chosen = sorted(set(range(min(PROBE_FIRST, len(items))))
+                        | set(range(max(len(items) - PROBE_LAST, 0), len(items))))
+        sample: dict[str, tuple[int, str]] = {}
+        for index in chosen:
+            enclosure = items[index].find("enclosure")
+            url = (enclosure.get("url") or "").strip() if enclosure is not None else ""
+            if not _is_absolute(url) or url in sample:
+                continue
+            if self.local_file is not None and self.local_file(url) is not None:
+                continue
+            sample[url] = (index + 1, _label(items[index], index + 1))
+        if not sample:
+            return
+        with ThreadPoolExecutor(max_workers=len(sample)) as pool:
+            outcomes = dict(zip(sample, pool.map(lambda url: reach(self.fetch_url, url, limit=PROBE_BYTES),
+                                                 sample)))
+        for url, outcome in outcomes.items():
+            index, self.item_label = sample[url]
+            location = f"{where}/item[{index}]/enclosure"
+            if outcome.kind == UNREACHABLE:
+                self.add(UNCHECKED, "enclosure.unchecked",
+                         "Could not reach the audio to check that it answers; this is not a fault of the feed.",
+                         location, outcome.reason)
+            elif outcome.kind == HTTP_FAILED:
+                self.add(ERROR, "enclosure.unreachable",
+                         "The audio URL answers with an error: apps cannot play the episode.", location,
+                         outcome.reason)
+        self.item_label = ""
 
 
 _NAMESPACES = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": ATOM_NS, "content": CONTENT_NS}
 
 
 def check_feed(data: bytes, source: str = "feed", *, local_file: Callable[[str], Path | None] | None = None,
-               fetch_url: Callable[[str], bytes] | None = None) -> Report:
+               fetch_url: Callable[..., bytes] | None = None, now: datetime | None = None) -> Report:
     """Check a feed's bytes.
 
     Args:
         data: the feed.
-        source: what to call it in the report.
+        source: what to call it in the report (its URL when it came from the web: an https URL makes http
+            enclosures an error).
         local_file: maps a URL to a local file when it is one of ours (None when not ours); given for our
             own feeds, so artwork and audio are opened on disk.
-        fetch_url: fetches artwork that is not local (``fetch`` for feeds from the web); None skips it.
+        fetch_url: fetches what is not local, called as ``fetch_url(url)`` for artwork and
+            ``fetch_url(url, limit=PROBE_BYTES)`` to see that a sample of enclosures answer (``fetch`` for feeds
+            from the web); a FetchError from it is sorted by ``outcome_of`` into the feed's fault or "could not
+            check". None skips both.
+        now: the present, for pubDates in the future (default: the clock).
 
     Returns:
         The report.
     """
-    checker = _Checker(local_file, fetch_url)
+    checker = _Checker(local_file, fetch_url, now or datetime.now(UTC),
+                       feed_is_https=urlsplit(source).scheme == "https")
     checker.check(data)
     return Report(source, checker.problems)
 
 
 def check_url(url: str, timeout: float = FETCH_TIMEOUT) -> Report:
-    """Fetch a feed over HTTP and check it (its artwork is fetched too)."""
+    """Fetch a feed over HTTP and check it (its artwork and a sample of its enclosures are fetched too)."""
     try:
         data = fetch(url, timeout=timeout)
     except FetchError as exc:
-        return Report(url, [Problem(ERROR, "fetch.feed", str(exc), "/")])
-    return check_feed(data, url, fetch_url=lambda href: fetch(href, timeout=timeout))
+        severity = UNCHECKED if outcome_of(exc).kind == UNREACHABLE else ERROR
+        return Report(url, [Problem(severity, "fetch.feed", str(exc), "/")])
+    return check_feed(data, url, fetch_url=functools.partial(fetch, timeout=timeout))
 
 
 def check_file(path: str | Path, fetch_artwork: bool = True) -> Report:
-    """Check a feed saved in a file (its artwork is fetched when ``fetch_artwork``)."""
+    """Check a feed saved in a file (its artwork and a sample of enclosures are fetched when ``fetch_artwork``)."""
     data = Path(path).read_bytes()
     return check_feed(data, str(path), fetch_url=fetch if fetch_artwork else None)
