@@ -17,16 +17,17 @@ from .models import Show
 @with_appcontext
 def check_feed_command(target: str, timeout: float):
     """Check a feed: one of our shows (by slug), a URL, or a file. Exit status 1 when it has errors."""
+    from .web import fetch_policy
     from .web.feeds import check_show
 
     show = db.session.execute(db.select(Show).filter_by(slug=target)).scalar_one_or_none()
     if show is not None:
         report = check_show(show)
     elif target.startswith(("http://", "https://")):
-        report = doctor.check_url(target, timeout=timeout)
+        report = doctor.check_url(target, timeout=timeout, policy=fetch_policy())
     elif Path(target).is_file():
         report = doctor.check_feed(Path(target).read_bytes(), target,
-                                   fetch_url=lambda url: doctor.fetch(url, timeout=timeout))
+                                   fetch_url=lambda url: doctor.fetch(url, timeout=timeout, policy=fetch_policy()))
     else:
         raise click.ClickException(f"{target!r} is neither a show slug, an http(s) URL nor a file.")
     for problem in report.problems:

@@ -13,9 +13,11 @@ from lxml import etree
 from podcaster import create_app
 from podcaster.cli import upgrade_schema
 from podcaster.content.feeds import doctor
+from podcaster.content.http import FetchPolicy
 from podcaster.extensions import db
 from podcaster.models import Show
 
+from .conftest import post_form
 from .feed_helpers import NOW, NS, image_bytes, make_show, set_clock
 
 SITE = "https://podcaster.test"
@@ -26,7 +28,8 @@ def good(tmp_path_factory):
     """A valid demo-like feed of our own (https site), its media folder and a URL-to-file resolver."""
     folder = tmp_path_factory.mktemp("doctor")
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
-                      "MEDIA_ROOT": str(folder / "media"), "SITE_URL": SITE})
+                      "MEDIA_ROOT": str(folder / "media"), "SITE_URL": SITE,
+                      "FETCH_ALLOW_PRIVATE": True})  # the test servers are on 127.0.0.1
     with app.app_context():
         upgrade_schema()
     set_clock(app, NOW)
@@ -244,11 +247,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def test_check_url_fetches_the_feed_and_its_artwork(web_server):
     base, _ = web_server
-    report = doctor.check_url(f"{base}/feed.xml", timeout=5)
+    local = FetchPolicy(allow_private=True)
+    report = doctor.check_url(f"{base}/feed.xml", timeout=5, policy=local)
     assert report.ok, [str(problem) for problem in report.problems]
-    broken = doctor.check_url(f"{base}/broken.xml", timeout=5)
+    broken = doctor.check_url(f"{base}/broken.xml", timeout=5, policy=local)
     assert "apple.image.unreachable" in broken.rules()
-    missing = doctor.check_url(f"{base}/nothing.xml", timeout=5)
+    missing = doctor.check_url(f"{base}/nothing.xml", timeout=5, policy=local)
     assert missing.rules() == {"fetch.feed"} and not missing.ok
 
 
@@ -281,7 +285,7 @@ def test_admin_feed_health_panel(app, client, auth):
     detail = client.get(f"/admin/feed-doctor/{show_id}").get_data(as_text=True)
     assert "apple.owner-email.missing" in detail and "/rss/channel/itunes:owner/itunes:email" in detail
     assert "https.enclosure" in detail  # the test site is http
-    assert client.get("/admin/feed-doctor?url=ftp://example.com/feed").status_code == 400
+    assert post_form(client, "/admin/feed-doctor", {"url": "ftp://example.com/feed"}).status_code == 400
     assert client.get("/admin/feed-doctor/999").status_code == 404
     dashboard = client.get("/admin/").get_data(as_text=True)
     assert "Feed health: 1 error," in dashboard

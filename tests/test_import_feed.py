@@ -61,16 +61,30 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def log_request(self, *args):
+        self.server.hits.append(self.path)
+
+
+@pytest.fixture
+def allow_private(app):
+    """Let the app fetch from this machine (``FETCH_ALLOW_PRIVATE``): the test servers are on 127.0.0.1."""
+    app.config["FETCH_ALLOW_PRIVATE"] = True
+
 
 @pytest.fixture
 def feed_server(tmp_path):
-    """A plain HTTP server on 127.0.0.1 serving a folder with a feed, artwork and audio."""
+    """A plain HTTP server on 127.0.0.1 serving a folder with a feed, artwork and audio.
+
+    Yields ``publish(feed_text, audio_file)``, which writes the feed and returns its URL; the paths asked
+    for are in ``publish.hits``.
+    """
     folder = tmp_path / "www"
     folder.mkdir()
     Image.new("RGB", (1400, 1400), "purple").save(folder / "art.jpg", "JPEG")
     audio = DATA / "cbr.mp3"
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.hits = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -84,12 +98,14 @@ def feed_server(tmp_path):
         (folder / "feed.xml").write_text(feed_text.format(base=base, audio=name, length=length))
         return f"{base}/feed.xml"
 
+    publish.base = base
+    publish.hits = server.hits
     yield publish
     server.shutdown()
     server.server_close()
 
 
-def test_import_keeps_guids_and_fields_and_reruns_without_duplicates(app, runner, feed_server):
+def test_import_keeps_guids_and_fields_and_reruns_without_duplicates(app, runner, feed_server, allow_private):
     url = feed_server()
     result = runner.invoke(args=["import-feed", url, "--keep-remote"])
     assert result.exit_code == 0, result.output
@@ -117,7 +133,7 @@ def test_import_keeps_guids_and_fields_and_reruns_without_duplicates(app, runner
         assert db.session.execute(db.select(db.func.count(Show.id))).scalar() == 1
 
 
-def test_import_downloads_audio_and_reads_its_real_duration(app, runner, feed_server):
+def test_import_downloads_audio_and_reads_its_real_duration(app, runner, feed_server, allow_private):
     url = feed_server()
     result = runner.invoke(args=["import-feed", url])
     assert result.exit_code == 0, result.output
@@ -185,7 +201,7 @@ def test_import_needs_a_title(app):
         import_feed(db.session, media_store(), b"<rss><channel><item/></channel></rss>")
 
 
-def test_admin_import_page(app, client, auth, feed_server):
+def test_admin_import_page(app, client, auth, feed_server, allow_private):
     from .conftest import post_form
 
     url = feed_server()

@@ -20,6 +20,13 @@ def media_store() -> MediaStore:
     return MediaStore(current_app.config["MEDIA_ROOT"])
 
 
+def fetch_policy():
+    """The policy for requests made for the author (``FETCH_ALLOW_PRIVATE`` decides about private addresses)."""
+    from ..content.http import FetchPolicy
+
+    return FetchPolicy(allow_private=bool(current_app.config.get("FETCH_ALLOW_PRIVATE", False)))
+
+
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers, error pages and the user loader."""
     from . import admin, auth, errors, feeds, media, podcasts, public, security, seo, sessions, template_helpers

@@ -14,11 +14,10 @@ feeds it fetches the artwork over HTTP (``fetch``).
 """
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import io
 import re
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,8 @@ from lxml import etree
 
 from ..artwork import PODCAST_FORMATS, PODCAST_MAX_SIDE, PODCAST_MIN_SIDE, ImageError, inspect_image
 from ..categories import is_valid_category
+from ..http import FetchError, FetchPolicy, fetch_bytes
+from .parsing import FeedParseError, parse_feed
 from .podcast_ext import CONTENT_NS, ITUNES_NS, PODCAST_NS
 
 ERROR = "error"
@@ -96,29 +97,21 @@ class Report:
         return {problem.rule for problem in self.problems}
 
 
-class FetchError(Exception):
-    """A URL could not be fetched; the message says why."""
+def fetch(url: str, timeout: float = FETCH_TIMEOUT, limit: int = MAX_FETCH_BYTES,
+          policy: FetchPolicy | None = None) -> bytes:
+    """GET ``url`` through the safe fetcher (``content.http``) and return at most ``limit`` bytes.
 
-
-def fetch(url: str, timeout: float = FETCH_TIMEOUT, limit: int = MAX_FETCH_BYTES) -> bytes:
-    """GET ``url`` (http or https only) and return at most ``limit`` bytes.
+    Args:
+        url: an http(s) URL.
+        timeout: seconds to connect and for each read; the whole fetch gets six times that.
+        limit: the largest body accepted.
+        policy: which addresses may be fetched (public ones only by default).
 
     Raises:
-        FetchError: bad scheme, network error, HTTP error status or too large.
+        FetchError: bad scheme, address not allowed or not answering, HTTP error status or too large.
     """
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise FetchError(f"not an http(s) URL: {url}")
-    request = urllib.request.Request(url, headers={"User-Agent": "Podcaster feed doctor"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(limit + 1)
-    except urllib.error.HTTPError as exc:
-        raise FetchError(f"HTTP {exc.code} for {url}") from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise FetchError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from exc
-    if len(data) > limit:
-        raise FetchError(f"{url} is larger than {limit} bytes")
-    return data
+    policy = dataclasses.replace(policy or FetchPolicy(), connect_timeout=timeout, total_timeout=6 * timeout)
+    return fetch_bytes(url, limit, policy)
 
 
 def _tag(element: etree._Element) -> str:
@@ -243,12 +236,14 @@ class _Checker:
     # --- the feed ------------------------------------------------------------------------------
 
     def check(self, data: bytes) -> None:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
         try:
-            root = etree.fromstring(data, parser)
-        except etree.XMLSyntaxError as exc:
-            self.add(ERROR, "xml.syntax", f"The feed is not well-formed XML: {exc}.", "/")
+            parsed = parse_feed(data)
+        except FeedParseError as exc:
+            self.add(ERROR, "xml.syntax", f"The feed cannot be read: {exc}.", "/")
             return
+        for repair in parsed.repairs:  # apps forgive these slips, validators and directories may not
+            self.add(ERROR, "xml.syntax", f"The feed is not well-formed XML: {repair}.", "/")
+        root = parsed.root
         if root.tag != "rss" or root.get("version") != "2.0":
             self.add(ERROR, "rss.root", f"The root must be <rss version=\"2.0\">, not <{root.tag}>.", "/")
         channel = root.find("channel")
@@ -515,16 +510,17 @@ def check_feed(data: bytes, source: str = "feed", *, local_file: Callable[[str],
     return Report(source, checker.problems)
 
 
-def check_url(url: str, timeout: float = FETCH_TIMEOUT) -> Report:
-    """Fetch a feed over HTTP and check it (its artwork is fetched too)."""
+def check_url(url: str, timeout: float = FETCH_TIMEOUT, policy: FetchPolicy | None = None) -> Report:
+    """Fetch a feed over HTTP and check it (its artwork is fetched too), under the fetch ``policy``."""
     try:
-        data = fetch(url, timeout=timeout)
+        data = fetch(url, timeout=timeout, policy=policy)
     except FetchError as exc:
         return Report(url, [Problem(ERROR, "fetch.feed", str(exc), "/")])
-    return check_feed(data, url, fetch_url=lambda href: fetch(href, timeout=timeout))
+    return check_feed(data, url, fetch_url=lambda href: fetch(href, timeout=timeout, policy=policy))
 
 
-def check_file(path: str | Path, fetch_artwork: bool = True) -> Report:
-    """Check a feed saved in a file (its artwork is fetched when ``fetch_artwork``)."""
+def check_file(path: str | Path, fetch_artwork: bool = True, policy: FetchPolicy | None = None) -> Report:
+    """Check a feed saved in a file (its artwork is fetched when ``fetch_artwork``, under ``policy``)."""
     data = Path(path).read_bytes()
-    return check_feed(data, str(path), fetch_url=fetch if fetch_artwork else None)
+    return check_feed(data, str(path), fetch_url=(lambda href: fetch(href, policy=policy)) if fetch_artwork
+                      else None)
