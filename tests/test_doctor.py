@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import functools
 import http.server
 import threading
@@ -227,6 +228,7 @@ def web_server(good, tmp_path_factory):
     (root / "cover.jpg").write_bytes((good["media"] / "images/cover-feed.jpg").read_bytes())
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.hits = []  # paths asked for
     base = f"http://127.0.0.1:{server.server_port}"
     feed = etree.fromstring(good["body"])
     _find(feed, "/rss/channel/itunes:image").set("href", f"{base}/cover.jpg")
@@ -235,7 +237,7 @@ def web_server(good, tmp_path_factory):
     (root / "broken.xml").write_bytes(etree.tostring(feed))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield base, root
+    yield base, root, server.hits
     server.shutdown()
     server.server_close()
 
@@ -244,9 +246,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
 
+    def log_request(self, *args):
+        self.server.hits.append(self.path)
+
 
 def test_check_url_fetches_the_feed_and_its_artwork(web_server):
-    base, _ = web_server
+    base, _, _ = web_server
     local = FetchPolicy(allow_private=True)
     report = doctor.check_url(f"{base}/feed.xml", timeout=5, policy=local)
     assert report.ok, [str(problem) for problem in report.problems]
@@ -257,7 +262,7 @@ def test_check_url_fetches_the_feed_and_its_artwork(web_server):
 
 
 def test_cli_exit_status(good, web_server, tmp_path):
-    base, served = web_server
+    base, served, _ = web_server
     runner = good["app"].test_cli_runner()
     clean = runner.invoke(args=["check-feed", "quiet-page"])
     assert clean.exit_code == 0, clean.output
@@ -307,3 +312,62 @@ def test_published_episode_without_audio_is_reported(app):
         with app.test_request_context():
             report = check_show(db.session.execute(db.select(Show)).scalar_one())
     assert "local.episode.no-audio" in report.rules()
+
+
+# --- the URL check fetches only on a POST, and never inside the network unless allowed -----------------
+
+PLAIN = "the address is not allowed or did not answer"
+
+
+def test_check_url_refuses_this_machine_by_default(web_server):
+    base, _, hits = web_server
+    before = len(hits)
+    for url in (f"{base}/feed.xml", f"{base.replace('127.0.0.1', 'localhost')}/feed.xml",
+                f"{base.replace('127.0.0.1', '2130706433')}/feed.xml"):
+        report = doctor.check_url(url, timeout=5)
+        assert [(problem.rule, problem.message) for problem in report.problems] == [
+            ("fetch.feed", f"could not fetch {url}: {PLAIN}")]
+    assert len(hits) == before
+
+
+def test_artwork_on_this_machine_is_not_fetched_by_default(web_server):
+    base, served, hits = web_server
+    before = len(hits)
+    report = doctor.check_feed((served / "feed.xml").read_bytes(), fetch_url=doctor.fetch)
+    assert "apple.image.unreachable" in report.rules()
+    assert PLAIN in " ".join(problem.message for problem in report.problems)
+    assert len(hits) == before
+
+
+def test_admin_url_check_is_a_post_with_csrf(app, client, auth, web_server):
+    base, _, hits = web_server
+    app.config["FETCH_ALLOW_PRIVATE"] = True
+    auth.login()
+    before = len(hits)
+    page = client.get(f"/admin/feed-doctor?url={base}/feed.xml")
+    assert page.status_code == 200 and b"<h3>" not in page.data.split(b"Check another feed")[1]
+    assert client.post("/admin/feed-doctor", data={"url": f"{base}/feed.xml"}).status_code == 400  # no token
+    assert len(hits) == before
+    checked = post_form(client, "/admin/feed-doctor", {"url": f"{base}/feed.xml"})
+    assert checked.status_code == 200
+    assert re.search(rf"{base}/feed.xml: 0 errors,\s+1 warning<", checked.get_data(as_text=True))
+    assert b"https.image" in checked.data  # the artwork was fetched: only its http URL is a warning
+    assert len(hits) > before
+
+
+def test_admin_url_check_refuses_this_machine_by_default(app, client, auth, web_server):
+    base, _, hits = web_server
+    auth.login()
+    before = len(hits)
+    page = post_form(client, "/admin/feed-doctor", {"url": f"{base}/feed.xml"})
+    assert page.status_code == 200 and PLAIN.encode() in page.data
+    assert len(hits) == before
+
+
+def test_a_feed_apps_forgive_is_checked_after_repair(good):
+    body = good["body"].replace(b"<title>", b"<title>Ink &gtgt; ", 1)
+    report = doctor.check_feed(b"\n  " + body, local_file=good["resolve"])
+    messages = [problem.message for problem in report.problems if problem.rule == "xml.syntax"]
+    assert any("blank space before the XML declaration" in message for message in messages)
+    assert any("&gtgt;" in message for message in messages)
+    assert report.rules() == {"xml.syntax"}  # the rest of the feed was checked and is clean
