@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import http.server
 import ipaddress
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -52,6 +55,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(b"x" * 65536)
             except OSError:
                 pass
+            self.close_connection = True
+        elif route == "/short":  # promises more than it sends
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"x" * 10)
             self.close_connection = True
         elif route == "/drip":
             self.send_response(200)
@@ -235,6 +244,47 @@ def test_the_whole_fetch_is_capped_in_time(serve):
         fetch_bytes(f"http://127.0.0.1:{server.server_port}/drip", 10_000,
                     FetchPolicy(allow_address=lambda ip, port: True, total_timeout=1))
     assert time.monotonic() - started < 5
+
+
+def test_a_body_shorter_than_its_length_is_an_error(serve):
+    server = serve()
+    with pytest.raises(FetchError, match="the connection broke off"):
+        fetch_bytes(f"http://127.0.0.1:{server.server_port}/short", 10_000, only(server.server_port))
+
+
+@pytest.fixture
+def https_server(tmp_path):
+    """An HTTPS server on 127.0.0.1 with a certificate for the name ``localhost``, and a context trusting it."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the https test makes its certificate with openssl (apt-get install openssl)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True, timeout=60)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    server.hits = []
+    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    serving.load_cert_chain(cert, key)
+    server.socket = serving.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    trusting = ssl.create_default_context(cafile=str(cert))
+    yield server, trusting
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_checks_the_certificate_against_the_name_while_connecting_to_the_checked_address(https_server):
+    server, trusting = https_server
+    policy = FetchPolicy(allow_private=True, ssl_context=trusting)
+    port = server.server_port
+    assert fetch_bytes(f"https://localhost:{port}/host", 1000, policy) == f"localhost:{port}".encode()
+    # the same server by its address: the certificate names localhost, not 127.0.0.1
+    with pytest.raises(FetchRefused, match=PLAIN):
+        fetch_bytes(f"https://127.0.0.1:{port}/host", 1000, policy)
+    with pytest.raises(FetchRefused, match=PLAIN):  # and loopback stays refused by default
+        fetch_bytes(f"https://localhost:{port}/host", 1000, FetchPolicy(ssl_context=trusting))
+    assert server.hits == ["/host"]
 
 
 def test_an_error_status_is_reported(serve):

@@ -122,6 +122,7 @@ class FetchPolicy:
         connect_timeout: seconds for the connection, and for each read to bring something.
         total_timeout: seconds for the whole fetch, redirects and body included.
         user_agent: the User-Agent header.
+        ssl_context: verifies https servers; the system's certificate authorities by default.
     """
 
     allow_private: bool = False
@@ -130,6 +131,7 @@ class FetchPolicy:
     connect_timeout: float = CONNECT_TIMEOUT
     total_timeout: float = TOTAL_TIMEOUT
     user_agent: str = "Podcaster (+feed import and feed doctor)"
+    ssl_context: ssl.SSLContext | None = None
 
     def allows(self, ip: IPAddress, port: int) -> bool:
         """Whether a connection to ``ip`` on ``port`` is allowed."""
@@ -152,8 +154,9 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """An HTTPS connection to an address checked beforehand; SNI and the certificate check use the name."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(self, host: str, port: int, address: str, timeout: float,
+                 context: ssl.SSLContext | None = None) -> None:
+        super().__init__(host, port, timeout=timeout, context=context or ssl.create_default_context())
         self._address = address
 
     def connect(self) -> None:
@@ -228,7 +231,10 @@ class FetchedBody:
             self.close()
             raise FetchTooLarge(f"{self.url} is larger than {self._max_bytes} bytes")
         if not chunk:
+            left = self._response.length  # bytes the Content-Length still promised
             self.close()
+            if left:
+                raise FetchError(f"could not fetch {self.url}: the connection broke off")
         return chunk
 
     def read(self, size: int = -1) -> bytes:
@@ -307,12 +313,13 @@ def _open_one(url: str, current: str, policy: FetchPolicy, deadline: float, watc
         raise _refused(url) from exc
     if not host:
         raise _refused(url)
-    connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     for address in _resolve(url, host, port, policy):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        connection = connection_class(host, port, address, timeout=min(policy.connect_timeout, remaining))
+        timeout = min(policy.connect_timeout, remaining)
+        connection = (_PinnedHTTPSConnection(host, port, address, timeout, policy.ssl_context) if scheme == "https"
+                      else _PinnedHTTPConnection(host, port, address, timeout))
         watchdog.connection = connection
         try:
             connection.connect()
