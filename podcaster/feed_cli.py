@@ -20,14 +20,15 @@ def check_feed_command(target: str, timeout: float):
     from .web import fetch_policy
     from .web.feeds import check_show
 
+    policy = fetch_policy()
     show = db.session.execute(db.select(Show).filter_by(slug=target)).scalar_one_or_none()
     if show is not None:
         report = check_show(show)
     elif target.startswith(("http://", "https://")):
-        report = doctor.check_url(target, timeout=timeout, policy=fetch_policy())
+        report = doctor.check_url(target, timeout=timeout, policy=policy)
     elif Path(target).is_file():
         report = doctor.check_feed(Path(target).read_bytes(), target,
-                                   fetch_url=lambda url: doctor.fetch(url, timeout=timeout, policy=fetch_policy()))
+                                   fetch_url=lambda url: doctor.fetch(url, timeout=timeout, policy=policy))
     else:
         raise click.ClickException(f"{target!r} is neither a show slug, an http(s) URL nor a file.")
     for problem in report.problems:

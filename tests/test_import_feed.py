@@ -155,6 +155,8 @@ HOSTILE = {
            b"<rss><channel><title>&x;</title></channel></rss>",
     "billion laughs": b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
                       b"<rss><channel><title>&b;</title></channel></rss>",
+    "xxe in utf-16": '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                     "<rss><channel><title>&x;</title></channel></rss>".encode("utf-16"),
     "not xml": b"<html><body>Not a feed",
     "atom instead of rss": b'<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>',
     "too deep": b"<rss><channel><title>t</title>" + b"<a>" * 100 + b"</a>" * 100 + b"</channel></rss>",

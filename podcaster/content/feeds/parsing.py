@@ -87,6 +87,10 @@ def parse_feed(data: bytes) -> ParsedFeed:
         repairs: list[str] = []
     except etree.XMLSyntaxError as strict_error:
         root, repairs = _repair(data, strict_error)
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+        # the byte check above cannot see a DOCTYPE in UTF-16; nothing was resolved, but refuse alike
+        raise FeedParseError("the feed declares a DOCTYPE or entities, which podcast feeds never need")
     if max((len(list(node.iterancestors())) for node in root.iter()), default=0) > MAX_DEPTH:
         raise FeedParseError("the feed is nested too deeply")
     return ParsedFeed(root, repairs)
