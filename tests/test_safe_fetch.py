@@ -322,3 +322,17 @@ def test_the_module_has_no_flask_imports():
     import inspect
 
     assert "flask" not in inspect.getsource(safe_http)
+
+
+def test_private_addresses_are_refused_unless_the_setting_says_otherwise(tmp_path):
+    from podcaster import create_app
+    from podcaster.config import Config, from_environment
+    from podcaster.web import fetch_policy
+
+    assert Config.FETCH_ALLOW_PRIVATE is False
+    assert from_environment({"PODCASTER_FETCH_ALLOW_PRIVATE": "true"}) == {"FETCH_ALLOW_PRIVATE": True}
+    for setting in (False, True):
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path / "media"),
+                          "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "FETCH_ALLOW_PRIVATE": setting})
+        with app.app_context():
+            assert fetch_policy().allows(ipaddress.ip_address("10.0.0.1"), 80) is setting
