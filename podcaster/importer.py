@@ -3,7 +3,10 @@
 Item guids are kept exactly, so podcast apps see the same episodes and download
 nothing again. Running the import again updates what changed and never
 duplicates. The feed is untrusted input: it is read with a size limit and
-parsed with DTDs, entities and network access off.
+parsed with DTDs, entities and network access off (``content.feeds.parsing``,
+which also repairs the slips podcast apps forgive and says so); every URL is
+fetched through the safe fetcher (``content.http``), and the addresses kept
+must be absolute http(s) URLs.
 """
 from __future__ import annotations
 

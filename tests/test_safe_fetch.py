@@ -218,11 +218,17 @@ def test_only_http_and_https(url):
         fetch_bytes(url, 1000, FetchPolicy(allow_private=True))
 
 
-def test_a_redirect_to_a_file_url_is_refused(serve):
+@pytest.mark.parametrize("url", ["http://[::1/feed", "http://example.com:99999/feed", "http:///feed", "http://"])
+def test_malformed_urls_are_refused_plainly(url):
+    with pytest.raises(FetchRefused, match=PLAIN):
+        fetch_bytes(url, 1000)
+
+
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "http://[::1/broken"])
+def test_a_redirect_to_a_file_or_broken_url_is_refused(serve, target):
     server = serve()
     with pytest.raises(FetchRefused):
-        fetch_bytes(f"http://127.0.0.1:{server.server_port}/redirect?file:///etc/passwd", 1000,
-                    only(server.server_port))
+        fetch_bytes(f"http://127.0.0.1:{server.server_port}/redirect?{target}", 1000, only(server.server_port))
 
 
 def test_size_is_capped_by_the_declared_length_and_while_streaming(serve):

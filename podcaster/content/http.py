@@ -302,15 +302,15 @@ def _resolve(url: str, host: str, port: int, policy: FetchPolicy) -> list[str]:
 
 
 def _open_one(url: str, current: str, policy: FetchPolicy, deadline: float, watchdog: _Watchdog):
-    parts = urlsplit(current)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise FetchRefused(f"could not fetch {url}: only http:// and https:// addresses can be fetched")
     try:
+        parts = urlsplit(current)
+        scheme = parts.scheme.lower()
         host = parts.hostname
         port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError as exc:
+    except ValueError as exc:  # "http://[::1", a port out of range...
         raise _refused(url) from exc
+    if scheme not in ("http", "https"):
+        raise FetchRefused(f"could not fetch {url}: only http:// and https:// addresses can be fetched")
     if not host:
         raise _refused(url)
     for address in _resolve(url, host, port, policy):
@@ -372,7 +372,10 @@ def open_url(url: str, max_bytes: int, policy: FetchPolicy | None = None, *,
                 connection.close()
                 if not location:
                     raise FetchError(f"could not fetch {url}: a redirect without a Location")
-                current = urljoin(current, location)
+                try:
+                    current = urljoin(current, location)
+                except ValueError as exc:
+                    raise _refused(url) from exc
                 continue
             if response.status != 200:
                 connection.close()
