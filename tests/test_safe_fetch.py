@@ -62,9 +62,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"x" * 10)
             self.close_connection = True
+        elif route == "/stall":  # one byte, then nothing for a while
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(4)
         elif route == "/drip":
             self.send_response(200)
             self.send_header("Content-Length", "1000")
+            self.send_header("Connection", "close")
             self.end_headers()
             try:
                 for _ in range(100):
@@ -291,6 +300,15 @@ def test_https_checks_the_certificate_against_the_name_while_connecting_to_the_c
     with pytest.raises(FetchRefused, match=PLAIN):  # and loopback stays refused by default
         fetch_bytes(f"https://localhost:{port}/host", 1000, FetchPolicy(ssl_context=trusting))
     assert server.hits == ["/host"]
+
+
+def test_a_stalled_body_is_cut_off_at_the_total_time(serve):
+    server = serve()
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="took longer than 1 seconds"):
+        fetch_bytes(f"http://127.0.0.1:{server.server_port}/stall", 10_000,
+                    FetchPolicy(allow_address=lambda ip, port: True, connect_timeout=10, total_timeout=1))
+    assert time.monotonic() - started < 3
 
 
 def test_an_error_status_is_reported(serve):

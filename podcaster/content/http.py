@@ -148,7 +148,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self._address = address
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self.pinned_sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -162,7 +162,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
         try:
-            self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+            self.sock = self.pinned_sock = self._context.wrap_socket(sock, server_hostname=self.host)
         except BaseException:
             sock.close()
             raise
@@ -180,7 +180,8 @@ class _Watchdog:
 
     def _fire(self) -> None:
         self.fired = True
-        sock = self.connection.sock if self.connection is not None else None
+        # not ``connection.sock``: http.client hands the socket to the response and forgets it
+        sock = getattr(self.connection, "pinned_sock", None)
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
