@@ -23,6 +23,7 @@ ENV_SETTINGS: dict[str, type] = {
     "MEDIA_ACCEL_REDIRECT": str,
     "SESSION_COOKIE_SECURE": bool,
     "TRUSTED_PROXIES": int,
+    "FETCH_ALLOW_PRIVATE": bool,
 }
 
 
@@ -71,6 +72,9 @@ class Config:
     SESSION_COOKIE_SECURE = False
     #: How many reverse proxies (nginx) sit in front and set X-Forwarded-For/-Proto.
     TRUSTED_PROXIES = 0
+    #: Let requests made for the author (feed import, the feed doctor, downloads) reach loopback and private
+    #: addresses; off, so a feed URL typed in the admin cannot reach inside the server's network.
+    FETCH_ALLOW_PRIVATE = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -23,16 +23,18 @@ def check_feed_command(target: str, timeout: float):
     checked for want of network is listed apart. Exit status 1 when the feed has errors, never for what
     could not be checked; 2 when the feed itself could not be reached (nothing was checked).
     """
+    from .web import fetch_policy
     from .web.feeds import check_show
 
+    policy = fetch_policy()
     show = db.session.execute(db.select(Show).filter_by(slug=target)).scalar_one_or_none()
     if show is not None:
         report = check_show(show)
     elif target.startswith(("http://", "https://")):
-        report = doctor.check_url(target, timeout=timeout)
+        report = doctor.check_url(target, timeout=timeout, policy=policy)
     elif Path(target).is_file():
         report = doctor.check_feed(Path(target).read_bytes(), target,
-                                   fetch_url=functools.partial(doctor.fetch, timeout=timeout))
+                                   fetch_url=functools.partial(doctor.fetch, timeout=timeout, policy=policy))
     else:
         raise click.ClickException(f"{target!r} is neither a show slug, an http(s) URL nor a file.")
     for finding in report.errors + report.warnings + report.notes:

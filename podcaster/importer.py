@@ -3,14 +3,17 @@
 Item guids are kept exactly, so podcast apps see the same episodes and download
 nothing again. Running the import again updates what changed and never
 duplicates. The feed is untrusted input: it is read with a size limit and
-parsed with DTDs, entities and network access off.
+parsed with DTDs, entities and network access off (``content.feeds.parsing``,
+which also repairs the slips podcast apps forgive and says so); every URL is
+fetched through the safe fetcher (``content.http``), and the addresses kept
+must be absolute http(s) URLs.
 """
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import io
 import re
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from collections.abc import Callable
@@ -20,18 +23,23 @@ from lxml import etree
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
+from .content.feeds.parsing import FeedParseError, parse_feed
+from .content.http import FetchError, FetchPolicy, open_url
+from .content.links import LinkError, check_url
 from .content.slugs import make_slug, unique_slug
 from .content.storage import MediaStore, StorageError, TooLarge
 from .models import Episode, MediaFile, Show, Status
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
+ATOM = "http://www.w3.org/2005/Atom"
 PODCAST_NAMESPACES = ("https://podcastindex.org/namespace/1.0",
                       "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md")
 
 MAX_FEED_BYTES = 20 * 1024 * 1024
-MAX_DEPTH = 64
-TIMEOUT_SECONDS = 30
+#: Seconds for one enclosure download: a 1 GiB file needs minutes, a feed or an image far less
+#: (those get the fetch policy's own cap).
+DOWNLOAD_TIMEOUT = 3600.0
 
 
 class FeedImportError(Exception):
@@ -45,59 +53,76 @@ class ImportResult:
     updated: int = 0
     downloaded: int = 0
     problems: list[str] = field(default_factory=list)
+    #: What was repaired to read the feed (undefined entities, control characters...).
+    repairs: list[str] = field(default_factory=list)
 
 
 Fetch = Callable[[str, int], BinaryIO]
 
 
-def fetch_url(url: str, max_bytes: int) -> BinaryIO:
-    """Open ``url`` for reading (http and https only), refusing declared sizes above ``max_bytes``.
+def fetch_url(url: str, max_bytes: int, policy: FetchPolicy | None = None) -> BinaryIO:
+    """Open ``url`` for reading through the safe fetcher (see ``content.http``), at most ``max_bytes``.
+
+    Args:
+        url: an http or https URL.
+        max_bytes: the largest body accepted; reading past it raises.
+        policy: which addresses may be fetched (public ones only by default).
 
     Raises:
-        FeedImportError: a bad scheme, an HTTP error or a too-large declared size.
+        FeedImportError: a bad scheme, an address not allowed or not answering, an HTTP error or too large.
     """
-    if not url.startswith(("http://", "https://")):
-        raise FeedImportError(f"only http and https addresses can be fetched, not {url!r}")
-    request = urllib.request.Request(url, headers={"User-Agent": "Podcaster feed import"})
+    timeout = DOWNLOAD_TIMEOUT if max_bytes > MAX_FEED_BYTES else None
     try:
-        response = urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)
-    except OSError as exc:
-        raise FeedImportError(f"could not fetch {url}: {exc}") from exc
-    length = response.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > max_bytes:
-        response.close()
-        raise FeedImportError(f"{url} is {int(length)} bytes, more than the limit of {max_bytes}")
-    return response
+        return open_url(url, max_bytes, policy, total_timeout=timeout)
+    except FetchError as exc:
+        raise FeedImportError(str(exc)) from exc
 
 
 def read_limited(stream: BinaryIO, max_bytes: int, what: str) -> bytes:
-    data = stream.read(max_bytes + 1)
+    try:
+        with contextlib.closing(stream):
+            data = stream.read(max_bytes + 1)
+    except FetchError as exc:
+        raise FeedImportError(str(exc)) from exc
     if len(data) > max_bytes:
         raise FeedImportError(f"{what} is larger than {max_bytes} bytes")
     return data
 
 
-def parse_feed_xml(data: bytes) -> etree._Element:
-    """Parse untrusted feed XML safely.
+def read_feed(data: bytes) -> tuple[etree._Element, list[str]]:
+    """Parse untrusted feed XML safely (see ``content.feeds.parsing``) and check it is RSS.
+
+    Returns:
+        The ``<rss>`` root and the repairs made to read it.
 
     Raises:
         FeedImportError: a DOCTYPE (entity tricks such as XXE and billion laughs need one),
-            malformed XML, too deep a tree, or not an RSS feed.
+            XML beyond repair, too deep a tree, or not an RSS feed.
     """
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise FeedImportError("the feed declares a DOCTYPE or entities, which podcast feeds never need")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                             huge_tree=False, remove_comments=True, remove_pis=True)
     try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise FeedImportError(f"the feed is not well-formed XML: {exc}") from exc
+        parsed = parse_feed(data)
+    except FeedParseError as exc:
+        raise FeedImportError(str(exc)) from exc
+    root = parsed.root
+    if root.tag == f"{{{ATOM}}}feed":
+        raise FeedImportError("this is an Atom feed; only RSS 2.0 podcast feeds can be imported "
+                              "(the kind Apple Podcasts and Spotify read)")
     if root.tag != "rss" or root.find("channel") is None:
-        raise FeedImportError(f"this is not an RSS feed (root element <{root.tag}>)")
-    if max((len(list(node.iterancestors())) for node in root.iter()), default=0) > MAX_DEPTH:
-        raise FeedImportError("the feed is nested too deeply")
-    return root
+        raise FeedImportError(f"this is not an RSS feed (root element <{etree.QName(root).localname}>)")
+    return root, parsed.repairs
+
+
+def parse_feed_xml(data: bytes) -> etree._Element:
+    """The ``<rss>`` root of untrusted feed XML (``read_feed`` without the repairs)."""
+    return read_feed(data)[0]
+
+
+def _absolute_url(url: str) -> str | None:
+    """``url`` when it is an absolute http(s) URL, else None (``javascript:``, ``data:``, relative...)."""
+    try:
+        return check_url(url)
+    except LinkError:
+        return None
 
 
 def _text(node, path: str, namespaces: dict | None = None) -> str:
@@ -162,8 +187,8 @@ def _find_show(session: Session, channel, title: str) -> Show | None:
     return session.query(Show).filter_by(slug=make_slug(title, "podcast")).first()
 
 
-def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch: Fetch = fetch_url,
-                download_audio: bool = True, max_audio_bytes: int = 1024**3,
+def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch: Fetch | None = None,
+                policy: FetchPolicy | None = None, download_audio: bool = True, max_audio_bytes: int = 1024**3,
                 max_image_bytes: int = 20 * 1024**2, progress: Callable[[str], None] = lambda _: None,
                 ) -> ImportResult:
     """Create or update a show from an RSS feed.
@@ -173,7 +198,8 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
             import that fails part way keeps what it finished).
         store: the media store for artwork and audio.
         feed_bytes: the feed document.
-        fetch: opens a URL for reading with a size limit (tests pass a local fetcher).
+        fetch: opens a URL for reading with a size limit; by default the safe fetcher under ``policy``.
+        policy: which addresses artwork and audio may be fetched from (public ones only by default).
         download_audio: download enclosures into the store; otherwise keep them as remote URLs.
         max_audio_bytes: the largest enclosure to download.
         max_image_bytes: the largest artwork to download.
@@ -187,7 +213,11 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     """
     from .web.images import ARTWORK, store_image
 
-    root = parse_feed_xml(feed_bytes)
+    if fetch is None:
+        def fetch(url: str, max_bytes: int) -> BinaryIO:
+            return fetch_url(url, max_bytes, policy)
+
+    root, repairs = read_feed(feed_bytes)
     channel = root.find("channel")
     title = _text(channel, "title")
     if not title:
@@ -199,7 +229,8 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     show.title = title
     show.description = _itunes(channel, "summary") or _text(channel, "description")
     show.subtitle = _itunes(channel, "subtitle")[:300]
-    show.website_url = _text(channel, "link")[:500]
+    link = _text(channel, "link")
+    show.website_url = (_absolute_url(link) or "")[:500]
     show.language = (_text(channel, "language") or "en")[:20]
     show.copyright = _text(channel, "copyright")[:300]
     show.author_name = _itunes(channel, "author")[:200]
@@ -218,12 +249,16 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     guid_node = _podcast(channel, "guid")
     if guid_node is not None and guid_node.text and not show.podcast_guid:
         show.podcast_guid = guid_node.text.strip()
-    result = ImportResult(show=show)
+    result = ImportResult(show=show, repairs=repairs)
+    if link and not show.website_url:
+        result.problems.append(f"the show's website {link!r} is not an absolute http(s) address; left out")
 
     image = channel.find(f"{{{ITUNES}}}image")
     image_url = image.get("href", "") if image is not None else _text(channel, "image/url")
     new_files: list[str] = []
-    if image_url and show.artwork is None:
+    if image_url and _absolute_url(image_url) is None:
+        result.problems.append(f"the show artwork {image_url!r} is not an absolute http(s) address; refused")
+    elif image_url and show.artwork is None:
         try:
             data = read_limited(fetch(image_url, max_image_bytes), max_image_bytes, "the artwork")
             show.artwork = store_image(store, FileStorage(io.BytesIO(data), filename=image_url.rsplit("/", 1)[-1]),
@@ -239,13 +274,47 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
             store.delete(path)
         raise
 
+    numbers_seen: set[tuple[int | None, int]] = set()
     for item in channel.findall("item"):
         _import_item(session, store, show, item, result, fetch=fetch, download_audio=download_audio,
-                     max_audio_bytes=max_audio_bytes, progress=progress)
+                     max_audio_bytes=max_audio_bytes, progress=progress, numbers_seen=numbers_seen)
     return result
 
 
-def _import_item(session, store, show, item, result, *, fetch, download_audio, max_audio_bytes, progress):
+def _episode_number(session: Session, show: Show, episode: Episode, season: int | None, text: str,
+                    numbers_seen: set, label: str, result: ImportResult) -> int | None:
+    """The item's episode number, or None (said in the result) when it is not positive or already taken.
+
+    The first item with a (season, number) keeps it, in the feed's order; an episode already in the
+    show keeps its number too. Serial feeds break on such numbers, and forms refuse them.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) <= 0:
+        result.problems.append(f"{label}: episode number {text!r} is not a positive whole number; left out")
+        return None
+    number = int(text)
+    taken = (season, number) in numbers_seen
+    if not taken:
+        with session.no_autoflush:
+            others = session.query(Episode.id).filter(
+                Episode.show_id == show.id, Episode.number == number,
+                Episode.season.is_(None) if season is None else Episode.season == season)
+            if episode.id is not None:
+                others = others.filter(Episode.id != episode.id)
+            taken = others.first() is not None
+    if taken:
+        where = f"season {season}, episode {number}" if season is not None else f"episode {number}"
+        result.problems.append(f"{label}: {where} is already used by another episode of the show; "
+                               "the number is left out")
+        return None
+    numbers_seen.add((season, number))
+    return number
+
+
+def _import_item(session, store, show, item, result, *, fetch, download_audio, max_audio_bytes, progress,
+                 numbers_seen):
     title = _text(item, "title") or _itunes(item, "title")
     new_audio: str | None = None  # a file this run stored, to remove if the commit fails
     enclosure = item.find("enclosure")
@@ -266,8 +335,13 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
     episode.notes = _text(item, f"{{{CONTENT}}}encoded") or _text(item, "description") or _itunes(item, "summary")
     episode.publish_at = parse_date(_text(item, "pubDate"))
     episode.status = Status.PUBLISHED.value if episode.publish_at else Status.DRAFT.value
-    episode.season = _int(_itunes(item, "season"))
-    episode.number = _int(_itunes(item, "episode"))
+    label = f"“{title}” (guid {guid})"
+    season = _int(_itunes(item, "season"))
+    season = season if season else None  # season 0 is no season
+    number = _episode_number(session, show, episode, season, _itunes(item, "episode"), numbers_seen, label,
+                             result)
+    episode.season = season
+    episode.number = number
     if _itunes(item, "episodeType") in ("full", "trailer", "bonus"):
         episode.episode_type = _itunes(item, "episodeType")
     episode.explicit = _explicit(_itunes(item, "explicit"))
@@ -275,8 +349,11 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
     if duration is not None and episode.audio is None:
         episode.duration = duration
 
-    if enclosure is not None and episode.audio is None:
-        url = enclosure.get("url", "")
+    url = (enclosure.get("url", "") if enclosure is not None else "").strip()
+    if url and _absolute_url(url) is None:
+        result.problems.append(f"{label}: the enclosure {url!r} is not an absolute http(s) address; refused, "
+                               "so the episode has no audio")
+    elif enclosure is not None and episode.audio is None:
         length = _int(enclosure.get("length", ""))
         episode.remote_audio_url = url[:1000]
         episode.remote_audio_size = length
@@ -286,8 +363,9 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
             extension = url.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
             relative = store.unique_path(f"audio/{show.slug}", f"{episode.slug}.{extension or 'mp3'}")
             try:
-                stored = store.save_stream(fetch(url, max_audio_bytes), relative, max_bytes=max_audio_bytes)
-            except (TooLarge, StorageError, FeedImportError, OSError) as exc:
+                with contextlib.closing(fetch(url, max_audio_bytes)) as stream:
+                    stored = store.save_stream(stream, relative, max_bytes=max_audio_bytes)
+            except (TooLarge, StorageError, FeedImportError, FetchError, OSError) as exc:
                 result.problems.append(f"{title}: audio not downloaded ({exc}); kept as a remote enclosure")
             else:
                 from .content.audio import AudioError, probe

@@ -68,20 +68,25 @@ def import_feed_command(source: str, keep_remote: bool):
     import os
 
     from .importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
+    from .web import fetch_policy
+
+    policy = fetch_policy()
 
     try:
         if os.path.exists(source):
             with open(source, "rb") as handle:
                 data = read_limited(handle, MAX_FEED_BYTES, "the feed")
         else:
-            data = read_limited(fetch_url(source, MAX_FEED_BYTES), MAX_FEED_BYTES, "the feed")
+            data = read_limited(fetch_url(source, MAX_FEED_BYTES, policy), MAX_FEED_BYTES, "the feed")
         result = import_feed(
-            db.session, _store(), data, download_audio=not keep_remote,
+            db.session, _store(), data, policy=policy, download_audio=not keep_remote,
             max_audio_bytes=current_app.config["MAX_UPLOAD_BYTES"],
             max_image_bytes=current_app.config["MAX_IMAGE_BYTES"], progress=click.echo,
         )
     except FeedImportError as exc:
         raise click.ClickException(str(exc)) from exc
+    for repair in result.repairs:
+        click.echo(f"repaired: {repair}")
     for problem in result.problems:
         click.echo(f"warning: {problem}")
     click.echo(f"Imported {result.show.title!r} as /podcasts/{result.show.slug}: {result.created} new, "

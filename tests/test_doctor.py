@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import functools
 import http.server
 import threading
@@ -14,10 +15,13 @@ from lxml import etree
 from podcaster import create_app
 from podcaster.cli import upgrade_schema
 from podcaster.content.feeds import doctor
+from podcaster.content.http import FetchPolicy
 from podcaster.extensions import db
 from podcaster.models import Show
 
+from .conftest import post_form
 from .feed_helpers import NOW, NS, image_bytes, make_show, set_clock
+from .live import free_port
 
 SITE = "https://podcaster.test"
 
@@ -27,7 +31,8 @@ def good(tmp_path_factory):
     """A valid demo-like feed of our own (https site), its media folder and a URL-to-file resolver."""
     folder = tmp_path_factory.mktemp("doctor")
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
-                      "MEDIA_ROOT": str(folder / "media"), "SITE_URL": SITE})
+                      "MEDIA_ROOT": str(folder / "media"), "SITE_URL": SITE,
+                      "FETCH_ALLOW_PRIVATE": True})  # the test servers are on 127.0.0.1
     with app.app_context():
         upgrade_schema()
     set_clock(app, NOW)
@@ -230,6 +235,7 @@ def web_server(good, tmp_path_factory):
     (root / "cover.jpg").write_bytes((good["media"] / "images/cover-feed.jpg").read_bytes())
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.hits = []  # paths asked for
     base = f"http://127.0.0.1:{server.server_port}"
     feed = etree.fromstring(good["body"])
     _find(feed, "/rss/channel/itunes:image").set("href", f"{base}/cover.jpg")
@@ -238,7 +244,7 @@ def web_server(good, tmp_path_factory):
     (root / "broken.xml").write_bytes(etree.tostring(feed))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield base, root
+    yield base, root, server.hits
     server.shutdown()
     server.server_close()
 
@@ -247,19 +253,23 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
 
+    def log_request(self, *args):
+        self.server.hits.append(self.path)
+
 
 def test_check_url_fetches_the_feed_and_its_artwork(web_server):
-    base, _ = web_server
-    report = doctor.check_url(f"{base}/feed.xml", timeout=5)
+    base, _, _ = web_server
+    local = FetchPolicy(allow_private=True)
+    report = doctor.check_url(f"{base}/feed.xml", timeout=5, policy=local)
     assert report.ok, [str(problem) for problem in report.problems]
-    broken = doctor.check_url(f"{base}/broken.xml", timeout=5)
+    broken = doctor.check_url(f"{base}/broken.xml", timeout=5, policy=local)
     assert "apple.image.unreachable" in broken.rules()
-    missing = doctor.check_url(f"{base}/nothing.xml", timeout=5)
+    missing = doctor.check_url(f"{base}/nothing.xml", timeout=5, policy=local)
     assert missing.rules() == {"fetch.feed"} and not missing.ok
 
 
 def test_cli_exit_status(good, web_server, tmp_path):
-    base, served = web_server
+    base, served, _ = web_server
     runner = good["app"].test_cli_runner()
     clean = runner.invoke(args=["check-feed", "quiet-page"])
     assert clean.exit_code == 0, clean.output
@@ -293,7 +303,7 @@ def test_admin_feed_health_panel(app, client, auth):
     detail = client.get(f"/admin/feed-doctor/{show_id}").get_data(as_text=True)
     assert "apple.owner-email.missing" in detail and "/rss/channel/itunes:owner/itunes:email" in detail
     assert "https.enclosure" in detail  # the test site is http
-    assert client.get("/admin/feed-doctor?url=ftp://example.com/feed").status_code == 400
+    assert post_form(client, "/admin/feed-doctor", {"url": "ftp://example.com/feed"}).status_code == 400
     assert client.get("/admin/feed-doctor/999").status_code == 404
     dashboard = client.get("/admin/").get_data(as_text=True)
     assert "Feed health: 1 error," in dashboard
@@ -484,23 +494,16 @@ def test_artwork_that_cannot_be_reached_is_unchecked_not_an_error():
     assert "apple.image.unreachable" not in report.rules()
 
 
-def test_fetch_outcomes_separate_the_feeds_fault_from_no_answer():
-    import urllib.error
-
-    def raised(exc, cause=None):
-        try:
-            raise exc from cause
-        except doctor.FetchError as error:
-            return doctor.outcome_of(error).kind
-
-    http_404 = urllib.error.HTTPError("https://x.test/a.mp3", 404, "Not Found", {}, None)
-    assert raised(doctor.FetchError("HTTP 404 for https://x.test/a.mp3"), http_404) == doctor.HTTP_FAILED
-    assert raised(doctor.FetchError("HTTP 503 for https://x.test/a.mp3")) == doctor.HTTP_FAILED
-    dns = urllib.error.URLError(OSError(-2, "Name or service not known"))
-    assert raised(doctor.FetchError("cannot fetch https://x.test/: Name or service not known"), dns) \
-        == doctor.UNREACHABLE
-    assert raised(doctor.FetchError("cannot fetch: timed out"), TimeoutError()) == doctor.UNREACHABLE
-    assert raised(doctor.FetchError("https://x.test/a.mp3 is larger than 1024 bytes")) == doctor.TOO_LARGE
+def test_fetch_outcomes_separate_the_feeds_fault_from_no_answer(audio_server, loopback_fetch):
+    """Real fetches: an error status and an oversized body are the feed's fault; no answer is not."""
+    base, _ = audio_server
+    closed = f"http://127.0.0.1:{free_port()}/a.mp3"
+    answered = doctor.reach(loopback_fetch, f"{base}/ok.mp3")
+    assert answered.kind == doctor.ANSWERED, answered.reason
+    assert doctor.reach(loopback_fetch, f"{base}/gone.mp3").kind == doctor.HTTP_FAILED
+    assert doctor.reach(loopback_fetch, f"{base}/ok.mp3", limit=100).kind == doctor.TOO_LARGE
+    assert doctor.reach(loopback_fetch, f"{NOWHERE}/a.mp3").kind == doctor.UNREACHABLE
+    assert doctor.reach(loopback_fetch, closed).kind == doctor.UNREACHABLE
 
 
 def test_cli_lists_what_could_not_be_checked_apart_and_exits_0(good, tmp_path):
@@ -558,6 +561,7 @@ def audio_server(tmp_path):
             super().do_GET()
 
     server = _ProbedServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
+    server.hits = []  # what _QuietHandler logs; ``asked`` keeps the GETs in order
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", asked
@@ -567,7 +571,8 @@ def audio_server(tmp_path):
 
 @pytest.fixture
 def loopback_fetch():
-    return functools.partial(doctor.fetch, timeout=5)
+    """The doctor's fetch, allowed to reach this machine's test servers."""
+    return functools.partial(doctor.fetch, timeout=5, policy=FetchPolicy(allow_private=True))
 
 
 def test_a_sample_of_foreign_enclosures_is_asked_whether_it_answers(audio_server, loopback_fetch):
@@ -587,3 +592,61 @@ def test_a_sample_of_foreign_enclosures_is_asked_whether_it_answers(audio_server
     assert len(report.errors) == 2  # the 404 audio, and the 404 artwork (also the feed's fault)
     assert {finding.rule for finding in report.errors} == {"enclosure.unreachable", "apple.image.unreachable"}
     assert report.unchecked == [unchecked]
+
+# --- the URL check fetches only on a POST, and never inside the network unless allowed -----------------
+
+PLAIN = "the address is not allowed or did not answer"
+
+
+def test_check_url_refuses_this_machine_by_default(web_server):
+    base, _, hits = web_server
+    before = len(hits)
+    for url in (f"{base}/feed.xml", f"{base.replace('127.0.0.1', 'localhost')}/feed.xml",
+                f"{base.replace('127.0.0.1', '2130706433')}/feed.xml"):
+        report = doctor.check_url(url, timeout=5)
+        assert [(problem.rule, problem.message) for problem in report.problems] == [
+            ("fetch.feed", f"could not fetch {url}: {PLAIN}")]
+    assert len(hits) == before
+
+
+def test_artwork_on_this_machine_is_not_fetched_by_default(web_server):
+    base, served, hits = web_server
+    before = len(hits)
+    report = doctor.check_feed((served / "feed.xml").read_bytes(), fetch_url=doctor.fetch)
+    assert "apple.image.unchecked" in report.rules(), "refused by the fetcher: could not check, not the feed's fault"
+    assert PLAIN in " ".join(problem.message for problem in report.problems)
+    assert len(hits) == before
+
+
+def test_admin_url_check_is_a_post_with_csrf(app, client, auth, web_server):
+    base, _, hits = web_server
+    app.config["FETCH_ALLOW_PRIVATE"] = True
+    auth.login()
+    before = len(hits)
+    page = client.get(f"/admin/feed-doctor?url={base}/feed.xml")
+    assert page.status_code == 200 and b"<h3>" not in page.data.split(b"Check another feed")[1]
+    assert client.post("/admin/feed-doctor", data={"url": f"{base}/feed.xml"}).status_code == 400  # no token
+    assert len(hits) == before
+    checked = post_form(client, "/admin/feed-doctor", {"url": f"{base}/feed.xml"})
+    assert checked.status_code == 200
+    assert re.search(rf"{base}/feed.xml: 0 errors,\s+1 warning<", checked.get_data(as_text=True))
+    assert b"https.image" in checked.data  # the artwork was fetched: only its http URL is a warning
+    assert len(hits) > before
+
+
+def test_admin_url_check_refuses_this_machine_by_default(app, client, auth, web_server):
+    base, _, hits = web_server
+    auth.login()
+    before = len(hits)
+    page = post_form(client, "/admin/feed-doctor", {"url": f"{base}/feed.xml"})
+    assert page.status_code == 200 and PLAIN.encode() in page.data
+    assert len(hits) == before
+
+
+def test_a_feed_apps_forgive_is_checked_after_repair(good):
+    body = good["body"].replace(b"<title>", b"<title>Ink &gtgt; ", 1)
+    report = doctor.check_feed(b"\n  " + body, local_file=good["resolve"])
+    messages = [problem.message for problem in report.problems if problem.rule == "xml.syntax"]
+    assert any("blank space before the XML declaration" in message for message in messages)
+    assert any("&gtgt;" in message for message in messages)
+    assert report.rules() == {"xml.syntax"}  # the rest of the feed was checked and is clean

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
+from ..content.http import FetchPolicy
 from ..content.storage import MediaStore
 from ..models import utcnow
 
@@ -18,6 +19,11 @@ def current_time() -> datetime:
 def media_store() -> MediaStore:
     """The media store configured for this app."""
     return MediaStore(current_app.config["MEDIA_ROOT"])
+
+
+def fetch_policy() -> FetchPolicy:
+    """The policy for requests made for the author (``FETCH_ALLOW_PRIVATE`` decides about private addresses)."""
+    return FetchPolicy(allow_private=bool(current_app.config.get("FETCH_ALLOW_PRIVATE", False)))
 
 
 def init_app(app: Flask) -> None:

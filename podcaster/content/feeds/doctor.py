@@ -18,12 +18,11 @@ the enclosures whether they answer, with the same function.
 """
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import functools
 import io
 import re
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +36,8 @@ from lxml import etree
 
 from ..artwork import PODCAST_FORMATS, PODCAST_MAX_SIDE, PODCAST_MIN_SIDE, ImageError, inspect_image
 from ..categories import is_valid_category
+from ..http import FetchError, FetchHTTPError, FetchPolicy, FetchTooLarge, fetch_bytes
+from .parsing import FeedParseError, parse_feed
 from .podcast_ext import CONTENT_NS, ITUNES_NS, PODCAST_NS
 
 ERROR = "error"
@@ -193,29 +194,21 @@ class Report:
                 f"{len(self.unchecked)} not checked (network)")
 
 
-class FetchError(Exception):
-    """A URL could not be fetched; the message says why."""
+def fetch(url: str, timeout: float = FETCH_TIMEOUT, limit: int = MAX_FETCH_BYTES,
+          policy: FetchPolicy | None = None) -> bytes:
+    """GET ``url`` through the safe fetcher (``content.http``) and return at most ``limit`` bytes.
 
-
-def fetch(url: str, timeout: float = FETCH_TIMEOUT, limit: int = MAX_FETCH_BYTES) -> bytes:
-    """GET ``url`` (http or https only) and return at most ``limit`` bytes.
+    Args:
+        url: an http(s) URL.
+        timeout: seconds to connect and for each read; the whole fetch gets six times that.
+        limit: the largest body accepted.
+        policy: which addresses may be fetched (public ones only by default).
 
     Raises:
-        FetchError: bad scheme, network error, HTTP error status or too large.
+        FetchError: bad scheme, address not allowed or not answering, HTTP error status or too large.
     """
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise FetchError(f"not an http(s) URL: {url}")
-    request = urllib.request.Request(url, headers={"User-Agent": "Podcaster feed doctor"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(limit + 1)
-    except urllib.error.HTTPError as exc:
-        raise FetchError(f"HTTP {exc.code} for {url}") from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise FetchError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from exc
-    if len(data) > limit:
-        raise FetchError(f"{url} is larger than {limit} bytes")
-    return data
+    policy = dataclasses.replace(policy or FetchPolicy(), connect_timeout=timeout, total_timeout=6 * timeout)
+    return fetch_bytes(url, limit, policy)
 
 
 # --- what came of asking a server ---------------------------------------------------------------
@@ -246,21 +239,10 @@ class Outcome:
 
 
 def outcome_of(error: Exception) -> Outcome:
-    """Sort a fetch failure into the feed's fault (an HTTP error status, too large) or no answer at all.
-
-    Reads an HTTP status from ``error.status``, from the exception it was raised from (urllib's HTTPError
-    has ``code``) or from an ``HTTP 404`` message, so it keeps working whichever fetcher ``fetch`` uses.
-    """
-    status = getattr(error, "status", None)
-    cause = error.__cause__
-    if status is None and cause is not None:
-        status = getattr(cause, "status", None) or getattr(cause, "code", None)
-    if not isinstance(status, int):
-        match = re.match(r"^HTTP (\d{3})\b", str(error))
-        status = int(match.group(1)) if match else None
-    if isinstance(status, int) and status >= 400:
+    """Sort a fetch failure into the feed's fault (an HTTP error status, too large) or no answer at all."""
+    if isinstance(error, FetchHTTPError):
         return Outcome(HTTP_FAILED, reason=str(error))
-    if getattr(error, "too_large", False) or "larger than" in str(error):
+    if isinstance(error, FetchTooLarge):
         return Outcome(TOO_LARGE, reason=str(error))
     return Outcome(UNREACHABLE, reason=str(error))
 
@@ -444,12 +426,14 @@ class _Checker:
     # --- the feed ------------------------------------------------------------------------------
 
     def check(self, data: bytes) -> None:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
         try:
-            root = etree.fromstring(data, parser)
-        except etree.XMLSyntaxError as exc:
-            self.add(ERROR, "xml.syntax", f"The feed is not well-formed XML: {exc}.", "/")
+            parsed = parse_feed(data)
+        except FeedParseError as exc:
+            self.add(ERROR, "xml.syntax", f"The feed cannot be read: {exc}.", "/")
             return
+        for repair in parsed.repairs:  # apps forgive these slips, validators and directories may not
+            self.add(ERROR, "xml.syntax", f"The feed is not well-formed XML: {repair}.", "/")
+        root = parsed.root
         if root.tag != "rss" or root.get("version") != "2.0":
             self.add(ERROR, "rss.root", f"The root must be <rss version=\"2.0\">, not <{root.tag}>.", "/")
         channel = root.find("channel")
@@ -834,17 +818,20 @@ def check_feed(data: bytes, source: str = "feed", *, local_file: Callable[[str],
     return Report(source, checker.problems)
 
 
-def check_url(url: str, timeout: float = FETCH_TIMEOUT) -> Report:
-    """Fetch a feed over HTTP and check it (its artwork and a sample of its enclosures are fetched too)."""
+def check_url(url: str, timeout: float = FETCH_TIMEOUT, policy: FetchPolicy | None = None) -> Report:
+    """Fetch a feed over HTTP and check it (its artwork and a sample of its enclosures are fetched too),
+    under the fetch ``policy``."""
     try:
-        data = fetch(url, timeout=timeout)
+        data = fetch(url, timeout=timeout, policy=policy)
     except FetchError as exc:
         severity = UNCHECKED if outcome_of(exc).kind == UNREACHABLE else ERROR
         return Report(url, [Problem(severity, "fetch.feed", str(exc), "/")])
-    return check_feed(data, url, fetch_url=functools.partial(fetch, timeout=timeout))
+    return check_feed(data, url, fetch_url=functools.partial(fetch, timeout=timeout, policy=policy))
 
 
-def check_file(path: str | Path, fetch_artwork: bool = True) -> Report:
-    """Check a feed saved in a file (its artwork and a sample of enclosures are fetched when ``fetch_artwork``)."""
+def check_file(path: str | Path, fetch_artwork: bool = True, policy: FetchPolicy | None = None) -> Report:
+    """Check a feed saved in a file (its artwork and a sample of enclosures are fetched when ``fetch_artwork``,
+    under ``policy``)."""
     data = Path(path).read_bytes()
-    return check_feed(data, str(path), fetch_url=fetch if fetch_artwork else None)
+    return check_feed(data, str(path), fetch_url=functools.partial(fetch, policy=policy) if fetch_artwork
+                      else None)

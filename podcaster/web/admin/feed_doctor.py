@@ -6,7 +6,9 @@ from flask import render_template, request
 from ...content.feeds import doctor
 from ...extensions import db
 from ...models import Show
+from .. import fetch_policy
 from ..feeds import check_show
+from ..forms import ButtonForm
 from . import bp
 
 
@@ -16,21 +18,26 @@ def health_summary(show: Show) -> tuple[int, int]:
     return len(report.errors), len(report.warnings)
 
 
-@bp.route("/feed-doctor")
+@bp.route("/feed-doctor", methods=["GET", "POST"])
 def feed_doctor():
-    """Feed health: each show's error and warning counts, and a form to check any feed by URL."""
+    """Feed health: each show's error and warning counts, and a form to check any feed by URL.
+
+    Checking a URL makes the server fetch it, so it is a POST with a CSRF token (a link or an image
+    on another site cannot make the server fetch anything); a GET never fetches.
+    """
     shows = db.session.execute(db.select(Show).order_by(Show.position, Show.title)).scalars().all()
     reports = [(show, check_show(show)) for show in shows]
-    url = request.args.get("url", "").strip()
+    url = ""
     url_report = None
     status = 200
-    if url:
+    if ButtonForm().validate_on_submit():
+        url = request.form.get("url", "").strip()
         if not url.startswith(("http://", "https://")):
             url_report = doctor.Report(url, [doctor.Problem(doctor.ERROR, "fetch.url",
                                                             "Give an http:// or https:// address.", "/")])
             status = 400
         else:
-            url_report = doctor.check_url(url)
+            url_report = doctor.check_url(url, policy=fetch_policy())
     return render_template("admin/feed_doctor.html", reports=reports, url=url, url_report=url_report), status
 
 

@@ -5,7 +5,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 
 from ...extensions import db
 from ...importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
-from .. import media_store
+from .. import fetch_policy, media_store
 from ..forms.importing import ImportFeedForm
 from . import bp
 
@@ -16,13 +16,15 @@ def import_podcast():
     form = ImportFeedForm()
     if not form.validate_on_submit():
         return render_template("admin/import.html", form=form), 400 if form.is_submitted() else 200
+    policy = fetch_policy()
     try:
         if form.feed_file.data and form.feed_file.data.filename:
             data = read_limited(form.feed_file.data.stream, MAX_FEED_BYTES, "the feed")
         else:
-            data = read_limited(fetch_url(form.feed_url.data, MAX_FEED_BYTES), MAX_FEED_BYTES, "the feed")
+            data = read_limited(fetch_url(form.feed_url.data, MAX_FEED_BYTES, policy), MAX_FEED_BYTES,
+                                "the feed")
         result = import_feed(
-            db.session, media_store(), data, download_audio=not form.keep_remote.data,
+            db.session, media_store(), data, policy=policy, download_audio=not form.keep_remote.data,
             max_audio_bytes=current_app.config["MAX_UPLOAD_BYTES"],
             max_image_bytes=current_app.config["MAX_IMAGE_BYTES"],
         )
@@ -32,6 +34,9 @@ def import_podcast():
         return render_template("admin/import.html", form=form), 422
     flash(f"Imported “{result.show.title}”: {result.created} new and {result.updated} updated episodes, "
           f"{result.downloaded} audio files downloaded.", "success")
+    if result.repairs:
+        flash("The feed was not quite well-formed XML; podcast apps forgive that, and so did the import: "
+              + "; ".join(result.repairs) + ".", "info")
     for problem in result.problems:
         flash(problem, "error")
     return redirect(url_for("admin.dashboard"))
