@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
-from werkzeug.http import http_date, parse_date
+from werkzeug.http import http_date, parse_date, parse_etags, unquote_etag
 
 from ..content.feeds import cache, doctor, service
 from ..content.feeds.atom import BlogLinks
@@ -23,6 +23,10 @@ RSS_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 #: Podcast apps poll; a minute of client caching costs nothing and spares requests.
 CACHE_CONTROL = "public, max-age=60"
+#: Feeds, chapters and transcripts are public documents that web players (Podcast Index apps, Podverse)
+#: fetch from their own origin: any page may read them, and the ETag so it can revalidate. Sent without
+#: credentials, so ``*`` reveals nothing a plain request would not. Two headers need no CORS library.
+PUBLIC_READ_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
 
 
 def site_url_builder() -> Callable[..., str | None]:
@@ -109,11 +113,27 @@ def _accepts_gzip() -> bool:
     return request.accept_encodings.quality("gzip") > 0
 
 
+def if_none_match_hits(*etags: str) -> bool | None:
+    """Whether the request's If-None-Match names one of ``etags`` (quoted), by weak comparison.
+
+    RFC 9110 §13.1.2: If-None-Match compares weakly, so ``W/"x"`` matches our ``"x"`` (a proxy
+    that gzips on the fly, such as nginx, weakens the ETag it passes on), as do a list and ``*``.
+
+    Returns:
+        None when the request has no If-None-Match (the caller then looks at If-Modified-Since).
+    """
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return None
+    tags = parse_etags(header)
+    return any(tags.contains_weak(unquote_etag(etag)[0]) for etag in etags)
+
+
 def _not_modified(entry: cache.CachedFeed) -> bool:
     """RFC 9110: If-None-Match wins over If-Modified-Since; either ETag of ours (plain or gzip) matches."""
-    if request.headers.get("If-None-Match"):
-        tags = request.if_none_match
-        return tags.star_tag or any(tags.contains_raw(tag) for tag in (entry.etag, entry.gzip_etag))
+    matched = if_none_match_hits(entry.etag, entry.gzip_etag)
+    if matched is not None:
+        return matched
     since = parse_date(request.headers.get("If-Modified-Since"))
     return since is not None and entry.last_modified <= since.replace(tzinfo=None)
 
@@ -132,6 +152,7 @@ def feed_response(entry: cache.CachedFeed, mimetype: str, load: Callable[[cache.
         "Last-Modified": http_date(entry.last_modified),
         "Vary": "Accept-Encoding",
         "Cache-Control": CACHE_CONTROL,
+        **PUBLIC_READ_HEADERS,
     }
     if _not_modified(entry):
         return Response(status=304, headers=headers)
@@ -152,7 +173,9 @@ def podcast(show_slug: str):
     if state is None:
         abort(404)
     if state.new_feed_url:
-        return redirect(state.new_feed_url, code=301)
+        moved = redirect(state.new_feed_url, code=301)
+        moved.headers.update(PUBLIC_READ_HEADERS)  # a browser follows a cross-origin redirect only with it
+        return moved
     now = current_time()
     rebuild = lambda: service.rebuild_show_feed(db.session, state.show_id, now, podcast_links)
     entry = service.fresh(db.session, state.cached, now, rebuild)
