@@ -77,8 +77,9 @@ def ordered_episodes(show_type: str, episodes: Sequence[EpisodeLike]) -> list[tu
     """Order episodes for the feed and give each the number it carries.
 
     Episodic shows list the newest first. Serial shows are listed in story order
-    (season, then publication) and Apple wants every full episode numbered: a
-    full episode without a number gets the one after its predecessor's.
+    (season, then publication; episodes without a season come after every season,
+    as extras rather than a prologue) and Apple wants every full episode numbered:
+    a full episode without a number gets the one after its predecessor's.
 
     Args:
         show_type: "episodic" or "serial".
@@ -90,7 +91,7 @@ def ordered_episodes(show_type: str, episodes: Sequence[EpisodeLike]) -> list[tu
     if show_type != "serial":
         ordered = sorted(episodes, key=lambda e: (e.publish_at, e.id), reverse=True)
         return [(episode, episode.number) for episode in ordered]
-    ordered = sorted(episodes, key=lambda e: (e.season or 0, e.publish_at, e.id))
+    ordered = sorted(episodes, key=lambda e: (e.season is None, e.season or 0, e.publish_at, e.id))
     numbered: list[tuple[EpisodeLike, int | None]] = []
     last: dict[int, int] = {}
     for episode in ordered:
@@ -172,8 +173,9 @@ def build_podcast_feed(show: Show, episodes: Sequence[EpisodeLike], links: FeedL
         fg.podcast.itunes_complete("yes")
     if show.new_feed_url:
         fg.podcast.itunes_new_feed_url(show.new_feed_url)
+    # No channel itunes:title: a show has no Apple-only title, and one equal to <title> is an error
+    # for the W3C validator.
     fg.podcastindex.set(
-        itunes_title=show.title,
         explicit=show.explicit,
         image=_image_url(show.artwork, links),
         guid=show.podcast_guid,
