@@ -113,6 +113,30 @@ def test_items_only_public_episodes_newest_first(feed_app, client):
     assert not xp(items[0], "podcast:transcript")
 
 
+def test_enclosure_types_are_the_ones_apple_lists(app, client):
+    set_clock(app, NOW)
+    make_show(app, episodes=3)
+    with app.app_context():
+        from .feed_helpers import DATA, media_row
+
+        episodes = {e.slug: e for e in db.session.execute(db.select(Episode)).scalars()}
+        episodes["episode-1"].audio = media_row(app, "audio/quiet-page/e1.m4a", source=DATA / "aac.m4a",
+                                                kind="audio", mime="audio/mp4")
+        episodes["episode-2"].audio = None
+        episodes["episode-2"].remote_audio_url = "https://old.example/e2.m4a"
+        episodes["episode-2"].remote_audio_size = 1234
+        episodes["episode-2"].remote_audio_type = "audio/mp4"
+        db.session.commit()
+    body = client.get(FEED).data
+    root = parse(body)
+    types = {one(item, "guid"): one(item, "enclosure/@type") for item in xp(root, "/rss/channel/item")}
+    assert types == {"urn:test:quiet-page:1": "audio/x-m4a", "urn:test:quiet-page:2": "audio/x-m4a",
+                     "urn:test:quiet-page:3": "audio/mpeg"}
+    parsed = podcastparser.parse("http://podcaster.test" + FEED, io.BytesIO(body))
+    assert {e["enclosures"][0]["mime_type"] for e in parsed["episodes"]} == {"audio/x-m4a", "audio/mpeg"}
+    assert not feedparser.parse(body).bozo
+
+
 def test_episode_overrides_explicit_and_artwork(app, client):
     set_clock(app, NOW)
     make_show(app, episodes=2, explicit=True)

@@ -24,6 +24,12 @@ MAX_DESCRIPTION_BYTES = 4000
 TRANSCRIPT_TYPES = {"text/vtt": "text/vtt", "application/x-subrip": "application/x-subrip",
                     "application/srt": "application/x-subrip", "text/srt": "application/x-subrip"}
 CHAPTERS_TYPE = "application/json+chapters"
+#: Enclosure types as Apple's podcast feed guide lists them: audio/mpeg for MP3 and audio/x-m4a
+#: for M4A. M4A files are stored as audio/mp4 (their IANA type, what the probe reports), but Apple
+#: names audio/x-m4a and some apps match the type literally; every browser plays either, so the
+#: feed, and the media route's Content-Type, use Apple's. Other types pass through unchanged.
+ENCLOSURE_TYPES = {"audio/mp4": "audio/x-m4a", "audio/m4a": "audio/x-m4a", "audio/mp4a-latm": "audio/x-m4a",
+                   "audio/mp3": "audio/mpeg", "audio/x-mp3": "audio/mpeg", "audio/mpeg3": "audio/mpeg"}
 #: The builder reads models or the plain rows ``loading`` makes (same attribute names).
 EpisodeLike = Episode | EpisodeRow
 MediaLike = MediaFile | MediaRef
@@ -105,15 +111,20 @@ def ordered_episodes(show_type: str, episodes: Sequence[EpisodeLike]) -> list[tu
     return numbered
 
 
+def enclosure_type(mime_type: str) -> str:
+    """The type to declare (and serve) for audio stored as ``mime_type`` (see ``ENCLOSURE_TYPES``)."""
+    return ENCLOSURE_TYPES.get(mime_type.lower(), mime_type)
+
+
 def enclosure_of(episode: EpisodeLike, links: FeedLinks) -> tuple[str, int, str] | None:
     """The enclosure (url, length, type) of an episode, or None when it has no audio."""
     if episode.audio is not None:
-        return links.media(episode.audio), episode.audio.size, episode.audio.mime_type
+        return links.media(episode.audio), episode.audio.size, enclosure_type(episode.audio.mime_type)
     if episode.remote_audio_url:
         # Imported enclosures whose old host never said their length keep 0 (as that host's feed
         # did) rather than vanishing from the feed; the feed doctor flags them.
         return (episode.remote_audio_url, episode.remote_audio_size or 0,
-                episode.remote_audio_type or "audio/mpeg")
+                enclosure_type(episode.remote_audio_type or "audio/mpeg"))
     return None
 
 
