@@ -297,3 +297,25 @@ def test_unpublished_episode_audio_is_private_until_its_time(app, client, auth):
     with client.get(url) as public:
         assert public.status_code == 200 and public.data == b"ID3 not yet"
         assert public.headers["Cache-Control"].startswith("public")
+
+
+def test_chapters_and_transcripts_are_readable_cross_origin_audio_is_not(app, client):
+    from .feed_helpers import media_row
+
+    client = BufferedClient(client)
+    chapters = b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"}]}'
+    with app.app_context():
+        db.session.add_all([
+            media_row(app, "chapters/e1.json", chapters, kind="chapters", mime="application/json+chapters"),
+            media_row(app, "transcripts/e1.vtt", b"WEBVTT\n", kind="transcript", mime="text/vtt"),
+        ])
+        db.session.commit()
+    add_media(app)
+    origin = {"Origin": "https://web.player.example"}
+    for url in ("/media/chapters/e1.json", "/media/transcripts/e1.vtt"):
+        response = client.get(url, headers=origin)
+        assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+        again = client.get(url, headers={**origin, "If-None-Match": "W/" + response.headers["ETag"]})
+        assert again.status_code == 304 and again.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get(URL, headers=origin).headers
