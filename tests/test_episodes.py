@@ -397,3 +397,31 @@ def test_season_and_number_are_unique_per_show(app, client, show):
     other = create_show(app, client, title="Other show")
     assert post_episode(client, other.id, episode_data(season="1", number="2",
                                                        audio=upload("cbr.mp3"))).status_code == 302
+
+
+def test_id3_chapters_reach_the_feed_as_a_json_chapters_document(app, client, show):
+    from lxml import etree
+
+    from .feed_helpers import NS
+
+    post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")))
+    feed = etree.fromstring(client.get(f"/podcasts/{show.slug}/feed.xml").data)
+    [link] = feed.xpath("/rss/channel/item/podcast:chapters", namespaces=NS)
+    assert link.get("type") == "application/json+chapters"
+    url = link.get("url")
+    assert url == f"http://podcaster.test/podcasts/{show.slug}/first-light/chapters.json"
+    response = client.get(url.removeprefix("http://podcaster.test"), headers={"Origin": "https://app.example"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json+chapters")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    document = json.loads(response.data)
+    assert document["version"] == "1.2.0"
+    assert [c["title"] for c in document["chapters"]] == ["Introduction", "The tone", "Once more"]
+    assert document["chapters"][1]["startTime"] == 9.5 and document["chapters"][1]["url"].startswith("http")
+    again = client.get(url, headers={"If-None-Match": "W/" + response.headers["ETag"]})
+    assert again.status_code == 304
+    # A draft's chapters are as private as the draft.
+    episode = only_episode(app)
+    post_episode(client, show.id, episode_data(status="draft"), url=f"/admin/episodes/{episode.id}/edit")
+    assert client.get(url).status_code == 404
+    assert client.get(f"/podcasts/{show.slug}/nope/chapters.json").status_code == 404

@@ -45,6 +45,8 @@ class FeedLinks:
         episode_page: the public page of an episode.
         media: the public URL of a stored file.
         author_page: an author's profile page, or None when there is none.
+        chapters: the JSON chapters document made from an episode's chapter list (chapters read
+            from its MP3's ID3 frames, with no uploaded file), or None when there is none.
     """
 
     feed_url: str
@@ -52,6 +54,7 @@ class FeedLinks:
     episode_page: Callable[[EpisodeLike], str]
     media: Callable[[MediaLike], str]
     author_page: Callable[[Author], str | None]
+    chapters: Callable[[EpisodeLike], str | None] = lambda episode: None
 
 
 def aware(moment: datetime) -> datetime:
@@ -235,6 +238,8 @@ def _add_item(fg: FeedGenerator, show: Show, episode: EpisodeLike, number: int |
     chapters = None
     if episode.chapters_file is not None:
         chapters = {"url": links.media(episode.chapters_file), "type": CHAPTERS_TYPE}
+    elif episode.chapters and (url := links.chapters(episode)):
+        chapters = {"url": url, "type": CHAPTERS_TYPE}
     entry.podcastindex.set(
         explicit=show.explicit if episode.explicit is None else episode.explicit,
         image=_image_url(episode.artwork, links),
