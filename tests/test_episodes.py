@@ -425,3 +425,18 @@ def test_id3_chapters_reach_the_feed_as_a_json_chapters_document(app, client, sh
     post_episode(client, show.id, episode_data(status="draft"), url=f"/admin/episodes/{episode.id}/edit")
     assert client.get(url).status_code == 404
     assert client.get(f"/podcasts/{show.slug}/nope/chapters.json").status_code == 404
+
+
+def test_chapters_from_id3_follow_the_audio_they_came_from(app, client, show):
+    post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")))
+    episode = only_episode(app)
+    assert len(episode.chapters) == 3
+    url = f"/admin/episodes/{episode.id}/edit"
+    assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")), url=url).status_code == 302
+    assert only_episode(app).chapters == []  # the new recording has no chapter marks
+    assert b"podcast:chapters" not in client.get(f"/podcasts/{show.slug}/feed.xml").data
+    assert client.get(f"/podcasts/{show.slug}/first-light/chapters.json").status_code == 404
+    # Uploaded chapters are the author's: new audio leaves them alone.
+    post_episode(client, show.id, episode_data(chapters=(io.BytesIO(CHAPTERS), "c.json")), url=url)
+    post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")), url=url)
+    assert [c["title"] for c in only_episode(app).chapters] == ["Hello", "Books"]

@@ -158,7 +158,8 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
     The temporary file is identified by its content, renamed to
     ``audio/<show-slug>/<episode-slug>.<ext>`` (a free name), and given a MediaFile
     row. The episode's duration and bitrate come from the file; chapters embedded
-    in an MP3 become the episode's chapters unless a chapters file was uploaded.
+    in an MP3 become the episode's chapters (replacing those of the previous audio)
+    unless a chapters file was uploaded.
     The previous audio file is removed after the commit. ``episode.slug`` must be set.
 
     Args:
@@ -202,7 +203,9 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
     episode.audio = media
     episode.duration = info.duration
     episode.bitrate = info.bitrate
-    if info.chapters and episode.chapters_file is None:
+    if episode.chapters_file is None:
+        # Chapters without an uploaded file came from the previous recording's tags: they follow the
+        # audio (a new recording without chapter marks has none), since the feed links them.
         episode.chapters = chapters_from_id3(info.chapters)
     return info
 
