@@ -44,7 +44,8 @@ def _parse_time(value: str | None) -> datetime | None:
 # Plain integers: the numbering rules (from 1, one episode per season and number) are the domain's,
 # so a refusal is its one-line message with exit status 1, as for the upload form.
 @click.option("--season", type=int, default=None, help="The season number (1 or more).")
-@click.option("--number", type=int, default=None, help="The episode number (1 or more, unique in its season).")
+@click.option("--number", type=int, default=None,
+              help="The episode number (1 or more, unique in its season).")
 @click.option("--transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An SRT or WebVTT transcript.")
 @click.option("--chapters", type=click.Path(exists=True, dir_okay=False, path_type=Path),

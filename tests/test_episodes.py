@@ -236,7 +236,8 @@ def test_slug_is_unique_per_show(app, client, show):
         paths = sorted(db.session.execute(db.select(MediaFile.path)).scalars())
     assert slugs == ["first-light", "first-light-2"]
     assert paths == [f"audio/{show.slug}/first-light-2.mp3", f"audio/{show.slug}/first-light.mp3"]
-    response = post_episode(client, show.id, episode_data(slug="first-light", number="3", audio=upload("cbr.mp3")))
+    response = post_episode(client, show.id, episode_data(slug="first-light", number="3",
+                                                          audio=upload("cbr.mp3")))
     assert response.status_code == 400 and "already uses the slug" in response.get_data(as_text=True)
     assert len(media_files(app)) == 2
     other = create_show(app, client, title="Other show")
@@ -410,7 +411,8 @@ def test_id3_chapters_reach_the_feed_as_a_json_chapters_document(app, client, sh
     assert link.get("type") == "application/json+chapters"
     url = link.get("url")
     assert url == f"http://podcaster.test/podcasts/{show.slug}/first-light/chapters.json"
-    response = client.get(url.removeprefix("http://podcaster.test"), headers={"Origin": "https://app.example"})
+    url = url.removeprefix("http://podcaster.test")
+    response = client.get(url, headers={"Origin": "https://app.example"})
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json+chapters")
     assert response.headers["Access-Control-Allow-Origin"] == "*"

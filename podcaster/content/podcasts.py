@@ -312,8 +312,9 @@ def delete_show(session: Session, show: Show) -> list[str]:
 
 
 __all__ = [
-    "AudioError", "CorruptAudio", "EpisodeNumberError", "FileChanges", "StorageError", "TooLarge", "attach_audio", "attach_chapters",
-    "attach_transcript", "audio_folder", "check_episode_numbering", "copy_to_temp", "delete_episode", "delete_show", "podcast_guid",
+    "AudioError", "CorruptAudio", "EpisodeNumberError", "FileChanges", "StorageError", "TooLarge", "attach_audio",
+    "attach_chapters", "attach_transcript", "audio_folder", "check_episode_numbering", "copy_to_temp",
+    "delete_episode", "delete_show", "podcast_guid",
     "tag_audio", "unique_episode_slug",
 ]
 
