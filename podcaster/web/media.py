@@ -31,7 +31,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import or_, select
-from werkzeug.http import parse_date, parse_etags
+from werkzeug.http import parse_date
 from werkzeug.wsgi import wrap_file
 
 from ..content.feeds.podcast import enclosure_type
@@ -40,7 +40,7 @@ from ..content.storage import StorageError
 from ..extensions import db
 from ..models import Episode, MediaFile
 from . import current_time, media_store
-from .feeds import PUBLIC_READ_HEADERS
+from .feeds import PUBLIC_READ_HEADERS, if_none_match_hits
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -173,10 +173,9 @@ def _send(media, content_type: str, file_path: Path, size: int, mtime: int) -> R
 
 def _not_modified(etag: str, mtime: int) -> bool:
     """Whether If-None-Match (or, without it, If-Modified-Since) says the client's copy is current."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = parse_etags(if_none_match)
-        return tags.star_tag or tags.contains_weak(etag.strip('"'))
+    matched = if_none_match_hits(etag)  # weak comparison, as for the feeds
+    if matched is not None:
+        return matched
     since = parse_date(request.headers.get("If-Modified-Since"))
     return since is not None and mtime <= since.timestamp()
 
