@@ -41,8 +41,11 @@ def _parse_time(value: str | None) -> datetime | None:
 @click.option("--publish", is_flag=True, help="Publish now (default: save as a draft).")
 @click.option("--publish-at", "publish_at", default=None,
               help="Publication time in UTC, e.g. 2026-05-01T09:00; in the future it schedules the episode.")
-@click.option("--season", type=click.IntRange(min=1), default=None)
-@click.option("--number", type=click.IntRange(min=0), default=None, help="The episode number.")
+# Plain integers: the numbering rules (from 1, one episode per season and number) are the domain's,
+# so a refusal is its one-line message with exit status 1, as for the upload form.
+@click.option("--season", type=int, default=None, help="The season number (1 or more).")
+@click.option("--number", type=int, default=None,
+              help="The episode number (1 or more, unique in its season).")
 @click.option("--transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An SRT or WebVTT transcript.")
 @click.option("--chapters", type=click.Path(exists=True, dir_okay=False, path_type=Path),

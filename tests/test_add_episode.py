@@ -95,3 +95,31 @@ def test_refuses_unknown_show_bad_chapters_and_bad_time(app, runner, show, tmp_p
                                  "tomorrow"])
     assert result.exit_code != 0 and "2026-05-01T09:00" in result.output
     assert media_files(app) == []
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--number", "0", "The episode number must be 1 or more"),
+    ("--number", "-1", "The episode number must be 1 or more"),
+    ("--season", "0", "The season number must be 1 or more"),
+])
+def test_refuses_numbers_below_one_in_one_line(app, runner, show, option, value, message):
+    result = runner.invoke(args=["add-episode", "quiet", str(DATA / "cbr.mp3"), "--title", "X", option,
+                                 value])
+    assert result.exit_code == 1
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert media_files(app) == []
+
+
+def test_refuses_a_second_episode_with_the_same_season_and_number(app, runner, show):
+    def add(title: str, *numbers: str):
+        return runner.invoke(args=["add-episode", "quiet", str(DATA / "cbr.mp3"), "--title", title, *numbers])
+
+    assert add("One", "--season", "1", "--number", "1").exit_code == 0
+    assert add("Loose", "--number", "1").exit_code == 0  # no season is a season of its own
+    refusals = ((("--season", "1", "--number", "1"), "“One” is already episode 1 of season 1"),
+                (("--number", "1"), "“Loose” is already episode 1 of this show"))
+    for numbers, holder in refusals:
+        result = add("Again", *numbers)
+        assert result.exit_code == 1 and holder in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert len(episodes(app)) == 2 and len(media_files(app)) == 2

@@ -230,13 +230,14 @@ def test_replacing_audio_removes_the_old_file_and_keeps_guid(app, client, show):
 
 def test_slug_is_unique_per_show(app, client, show):
     post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
-    assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"))).status_code == 302
+    assert post_episode(client, show.id, episode_data(number="2", audio=upload("cbr.mp3"))).status_code == 302
     with app.app_context():
         slugs = sorted(db.session.execute(db.select(Episode.slug)).scalars())
         paths = sorted(db.session.execute(db.select(MediaFile.path)).scalars())
     assert slugs == ["first-light", "first-light-2"]
     assert paths == [f"audio/{show.slug}/first-light-2.mp3", f"audio/{show.slug}/first-light.mp3"]
-    response = post_episode(client, show.id, episode_data(slug="first-light", audio=upload("cbr.mp3")))
+    response = post_episode(client, show.id, episode_data(slug="first-light", number="3",
+                                                          audio=upload("cbr.mp3")))
     assert response.status_code == 400 and "already uses the slug" in response.get_data(as_text=True)
     assert len(media_files(app)) == 2
     other = create_show(app, client, title="Other show")
@@ -260,9 +261,9 @@ def test_drafts_and_future_episodes_are_hidden_until_their_time(app, client, sho
     now = datetime(2030, 1, 1, 12, 0)
     app.config["CLOCK"] = lambda: now
     post_episode(client, show.id, episode_data(title="Draft one", status="draft", audio=upload("cbr.mp3")))
-    post_episode(client, show.id, episode_data(title="Later one", status="scheduled",
+    post_episode(client, show.id, episode_data(title="Later one", status="scheduled", number="2",
                                                publish_at="2030-01-02T09:30", audio=upload("cbr.mp3")))
-    post_episode(client, show.id, episode_data(title="Out now", audio=upload("cbr.mp3")))
+    post_episode(client, show.id, episode_data(title="Out now", number="3", audio=upload("cbr.mp3")))
     page = client.get(f"/podcasts/{show.slug}").get_data(as_text=True)
     assert "Out now" in page and "Later one" not in page and "Draft one" not in page
     assert client.get(f"/podcasts/{show.slug}/draft-one").status_code == 404
@@ -360,3 +361,84 @@ def test_transcripts_are_identified_by_content():
     for bad in (b"WEBVTT\n\nno cues here\n", b"<html>hello</html>", b"\x00\x01\x02", "caf\xe9".encode("latin-1")):
         with pytest.raises(TranscriptError):
             check_transcript(bad)
+
+
+@pytest.mark.parametrize("number", ["0", "-3"])
+def test_episode_number_below_one_is_refused(app, client, show, number):
+    response = post_episode(client, show.id, episode_data(number=number, audio=upload("cbr.mp3")))
+    assert response.status_code == 400
+    assert "episode number must be 1 or more" in response.get_data(as_text=True)
+    assert media_files(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(Episode)).first() is None
+
+
+def test_season_and_number_are_unique_per_show(app, client, show):
+    assert post_episode(client, show.id, episode_data(season="1", number="2",
+                                                      audio=upload("cbr.mp3"))).status_code == 302
+    assert post_episode(client, show.id, episode_data(title="No season", number="2",
+                                                      audio=upload("cbr.mp3"))).status_code == 302
+    clash = post_episode(client, show.id, episode_data(title="Clash", season="1", number="2",
+                                                       audio=upload("cbr.mp3")))
+    assert clash.status_code == 400
+    assert "“First light” is already episode 2 of season 1" in clash.get_data(as_text=True)
+    clash = post_episode(client, show.id, episode_data(title="Clash", number="2", audio=upload("cbr.mp3")))
+    assert clash.status_code == 400
+    assert "“No season” is already episode 2" in clash.get_data(as_text=True)
+    with app.app_context():
+        first = db.session.execute(db.select(Episode).filter_by(slug="first-light")).scalar_one()
+        assert db.session.execute(db.select(db.func.count(Episode.id))).scalar() == 2
+    assert len(media_files(app)) == 2
+    # Saving an episode again keeps its own number; another season is another sequence.
+    url = f"/admin/episodes/{first.id}/edit"
+    assert post_episode(client, show.id, episode_data(title="Renamed", season="1", number="2"),
+                        url=url).status_code == 302
+    assert post_episode(client, show.id, episode_data(title="Clash", season="2", number="2",
+                                                      audio=upload("cbr.mp3"))).status_code == 302
+    other = create_show(app, client, title="Other show")
+    assert post_episode(client, other.id, episode_data(season="1", number="2",
+                                                       audio=upload("cbr.mp3"))).status_code == 302
+
+
+def test_id3_chapters_reach_the_feed_as_a_json_chapters_document(app, client, show):
+    from lxml import etree
+
+    from .feed_helpers import NS
+
+    post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")))
+    feed = etree.fromstring(client.get(f"/podcasts/{show.slug}/feed.xml").data)
+    [link] = feed.xpath("/rss/channel/item/podcast:chapters", namespaces=NS)
+    assert link.get("type") == "application/json+chapters"
+    url = link.get("url")
+    assert url == f"http://podcaster.test/podcasts/{show.slug}/first-light/chapters.json"
+    url = url.removeprefix("http://podcaster.test")
+    response = client.get(url, headers={"Origin": "https://app.example"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json+chapters")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    document = json.loads(response.data)
+    assert document["version"] == "1.2.0"
+    assert [c["title"] for c in document["chapters"]] == ["Introduction", "The tone", "Once more"]
+    assert document["chapters"][1]["startTime"] == 9.5 and document["chapters"][1]["url"].startswith("http")
+    again = client.get(url, headers={"If-None-Match": "W/" + response.headers["ETag"]})
+    assert again.status_code == 304
+    # A draft's chapters are as private as the draft.
+    episode = only_episode(app)
+    post_episode(client, show.id, episode_data(status="draft"), url=f"/admin/episodes/{episode.id}/edit")
+    assert client.get(url).status_code == 404
+    assert client.get(f"/podcasts/{show.slug}/nope/chapters.json").status_code == 404
+
+
+def test_chapters_from_id3_follow_the_audio_they_came_from(app, client, show):
+    post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")))
+    episode = only_episode(app)
+    assert len(episode.chapters) == 3
+    url = f"/admin/episodes/{episode.id}/edit"
+    assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")), url=url).status_code == 302
+    assert only_episode(app).chapters == []  # the new recording has no chapter marks
+    assert b"podcast:chapters" not in client.get(f"/podcasts/{show.slug}/feed.xml").data
+    assert client.get(f"/podcasts/{show.slug}/first-light/chapters.json").status_code == 404
+    # Uploaded chapters are the author's: new audio leaves them alone.
+    post_episode(client, show.id, episode_data(chapters=(io.BytesIO(CHAPTERS), "c.json")), url=url)
+    post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")), url=url)
+    assert [c["title"] for c in only_episode(app).chapters] == ["Hello", "Books"]

@@ -182,3 +182,27 @@ def test_deleting_a_show_removes_its_cached_feed(feed_app, client):
         assert db.session.execute(db.select(FeedCache)).first() is None
     assert client.get(FEED).status_code == 404
 
+
+
+@pytest.mark.parametrize("header", ['W/{etag}', '"other", W/{etag}', 'W/"other" , {etag}', "*"])
+def test_weak_validators_lists_and_star_give_304(feed_app, client, header):
+    # A proxy that gzips on the fly (nginx) turns our strong ETag into W/"...": RFC 9110 §13.1.2 says
+    # If-None-Match compares weakly, so the client's copy still counts as current.
+    for accept in ("identity", "gzip"):
+        etag = client.get(FEED, headers={"Accept-Encoding": accept}).headers["ETag"]
+        conditional = {"Accept-Encoding": accept, "If-None-Match": header.format(etag=etag)}
+        again = client.get(FEED, headers=conditional)
+        assert again.status_code == 304, (accept, header)
+        assert again.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.get(FEED, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
+def test_feeds_can_be_read_by_web_players_in_a_browser(feed_app, client):
+    from .feed_helpers import make_posts
+
+    make_posts(feed_app)
+    for url in (FEED, "/blog/feed.xml"):
+        response = client.get(url, headers={"Origin": "https://web.podverse.example"})
+        assert response.status_code == 200
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "ETag" in response.headers["Access-Control-Expose-Headers"]

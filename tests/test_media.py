@@ -193,8 +193,11 @@ def test_content_type_comes_from_the_row(app, client):
     data = (DATA / "aac.m4a").read_bytes()
     add_media(app, "audio/ep.m4a", data=data, mime="audio/mp4")
     response = client.get("/media/audio/ep.m4a")
-    assert response.headers["Content-Type"] == "audio/mp4"
+    # Stored as audio/mp4 (its IANA type), served as audio/x-m4a: the type the feed declares, Apple's.
+    assert response.headers["Content-Type"] == "audio/x-m4a"
     assert response.data == data
+    app.config["MEDIA_ACCEL_REDIRECT"] = "/_protected_media"
+    assert client.get("/media/audio/ep.m4a").headers["Content-Type"] == "audio/x-m4a"
 
 
 def test_empty_file(app, client):
@@ -294,3 +297,25 @@ def test_unpublished_episode_audio_is_private_until_its_time(app, client, auth):
     with client.get(url) as public:
         assert public.status_code == 200 and public.data == b"ID3 not yet"
         assert public.headers["Cache-Control"].startswith("public")
+
+
+def test_chapters_and_transcripts_are_readable_cross_origin_audio_is_not(app, client):
+    from .feed_helpers import media_row
+
+    client = BufferedClient(client)
+    chapters = b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"}]}'
+    with app.app_context():
+        db.session.add_all([
+            media_row(app, "chapters/e1.json", chapters, kind="chapters", mime="application/json+chapters"),
+            media_row(app, "transcripts/e1.vtt", b"WEBVTT\n", kind="transcript", mime="text/vtt"),
+        ])
+        db.session.commit()
+    add_media(app)
+    origin = {"Origin": "https://web.player.example"}
+    for url in ("/media/chapters/e1.json", "/media/transcripts/e1.vtt"):
+        response = client.get(url, headers=origin)
+        assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+        again = client.get(url, headers={**origin, "If-None-Match": "W/" + response.headers["ETag"]})
+        assert again.status_code == 304 and again.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get(URL, headers=origin).headers

@@ -83,6 +83,57 @@ def episode_slug_taken(session: Session, show_id: int | None, slug: str, exclude
     return session.execute(query.limit(1)).first() is not None
 
 
+class EpisodeNumberError(ValueError):
+    """An episode's season or number breaks the numbering rules; the message is for the author.
+
+    Attributes:
+        field: "season" or "number", the value at fault (for a form).
+    """
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_episode_numbering(session: Session, show_id: int | None, season: int | None, number: int | None,
+                            exclude_id: int | None = None) -> None:
+    """Apply the numbering rules podcast apps rely on (every form and command calls this).
+
+    Seasons and episode numbers count from 1 (Apple numbers serial shows from 1, and a 0 drops
+    ``itunes:episode`` from the feed), and one show has at most one episode per season and number.
+    Episodes without a season form a sequence of their own.
+
+    Args:
+        session: the database session.
+        show_id: the show, or None for a show not saved yet (nothing to clash with).
+        season: the season, or None.
+        number: the episode number, or None (no number clashes with nothing).
+        exclude_id: the episode being edited, which keeps its own number.
+
+    Raises:
+        EpisodeNumberError: naming the rule broken, or the episode that already has the number.
+    """
+    if season is not None and season < 1:
+        raise EpisodeNumberError("The season number must be 1 or more.", "season")
+    if number is None:
+        return
+    if number < 1:
+        raise EpisodeNumberError("The episode number must be 1 or more (podcast apps count episodes from 1).",
+                                 "number")
+    if show_id is None:
+        return
+    query = select(Episode.title).where(
+        Episode.show_id == show_id, Episode.number == number,
+        Episode.season.is_(None) if season is None else Episode.season == season)
+    if exclude_id is not None:
+        query = query.where(Episode.id != exclude_id)
+    holder = session.execute(query.limit(1)).scalar()
+    if holder is not None:
+        where = f"of season {season}" if season is not None else "of this show (without a season)"
+        raise EpisodeNumberError(f"“{holder}” is already episode {number} {where}: give this one another "
+                                 f"number.", "number")
+
+
 def audio_folder(show_slug: str) -> str:
     """Where a show's audio files live in the store."""
     return f"{AUDIO_FOLDER}/{show_slug}"
@@ -107,7 +158,8 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
     The temporary file is identified by its content, renamed to
     ``audio/<show-slug>/<episode-slug>.<ext>`` (a free name), and given a MediaFile
     row. The episode's duration and bitrate come from the file; chapters embedded
-    in an MP3 become the episode's chapters unless a chapters file was uploaded.
+    in an MP3 become the episode's chapters (replacing those of the previous audio)
+    unless a chapters file was uploaded.
     The previous audio file is removed after the commit. ``episode.slug`` must be set.
 
     Args:
@@ -151,7 +203,9 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
     episode.audio = media
     episode.duration = info.duration
     episode.bitrate = info.bitrate
-    if info.chapters and episode.chapters_file is None:
+    if episode.chapters_file is None:
+        # Chapters without an uploaded file came from the previous recording's tags: they follow the
+        # audio (a new recording without chapter marks has none), since the feed links them.
         episode.chapters = chapters_from_id3(info.chapters)
     return info
 
@@ -258,8 +312,9 @@ def delete_show(session: Session, show: Show) -> list[str]:
 
 
 __all__ = [
-    "AudioError", "CorruptAudio", "FileChanges", "StorageError", "TooLarge", "attach_audio", "attach_chapters",
-    "attach_transcript", "audio_folder", "copy_to_temp", "delete_episode", "delete_show", "podcast_guid",
+    "AudioError", "CorruptAudio", "EpisodeNumberError", "FileChanges", "StorageError", "TooLarge", "attach_audio",
+    "attach_chapters", "attach_transcript", "audio_folder", "check_episode_numbering", "copy_to_temp",
+    "delete_episode", "delete_show", "podcast_guid",
     "tag_audio", "unique_episode_slug",
 ]
 
@@ -331,6 +386,7 @@ def build_episode_from_file(session: Session, store: MediaStore, show: Show, sou
         TranscriptError: the transcript is not SRT/WebVTT.
         ChaptersError: the chapters file is invalid.
         PublishingError: the status and time do not go together.
+        EpisodeNumberError: the season or number is below 1, or taken (``check_episode_numbering``).
         ValueError: the slug is taken or invalid.
     """
     from .chapters import parse_chapters
@@ -338,6 +394,7 @@ def build_episode_from_file(session: Session, store: MediaStore, show: Show, sou
     from .slugs import SLUG_RE
 
     status, publish_at = resolve_publication(status, publish_at, now)
+    check_episode_numbering(session, show.id, season, number)
     if slug:
         if not SLUG_RE.match(slug):
             raise ValueError(f"{slug!r} is not a valid slug (lowercase letters, digits and hyphens).")

@@ -1,20 +1,24 @@
-"""Podcast RSS and blog Atom feeds, served from the database cache with HTTP validators."""
+"""Podcast RSS and blog Atom feeds, served from the database cache with HTTP validators, and the JSON
+chapters documents the podcast feed links for chapters read from ID3 tags."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
-from werkzeug.http import http_date, parse_date
+from sqlalchemy import select
+from werkzeug.http import http_date, parse_date, parse_etags, unquote_etag
 
+from ..content.chapters import CHAPTERS_MIME, chapters_json
 from ..content.feeds import cache, doctor, service
 from ..content.feeds.atom import BlogLinks
 from ..content.feeds.podcast import FeedLinks
 from ..content.publishing import is_visible
 from ..content.storage import StorageError
 from ..extensions import db
-from ..models import Show
+from ..models import Episode, Show
 from . import current_time, media_store
 
 bp = Blueprint("feeds", __name__)
@@ -23,6 +27,10 @@ RSS_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 #: Podcast apps poll; a minute of client caching costs nothing and spares requests.
 CACHE_CONTROL = "public, max-age=60"
+#: Feeds, chapters and transcripts are public documents that web players (Podcast Index apps, Podverse)
+#: fetch from their own origin: any page may read them, and the ETag so it can revalidate. Sent without
+#: credentials, so ``*`` reveals nothing a plain request would not. Two headers need no CORS library.
+PUBLIC_READ_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
 
 
 def site_url_builder() -> Callable[..., str | None]:
@@ -76,12 +84,14 @@ def podcast_links(show: Show) -> FeedLinks:
     episode_page = url_template(build, "podcasts.episode", "episode_slug", show_slug=slug)
     media = url_template(build, "media.serve", "path")
     author_page = url_template(build, "public.author", "slug")
+    chapters = url_template(build, "feeds.chapters", "episode_slug", show_slug=slug)
     return FeedLinks(
         feed_url=build("feeds.podcast", show_slug=slug),
         show_page=build("podcasts.show", show_slug=slug) or current_app.config["SITE_URL"] + "/",
         episode_page=lambda episode: episode_page(episode.slug),
         media=lambda file: media(file.path),
         author_page=lambda author: author_page(author.slug),
+        chapters=lambda episode: chapters(episode.slug),
     )
 
 
@@ -109,11 +119,27 @@ def _accepts_gzip() -> bool:
     return request.accept_encodings.quality("gzip") > 0
 
 
+def if_none_match_hits(*etags: str) -> bool | None:
+    """Whether the request's If-None-Match names one of ``etags`` (quoted), by weak comparison.
+
+    RFC 9110 §13.1.2: If-None-Match compares weakly, so ``W/"x"`` matches our ``"x"`` (a proxy
+    that gzips on the fly, such as nginx, weakens the ETag it passes on), as do a list and ``*``.
+
+    Returns:
+        None when the request has no If-None-Match (the caller then looks at If-Modified-Since).
+    """
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return None
+    tags = parse_etags(header)
+    return any(tags.contains_weak(unquote_etag(etag)[0]) for etag in etags)
+
+
 def _not_modified(entry: cache.CachedFeed) -> bool:
     """RFC 9110: If-None-Match wins over If-Modified-Since; either ETag of ours (plain or gzip) matches."""
-    if request.headers.get("If-None-Match"):
-        tags = request.if_none_match
-        return tags.star_tag or any(tags.contains_raw(tag) for tag in (entry.etag, entry.gzip_etag))
+    matched = if_none_match_hits(entry.etag, entry.gzip_etag)
+    if matched is not None:
+        return matched
     since = parse_date(request.headers.get("If-Modified-Since"))
     return since is not None and entry.last_modified <= since.replace(tzinfo=None)
 
@@ -132,6 +158,7 @@ def feed_response(entry: cache.CachedFeed, mimetype: str, load: Callable[[cache.
         "Last-Modified": http_date(entry.last_modified),
         "Vary": "Accept-Encoding",
         "Cache-Control": CACHE_CONTROL,
+        **PUBLIC_READ_HEADERS,
     }
     if _not_modified(entry):
         return Response(status=304, headers=headers)
@@ -152,7 +179,9 @@ def podcast(show_slug: str):
     if state is None:
         abort(404)
     if state.new_feed_url:
-        return redirect(state.new_feed_url, code=301)
+        moved = redirect(state.new_feed_url, code=301)
+        moved.headers.update(PUBLIC_READ_HEADERS)  # a browser follows a cross-origin redirect only with it
+        return moved
     now = current_time()
     rebuild = lambda: service.rebuild_show_feed(db.session, state.show_id, now, podcast_links)
     entry = service.fresh(db.session, state.cached, now, rebuild)
@@ -167,6 +196,28 @@ def blog():
         db.session, now, current_app.config["SITE_TITLE"], blog_links())
     entry = service.fresh(db.session, cache.cached_entry(db.session, cache.BLOG_KEY), now, rebuild)
     return feed_response(entry, ATOM_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+
+
+@bp.route("/podcasts/<show_slug>/<episode_slug>/chapters.json")
+def chapters(show_slug: str, episode_slug: str):
+    """A public episode's chapters as a Podcast Index JSON chapters document (version 1.2.0).
+
+    This is where ``podcast:chapters`` points for chapters read from the MP3's ID3 CHAP/CTOC
+    frames, which have no uploaded file in the media store (an uploaded file is linked
+    itself). The document is made from the stored chapter list, so it follows every edit.
+    """
+    row = db.session.execute(
+        select(Episode.chapters, Episode.status, Episode.publish_at).join(Show, Show.id == Episode.show_id)
+        .where(Show.slug == show_slug, Episode.slug == episode_slug).limit(1)
+    ).first()
+    if row is None or not row.chapters or not is_visible(row.status, row.publish_at, current_time()):
+        abort(404)
+    body = chapters_json(row.chapters)
+    headers = {"ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"', "Cache-Control": CACHE_CONTROL,
+               **PUBLIC_READ_HEADERS}
+    if if_none_match_hits(headers["ETag"]):
+        return Response(status=304, headers=headers)
+    return Response(body, headers=headers, content_type=CHAPTERS_MIME)
 
 
 def media_file_resolver() -> Callable[[str], Path | None]:

@@ -31,19 +31,25 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import or_, select
-from werkzeug.http import parse_date, parse_etags
+from werkzeug.http import parse_date
 from werkzeug.wsgi import wrap_file
 
+from ..content.feeds.podcast import enclosure_type
+from ..content.publishing import is_visible
 from ..content.storage import StorageError
 from ..extensions import db
-from ..content.publishing import is_visible
 from ..models import Episode, MediaFile
 from . import current_time, media_store
+from .feeds import PUBLIC_READ_HEADERS, if_none_match_hits
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
 #: Stored media never changes under its name (a replaced file gets a new name), so caches may keep it.
 DEFAULT_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+#: Files web players read from their own origin (``fetch``), like the feeds that link them. Audio and
+#: images need no CORS to play or show; uploads and admin pages never get it.
+CROSS_ORIGIN_KINDS = frozenset({"transcript", "chapters"})
 
 #: Read size when the server iterates the file instead of using sendfile.
 _BLOCK_SIZE = 256 * 1024
@@ -83,7 +89,8 @@ def serve(path: str):
     # The episode a file belongs to comes in the same query: an unpublished episode's audio,
     # transcript and chapters stay private until its time, even at a guessed URL.
     media = db.session.execute(
-        select(MediaFile.path, MediaFile.sha256, MediaFile.mime_type, Episode.status, Episode.publish_at)
+        select(MediaFile.path, MediaFile.sha256, MediaFile.mime_type, MediaFile.kind, Episode.status,
+               Episode.publish_at)
         .outerjoin(Episode, or_(Episode.audio_id == MediaFile.id, Episode.transcript_id == MediaFile.id,
                                 Episode.chapters_id == MediaFile.id))
         .where(MediaFile.path == path).limit(1)
@@ -101,27 +108,31 @@ def serve(path: str):
     if not stat.S_ISREG(info.st_mode):
         abort(404)
 
+    # Audio goes out with the type its feed enclosure declares (audio/x-m4a for M4A, Apple's).
+    content_type = enclosure_type(media.mime_type) if media.kind == "audio" else media.mime_type
     prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
     if prefix:
-        response = _accel_redirect(prefix, media)
+        response = _accel_redirect(prefix, media, content_type)
     else:
-        response = _send(media, file_path, info.st_size, int(info.st_mtime))
+        response = _send(media, content_type, file_path, info.st_size, int(info.st_mtime))
+    if media.kind in CROSS_ORIGIN_KINDS:
+        response.headers.update(PUBLIC_READ_HEADERS)
     if private:  # no shared cache may keep what only the author may hear yet
         response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
     return response
 
 
-def _accel_redirect(prefix: str, media) -> Response:
+def _accel_redirect(prefix: str, media, content_type: str) -> Response:
     """Hand the file to nginx, which answers ranges and conditionals itself."""
-    response = Response(b"", mimetype=media.mime_type)
+    response = Response(b"", mimetype=content_type)
     response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(media.path)
     response.headers["Cache-Control"] = current_app.config.get("MEDIA_CACHE_CONTROL", DEFAULT_CACHE_CONTROL)
     return response
 
 
-def _send(media, file_path: Path, size: int, mtime: int) -> Response:
-    """Answer with the file, one range of it, a 304 or a 416 (``media``: a row with sha256 and mime_type)."""
+def _send(media, content_type: str, file_path: Path, size: int, mtime: int) -> Response:
+    """Answer with the file, one range of it, a 304 or a 416 (``media``: a row with its sha256)."""
     etag = f'"{media.sha256}"'
     headers = {
         "ETag": etag,
@@ -149,7 +160,7 @@ def _send(media, file_path: Path, size: int, mtime: int) -> Response:
 
     if request.method == "HEAD" or length == 0:
         # No body argument: a bytes body would reset Content-Length to 0.
-        return Response(None, status=status, mimetype=media.mime_type, headers=headers)
+        return Response(None, status=status, mimetype=content_type, headers=headers)
     handle = open(file_path, "rb", buffering=0)  # noqa: SIM115  (the server closes it after sending)
     try:
         handle.seek(start)
@@ -157,15 +168,14 @@ def _send(media, file_path: Path, size: int, mtime: int) -> Response:
     except BaseException:
         handle.close()
         raise
-    return Response(body, status=status, mimetype=media.mime_type, headers=headers, direct_passthrough=True)
+    return Response(body, status=status, mimetype=content_type, headers=headers, direct_passthrough=True)
 
 
 def _not_modified(etag: str, mtime: int) -> bool:
     """Whether If-None-Match (or, without it, If-Modified-Since) says the client's copy is current."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = parse_etags(if_none_match)
-        return tags.star_tag or tags.contains_weak(etag.strip('"'))
+    matched = if_none_match_hits(etag)  # weak comparison, as for the feeds
+    if matched is not None:
+        return matched
     since = parse_date(request.headers.get("If-Modified-Since"))
     return since is not None and mtime <= since.timestamp()
 

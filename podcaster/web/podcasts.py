@@ -20,14 +20,18 @@ MAX_INLINE_TRANSCRIPT_BYTES = 512 * 1024
 EPISODES_PER_PAGE = 20
 
 
-def _visible_query(show_id: int | None = None, oldest_first: bool = False):
-    """Public episodes, newest first (oldest first for serial shows), with what the lists show loaded at once."""
+def _visible_query(show_id: int | None = None, serial: bool = False):
+    """Public episodes, newest first, with what the lists show loaded at once.
+
+    Serial shows are in story order, as in their feed (``feeds.podcast.ordered_episodes``):
+    season, then oldest first, episodes without a season last.
+    """
     query = (db.select(Episode).where(visible_filter(Episode, current_time()))
              .options(selectinload(Episode.audio), selectinload(Episode.show)))
     if show_id is not None:
         query = query.where(Episode.show_id == show_id)
-    if oldest_first:
-        return query.order_by(Episode.publish_at, Episode.id)
+    if serial:
+        return query.order_by(Episode.season.asc().nulls_last(), Episode.publish_at, Episode.id)
     return query.order_by(Episode.publish_at.desc(), Episode.id.desc())
 
 
@@ -72,7 +76,7 @@ def show(show_slug: str):
     """A show: description, subscribe links and its public episodes, a page at a time (``?page=2``)."""
     found = _show_or_404(show_slug)
     page = request.args.get("page", 1, type=int)
-    episodes = db.paginate(_visible_query(found.id, oldest_first=found.show_type == "serial"), page=page,
+    episodes = db.paginate(_visible_query(found.id, serial=found.show_type == "serial"), page=page,
                            per_page=EPISODES_PER_PAGE, error_out=True)
     return render_template("public/podcasts_show.html", show=found, episodes=episodes,
                            subscribe=subscribe_links(found))

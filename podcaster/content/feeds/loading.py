@@ -51,6 +51,7 @@ class EpisodeRow:
     explicit: bool | None
     persons: list
     soundbites: list
+    chapters: list
     remote_audio_url: str
     remote_audio_size: int | None
     remote_audio_type: str
@@ -66,11 +67,11 @@ _ROLES = ("audio", "artwork", "transcript", "chapters_file")
 _FOREIGN_KEYS = {"audio": "audio_id", "artwork": "artwork_id", "transcript": "transcript_id",
                  "chapters_file": "chapters_id"}
 _EPISODE_COLUMNS = ("id", "title", "slug", "guid", "notes", "summary", "publish_at", "updated_at", "duration",
-                    "season", "number", "episode_type", "explicit", "persons", "soundbites", "remote_audio_url",
-                    "remote_audio_size", "remote_audio_type")
+                    "season", "number", "episode_type", "explicit", "persons", "soundbites", "chapters",
+                    "remote_audio_url", "remote_audio_size", "remote_audio_type")
 
 # EpisodeRow takes the episode columns in this order, then one MediaRef per role.
-_LIST_POSITIONS = (_EPISODE_COLUMNS.index("persons"), _EPISODE_COLUMNS.index("soundbites"))
+_LIST_POSITIONS = tuple(_EPISODE_COLUMNS.index(name) for name in ("persons", "soundbites", "chapters"))
 
 
 def _episode_query(show_id: int, now: datetime):

@@ -24,6 +24,12 @@ MAX_DESCRIPTION_BYTES = 4000
 TRANSCRIPT_TYPES = {"text/vtt": "text/vtt", "application/x-subrip": "application/x-subrip",
                     "application/srt": "application/x-subrip", "text/srt": "application/x-subrip"}
 CHAPTERS_TYPE = "application/json+chapters"
+#: Enclosure types as Apple's podcast feed guide lists them: audio/mpeg for MP3 and audio/x-m4a
+#: for M4A. M4A files are stored as audio/mp4 (their IANA type, what the probe reports), but Apple
+#: names audio/x-m4a and some apps match the type literally; every browser plays either, so the
+#: feed, and the media route's Content-Type, use Apple's. Other types pass through unchanged.
+ENCLOSURE_TYPES = {"audio/mp4": "audio/x-m4a", "audio/m4a": "audio/x-m4a", "audio/mp4a-latm": "audio/x-m4a",
+                   "audio/mp3": "audio/mpeg", "audio/x-mp3": "audio/mpeg", "audio/mpeg3": "audio/mpeg"}
 #: The builder reads models or the plain rows ``loading`` makes (same attribute names).
 EpisodeLike = Episode | EpisodeRow
 MediaLike = MediaFile | MediaRef
@@ -39,6 +45,8 @@ class FeedLinks:
         episode_page: the public page of an episode.
         media: the public URL of a stored file.
         author_page: an author's profile page, or None when there is none.
+        chapters: the JSON chapters document made from an episode's chapter list (chapters read
+            from its MP3's ID3 frames, with no uploaded file), or None when there is none.
     """
 
     feed_url: str
@@ -46,6 +54,7 @@ class FeedLinks:
     episode_page: Callable[[EpisodeLike], str]
     media: Callable[[MediaLike], str]
     author_page: Callable[[Author], str | None]
+    chapters: Callable[[EpisodeLike], str | None] = lambda episode: None
 
 
 def aware(moment: datetime) -> datetime:
@@ -77,8 +86,9 @@ def ordered_episodes(show_type: str, episodes: Sequence[EpisodeLike]) -> list[tu
     """Order episodes for the feed and give each the number it carries.
 
     Episodic shows list the newest first. Serial shows are listed in story order
-    (season, then publication) and Apple wants every full episode numbered: a
-    full episode without a number gets the one after its predecessor's.
+    (season, then publication; episodes without a season come after every season,
+    as extras rather than a prologue) and Apple wants every full episode numbered:
+    a full episode without a number gets the one after its predecessor's.
 
     Args:
         show_type: "episodic" or "serial".
@@ -90,7 +100,7 @@ def ordered_episodes(show_type: str, episodes: Sequence[EpisodeLike]) -> list[tu
     if show_type != "serial":
         ordered = sorted(episodes, key=lambda e: (e.publish_at, e.id), reverse=True)
         return [(episode, episode.number) for episode in ordered]
-    ordered = sorted(episodes, key=lambda e: (e.season or 0, e.publish_at, e.id))
+    ordered = sorted(episodes, key=lambda e: (e.season is None, e.season or 0, e.publish_at, e.id))
     numbered: list[tuple[EpisodeLike, int | None]] = []
     last: dict[int, int] = {}
     for episode in ordered:
@@ -104,15 +114,20 @@ def ordered_episodes(show_type: str, episodes: Sequence[EpisodeLike]) -> list[tu
     return numbered
 
 
+def enclosure_type(mime_type: str) -> str:
+    """The type to declare (and serve) for audio stored as ``mime_type`` (see ``ENCLOSURE_TYPES``)."""
+    return ENCLOSURE_TYPES.get(mime_type.lower(), mime_type)
+
+
 def enclosure_of(episode: EpisodeLike, links: FeedLinks) -> tuple[str, int, str] | None:
     """The enclosure (url, length, type) of an episode, or None when it has no audio."""
     if episode.audio is not None:
-        return links.media(episode.audio), episode.audio.size, episode.audio.mime_type
+        return links.media(episode.audio), episode.audio.size, enclosure_type(episode.audio.mime_type)
     if episode.remote_audio_url:
         # Imported enclosures whose old host never said their length keep 0 (as that host's feed
         # did) rather than vanishing from the feed; the feed doctor flags them.
         return (episode.remote_audio_url, episode.remote_audio_size or 0,
-                episode.remote_audio_type or "audio/mpeg")
+                enclosure_type(episode.remote_audio_type or "audio/mpeg"))
     return None
 
 
@@ -172,8 +187,9 @@ def build_podcast_feed(show: Show, episodes: Sequence[EpisodeLike], links: FeedL
         fg.podcast.itunes_complete("yes")
     if show.new_feed_url:
         fg.podcast.itunes_new_feed_url(show.new_feed_url)
+    # No channel itunes:title: a show has no Apple-only title, and one equal to <title> is an error
+    # for the W3C validator.
     fg.podcastindex.set(
-        itunes_title=show.title,
         explicit=show.explicit,
         image=_image_url(show.artwork, links),
         guid=show.podcast_guid,
@@ -222,6 +238,8 @@ def _add_item(fg: FeedGenerator, show: Show, episode: EpisodeLike, number: int |
     chapters = None
     if episode.chapters_file is not None:
         chapters = {"url": links.media(episode.chapters_file), "type": CHAPTERS_TYPE}
+    elif episode.chapters and (url := links.chapters(episode)):
+        chapters = {"url": url, "type": CHAPTERS_TYPE}
     entry.podcastindex.set(
         explicit=show.explicit if episode.explicit is None else episode.explicit,
         image=_image_url(episode.artwork, links),

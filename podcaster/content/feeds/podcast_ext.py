@@ -8,7 +8,8 @@ episode, episodeType, title). This extension covers its gaps, all in one place:
   ``true``/``false`` and the W3C validator rejects yes/no.
 * ``itunes:image``: feedgen silently drops any URL not ending in .jpg/.png, so a
   media URL with a query string or another name would vanish without a word.
-* channel ``itunes:title``: feedgen has no setter for it.
+* channel ``itunes:title``: feedgen has no setter for it. Only for an Apple-specific title that
+  differs from ``<title>``: the W3C validator reports an identical one as an error.
 * the Podcast Index namespace (podcast:guid, locked, funding, person, medium,
   transcript, chapters, season, episode, soundbite): feedgen has none of it.
 
@@ -62,7 +63,8 @@ class PodcastIndexExtension(BaseExtension):
         """Set the channel values.
 
         Args:
-            itunes_title: the show title for Apple (channel ``itunes:title``).
+            itunes_title: an Apple-specific show title (channel ``itunes:title``); left out when empty
+                or equal to the channel ``<title>``.
             explicit: written as ``true``/``false``.
             image: absolute artwork URL, written whatever its ending.
             guid: the podcast:guid (a UUID).
@@ -80,7 +82,7 @@ class PodcastIndexExtension(BaseExtension):
     def extend_rss(self, rss_feed: etree._Element) -> etree._Element:
         channel = rss_feed[0]
         values = self._values
-        if values.get("itunes_title"):
+        if values.get("itunes_title") and values["itunes_title"] != channel.findtext("title"):
             _sub(channel, _ITUNES + "title", values["itunes_title"])
         _sub(channel, _ITUNES + "explicit", "true" if values.get("explicit") else "false")
         if values.get("image"):

@@ -13,11 +13,13 @@ from ...content.chapters import ChaptersError, parse_chapters
 from ...content.links import format_links
 from ...content.podcasts import (
     AUDIO_FOLDER,
+    EpisodeNumberError,
     FileChanges,
     attach_audio,
     attach_chapters,
     attach_transcript,
     audio_folder,
+    check_episode_numbering,
     delete_episode,
     delete_media,
     delete_show,
@@ -265,7 +267,10 @@ def _edit_episode(show: Show, episode: Episode | None):
         episode_id = episode.id if episode else None
         slug = form.slug.data or unique_episode_slug(db.session, show.id, form.title.data, episode_id)
         now = current_time()
-        if episode_slug_taken(db.session, show.id, slug, episode_id):
+        numbering = _numbering_problem(show, form, episode_id)
+        if numbering is not None:
+            getattr(form, numbering.field).errors.append(str(numbering))
+        elif episode_slug_taken(db.session, show.id, slug, episode_id):
             form.slug.errors.append(f"Another episode of this show already uses the slug “{slug}”.")
         elif episode is None and not has_upload(form.audio.data):
             form.audio.errors.append("Choose the episode's audio file (MP3 or M4A).")
@@ -288,6 +293,15 @@ def _edit_episode(show: Show, episode: Episode | None):
     if request.method == "POST" and status == 200:
         status = 400
     return render_template("admin/episodes_form.html", form=form, show=show, episode=episode), status
+
+
+def _numbering_problem(show: Show, form: EpisodeForm, episode_id: int | None) -> EpisodeNumberError | None:
+    """The domain's refusal of the form's season and number, if any (an edit keeps its own number)."""
+    try:
+        check_episode_numbering(db.session, show.id, form.season.data, form.number.data, episode_id)
+    except EpisodeNumberError as exc:
+        return exc
+    return None
 
 
 def _save_episode(store: MediaStore, show: Show, episode: Episode | None, form: EpisodeForm, slug: str,

@@ -154,8 +154,10 @@ class EpisodeForm(ScheduledForm):
     summary = TextAreaField("Short summary (plain text)", validators=[Length(max=4000)])
     artwork = FileField("Episode artwork")
     remove_artwork = BooleanField("Remove the episode artwork (use the show's)")
-    season = IntegerField("Season", validators=[Optional(), NumberRange(min=1, max=10_000)])
-    number = IntegerField("Episode number", validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    # The lower bounds (and uniqueness) are the domain's numbering rules, checked by the view
+    # through ``podcasts.check_episode_numbering`` like every other way episodes arrive.
+    season = IntegerField("Season", validators=[Optional(), NumberRange(max=10_000)])
+    number = IntegerField("Episode number", validators=[Optional(), NumberRange(max=1_000_000)])
     episode_type = SelectField("Episode type", choices=choices([(EpisodeType.FULL.value, "Full episode"),
                                                                 (EpisodeType.TRAILER.value, "Trailer"),
                                                                 (EpisodeType.BONUS.value, "Bonus")]),
