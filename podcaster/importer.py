@@ -283,19 +283,21 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
         episode.remote_audio_type = enclosure.get("type", "")[:100]
         if download_audio and url:
             progress(f"downloading {url}")
-            extension = url.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
-            relative = store.unique_path(f"audio/{show.slug}", f"{episode.slug}.{extension or 'mp3'}")
+            folder = f"audio/{show.slug}"
             try:
-                stored = store.save_stream(fetch(url, max_audio_bytes), relative, max_bytes=max_audio_bytes)
+                staged = store.stage_stream(fetch(url, max_audio_bytes), folder, max_bytes=max_audio_bytes)
             except (TooLarge, StorageError, FeedImportError, OSError) as exc:
                 result.problems.append(f"{title}: audio not downloaded ({exc}); kept as a remote enclosure")
             else:
                 from .content.audio import AudioError, probe
 
                 try:
-                    info = probe(store.path_of(stored.path))
-                except AudioError as exc:
-                    store.delete(stored.path)
+                    # Named after what the file is, never after the URL (``play.php?id=1``).
+                    info = probe(staged.path)
+                    stored = store.commit_temp(staged.path, store.path_for(folder, episode.slug, info.mime_type),
+                                               size=staged.size, sha256=staged.sha256)
+                except (AudioError, StorageError) as exc:
+                    staged.path.unlink(missing_ok=True)
                     result.problems.append(f"{title}: {exc}; kept as a remote enclosure")
                 else:
                     new_audio = stored.path
