@@ -25,6 +25,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .content.filetypes import EXTENSIONS
 from .content.storage import CHUNK_SIZE, MediaStore, StorageError
 from .extensions import db
 
@@ -271,7 +272,8 @@ def _check_archive(archive: zipfile.ZipFile, max_bytes: int) -> tuple[dict, dict
     return manifest, data
 
 
-def _read_records(archive: zipfile.ZipFile, data: dict[str, zipfile.ZipInfo]) -> list[tuple[sa.Table, list]]:
+def _read_records(archive: zipfile.ZipFile, data: dict[str, zipfile.ZipInfo],
+                  media: dict) -> list[tuple[sa.Table, list]]:
     """Every table's rows, decoded and checked against the table's columns."""
     records = []
     for table in _tables():
@@ -295,8 +297,24 @@ def _read_records(archive: zipfile.ZipFile, data: dict[str, zipfile.ZipInfo]) ->
                 decoded.append({key: _from_json(value) for key, value in row.items()})
             except (ValueError, TypeError) as exc:
                 raise BackupError(f"{name} has a value that cannot be read: {exc}") from exc
+        if table.name == "media_file":
+            _check_media_rows(name, decoded, media)
         records.append((table, decoded))
     return records
+
+
+def _check_media_rows(name: str, rows: list[dict], media: dict) -> None:
+    """Every file row points at a file in the archive and has a type this site stores.
+
+    /media serves a file with its row's type, so a restored row must not make a stored
+    file a page or a script (``text/html``), whatever the archive says.
+    """
+    for row in rows:
+        path, mime_type = row.get("path"), row.get("mime_type")
+        if path not in media:
+            raise BackupError(f"{name} lists {path!r}, which is not in the manifest")
+        if mime_type not in EXTENSIONS:
+            raise BackupError(f"{name} gives {path} the type {mime_type!r}, which this site never stores")
 
 
 def _stage_media(archive: zipfile.ZipFile, store: MediaStore, media: dict, staged: list[tuple[Path, str]],
@@ -366,7 +384,7 @@ def import_site(session: Session, store: MediaStore, source: str | Path,
             if session.execute(sa.select(sa.func.count()).select_from(table)).scalar():
                 raise BackupError(f"the site is not empty (table {table.name} has rows); "
                                   "restore into a fresh database")
-        records = _read_records(archive, data)
+        records = _read_records(archive, data, manifest["media"])
         try:
             try:
                 _stage_media(archive, store, manifest["media"], staged, folders)

@@ -229,6 +229,21 @@ def test_unusable_records_are_refused_and_no_file_is_kept(app, runner, make_app,
     assert_refused(make_app("restored"), hostile, "data/tag.json")
 
 
+@pytest.mark.parametrize("change, words", [
+    ({"mime_type": "text/html"}, "text/html"),
+    ({"path": "covers/elsewhere.jpg"}, "not in the manifest"),
+])
+def test_media_rows_must_match_the_archive_and_a_stored_type(app, runner, make_app, tmp_path, change, words):
+    """/media serves a file with its row's type: a restored row cannot turn an image into a page."""
+    source = export(app, runner, tmp_path)
+    with zipfile.ZipFile(source) as opened:
+        rows = json.loads(opened.read("data/media_file.json"))
+    rows[0].update(change)
+    hostile = rebuild(source, tmp_path / "rows.zip", drop={"data/media_file.json"},
+                      add=[("data/media_file.json", json.dumps(rows).encode())])
+    assert_refused(make_app("restored"), hostile, "data/media_file.json", words)
+
+
 def test_records_the_database_refuses_leave_nothing(app, runner, make_app, tmp_path):
     source = export(app, runner, tmp_path)
     with zipfile.ZipFile(source) as opened:
