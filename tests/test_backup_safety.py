@@ -6,9 +6,12 @@ status 1, and leave no row and no file behind.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import resource
+import signal
 import stat
 import time
 import zipfile
@@ -66,6 +69,19 @@ def files_under(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+@contextlib.contextmanager
+def file_size_limit(limit: int):
+    """No file this process writes may grow past ``limit`` bytes (the write fails with EFBIG instead)."""
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the default action would kill the test run
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+
+
 def assert_refused(site, archive: Path, *words: str) -> str:
     """Run import-backup on ``archive`` into ``site``; check it refused cleanly and left nothing."""
     result = site.test_cli_runner().invoke(args=["import-backup", str(archive)])
@@ -93,8 +109,10 @@ def test_a_zip_bomb_is_refused_before_a_byte_is_written(app, runner, make_app, t
                    manifest=lambda m: m["media"].update({"covers/bomb.jpg": lie}),
                    add=[("media/covers/bomb.jpg", bytes(BOMB_BYTES))])
     assert bomb.stat().st_size < 2 * 1024 * 1024
+    restored = make_app("restored")
     started = time.monotonic()
-    message = assert_refused(make_app("restored"), bomb, "media/covers/bomb.jpg", "manifest")
+    with file_size_limit(4 * 1024 * 1024):  # writing the bomb out would fail here, not fill the disk
+        message = assert_refused(restored, bomb, "media/covers/bomb.jpg", "manifest")
     assert time.monotonic() - started < 5, "the bomb was decompressed"
     assert "10" in message
 
