@@ -151,3 +151,15 @@ def test_imported_audio_takes_the_detected_extension(app, tmp_path):
         episode = db.session.execute(db.select(Episode)).scalar_one()
         assert episode.audio.path == "audio/imported/one.mp3"
         assert episode.audio.mime_type == "audio/mpeg"
+
+
+def test_nginx_is_handed_the_detected_type_and_a_detected_extension(app, client, admin):
+    """With X-Accel-Redirect nginx keeps the app's Content-Type; the file name agrees with it anyway."""
+    app.config["MEDIA_ACCEL_REDIRECT"] = "/_protected_media/"
+    upload = (io.BytesIO(image_bytes()), "x.html")
+    assert post_form(client, "/admin/authors/new", author_data(photo=upload)).status_code == 302
+    with app.app_context():
+        path = db.session.execute(db.select(Author)).scalar_one().photo.path
+    served = client.get(f"/media/{path}")
+    assert served.mimetype == "image/jpeg"
+    assert served.headers["X-Accel-Redirect"] == "/_protected_media/photos/x.jpg"
