@@ -292,7 +292,8 @@ def _read_records(archive: zipfile.ZipFile, data: dict[str, zipfile.ZipInfo],
         for row in rows:
             unknown = set(row) - columns
             if unknown:
-                raise BackupError(f"{name} has a column the table {table.name} does not have: {sorted(unknown)[0]}")
+                raise BackupError(f"{name} has a column the table {table.name} does not have: "
+                                  f"{sorted(unknown)[0]}")
             try:
                 decoded.append({key: _from_json(value) for key, value in row.items()})
             except (ValueError, TypeError) as exc:
@@ -395,7 +396,8 @@ def import_site(session: Session, store: MediaStore, source: str | Path,
                     if rows:
                         session.execute(table.insert(), rows)
                 except sa.exc.SQLAlchemyError as exc:
-                    raise BackupError(f"data/{table.name}.json could not be restored: {_first_line(exc)}") from exc
+                    raise BackupError(
+                        f"data/{table.name}.json could not be restored: {_first_line(exc)}") from exc
             try:
                 for temp, relative in staged:
                     store.commit_temp(temp, relative, size=manifest["media"][relative]["size"],

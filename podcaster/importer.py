@@ -294,8 +294,8 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
                 try:
                     # Named after what the file is, never after the URL (``play.php?id=1``).
                     info = probe(staged.path)
-                    stored = store.commit_temp(staged.path, store.path_for(folder, episode.slug, info.mime_type),
-                                               size=staged.size, sha256=staged.sha256)
+                    relative = store.path_for(folder, episode.slug, info.mime_type)
+                    stored = store.commit_temp(staged.path, relative, size=staged.size, sha256=staged.sha256)
                 except (AudioError, StorageError) as exc:
                     staged.path.unlink(missing_ok=True)
                     result.problems.append(f"{title}: {exc}; kept as a remote enclosure")

@@ -21,7 +21,8 @@ from .podcast_helpers import artwork_bytes, create_show, show_data
 from .test_authors import author_data
 from .test_books import book_data
 
-HOSTILE_NAMES = ["x.php", "x.html", "ｐｏｌｙ．ｈｔｍｌ", "../../evil.jpg", "x.jpg.html", ".htaccess", "a\\..\\b.svg"]
+HOSTILE_NAMES = ["x.php", "x.html", "ｐｏｌｙ．ｈｔｍｌ", "../../evil.jpg", "x.jpg.html", ".htaccess",
+                 "a\\..\\b.svg"]
 SRT = b"1\n00:00:00,000 --> 00:00:02,500\nWelcome to the show.\n"
 VTT = b"WEBVTT\n\n00:00.000 --> 00:02.500\nWelcome.\n"
 CHAPTERS = b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Hello"}]}'
@@ -43,10 +44,16 @@ def check_stored(app, client, media: dict, extension: str, mime_type: str) -> No
         assert served.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def stored_files(app, media: MediaFile) -> list[dict]:
+def stored_files(media: MediaFile) -> list[dict]:
     """The row and its variants as plain values (usable outside the app context)."""
     rows = [media] + list(media.variants)
     return [{"path": row.path, "mime_type": row.mime_type} for row in rows]
+
+
+def episode_form(**files) -> dict:
+    return {"title": "First light", "slug": "", "notes": "", "summary": "", "season": "", "number": "1",
+            "episode_type": "full", "explicit": "", "status": "published", "publish_at": "", "guests": "",
+            **files}
 
 
 @pytest.fixture
@@ -55,12 +62,13 @@ def admin(client, auth):
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-@pytest.mark.parametrize("fmt, extension, mime_type", [("JPEG", "jpg", "image/jpeg"), ("PNG", "png", "image/png")])
+@pytest.mark.parametrize("fmt, extension, mime_type",
+                         [("JPEG", "jpg", "image/jpeg"), ("PNG", "png", "image/png")])
 def test_author_photo_takes_the_detected_extension(app, client, admin, name, fmt, extension, mime_type):
     upload = (io.BytesIO(image_bytes(fmt=fmt)), name)
     assert post_form(client, "/admin/authors/new", author_data(photo=upload)).status_code == 302
     with app.app_context():
-        files = stored_files(app, db.session.execute(db.select(Author)).scalar_one().photo)
+        files = stored_files(db.session.execute(db.select(Author)).scalar_one().photo)
     check_stored(app, client, files[0], extension, mime_type)
     for variant in files[1:]:
         check_stored(app, client, variant, "jpg", "image/jpeg")
@@ -71,7 +79,7 @@ def test_book_cover_takes_the_detected_extension(app, client, admin, name):
     upload = (io.BytesIO(image_bytes(fmt="WEBP")), name)
     assert post_form(client, "/admin/books/new", book_data(cover=upload)).status_code == 302
     with app.app_context():
-        files = stored_files(app, db.session.execute(db.select(Book)).scalar_one().cover)
+        files = stored_files(db.session.execute(db.select(Book)).scalar_one().cover)
     check_stored(app, client, files[0], "webp", "image/webp")
 
 
@@ -83,7 +91,7 @@ def test_show_artwork_takes_the_detected_extension(app, client, admin, name):
                          content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
-        files = stored_files(app, db.session.execute(db.select(Show)).scalar_one().artwork)
+        files = stored_files(db.session.execute(db.select(Show)).scalar_one().artwork)
     check_stored(app, client, files[0], "png", "image/png")
     for variant in files[1:]:
         check_stored(app, client, variant, "jpg", "image/jpeg")
@@ -92,16 +100,16 @@ def test_show_artwork_takes_the_detected_extension(app, client, admin, name):
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_episode_files_take_the_detected_extensions(app, client, admin, name):
     show = create_show(app, client)
-    data = {"title": "First light", "slug": "", "notes": "", "summary": "", "season": "", "number": "1",
-            "episode_type": "full", "explicit": "", "status": "published", "publish_at": "", "guests": "",
-            "audio": (io.BytesIO((DATA / "aac.m4a").read_bytes()), name), "transcript": (io.BytesIO(VTT), name),
-            "chapters": (io.BytesIO(CHAPTERS), name), "artwork": (io.BytesIO(artwork_bytes()), name)}
-    response = post_form(client, f"/admin/shows/{show.id}/episodes/new", data, content_type="multipart/form-data")
+    data = episode_form(audio=(io.BytesIO((DATA / "aac.m4a").read_bytes()), name),
+                        transcript=(io.BytesIO(VTT), name), chapters=(io.BytesIO(CHAPTERS), name),
+                        artwork=(io.BytesIO(artwork_bytes()), name))
+    response = post_form(client, f"/admin/shows/{show.id}/episodes/new", data,
+                         content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         episode = db.session.execute(db.select(Episode)).scalar_one()
-        audio, transcript = stored_files(app, episode.audio)[0], stored_files(app, episode.transcript)[0]
-        chapters, artwork = stored_files(app, episode.chapters_file)[0], stored_files(app, episode.artwork)[0]
+        audio, transcript = stored_files(episode.audio)[0], stored_files(episode.transcript)[0]
+        chapters, artwork = stored_files(episode.chapters_file)[0], stored_files(episode.artwork)[0]
     check_stored(app, client, audio, "m4a", audio["mime_type"])
     assert audio["mime_type"] in ("audio/mp4", "audio/x-m4a")
     check_stored(app, client, transcript, "vtt", "text/vtt")
@@ -112,14 +120,13 @@ def test_episode_files_take_the_detected_extensions(app, client, admin, name):
 @pytest.mark.parametrize("name", ["x.php", "ｐｏｌｙ．ｈｔｍｌ"])
 def test_srt_transcript_and_mp3_take_the_detected_extensions(app, client, admin, name):
     show = create_show(app, client)
-    data = {"title": "First light", "slug": "", "notes": "", "summary": "", "season": "", "number": "1",
-            "episode_type": "full", "explicit": "", "status": "published", "publish_at": "", "guests": "",
-            "audio": (io.BytesIO((DATA / "cbr.mp3").read_bytes()), name), "transcript": (io.BytesIO(SRT), name)}
+    data = episode_form(audio=(io.BytesIO((DATA / "cbr.mp3").read_bytes()), name),
+                        transcript=(io.BytesIO(SRT), name))
     assert post_form(client, f"/admin/shows/{show.id}/episodes/new", data,
                      content_type="multipart/form-data").status_code == 302
     with app.app_context():
         episode = db.session.execute(db.select(Episode)).scalar_one()
-        audio, transcript = stored_files(app, episode.audio)[0], stored_files(app, episode.transcript)[0]
+        audio, transcript = stored_files(episode.audio)[0], stored_files(episode.transcript)[0]
     check_stored(app, client, audio, "mp3", "audio/mpeg")
     check_stored(app, client, transcript, "srt", "application/x-subrip")
 

@@ -55,13 +55,13 @@ def store_image(store: MediaStore, upload: FileStorage, rule: ImageRule, max_byt
         info = inspect_image(staged.path)
         if rule.podcast_artwork:
             check_podcast_artwork(info)
-        stored = store.commit_temp(staged.path, store.path_for(rule.folder, upload.filename, info.mime_type, "image"),
-                                   size=staged.size, sha256=staged.sha256)
+        relative = store.path_for(rule.folder, upload.filename, info.mime_type, "image")
+        stored = store.commit_temp(staged.path, relative, size=staged.size, sha256=staged.sha256)
         written.append(stored.path)
         original = MediaFile(
             path=stored.path, size=stored.size, sha256=stored.sha256, mime_type=info.mime_type,
-            kind="image", variant="original", original_name=(upload.filename or "")[:255] or None, width=info.width,
-            height=info.height,
+            kind="image", variant="original", original_name=(upload.filename or "")[:255] or None,
+            width=info.width, height=info.height,
         )
         stem = stored.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         for name, side in rule.variants.items():
