@@ -299,6 +299,9 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
                 except (AudioError, StorageError) as exc:
                     staged.path.unlink(missing_ok=True)
                     result.problems.append(f"{title}: {exc}; kept as a remote enclosure")
+                except BaseException:
+                    staged.path.unlink(missing_ok=True)
+                    raise
                 else:
                     new_audio = stored.path
                     episode.audio = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256,
