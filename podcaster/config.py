@@ -20,6 +20,7 @@ ENV_SETTINGS: dict[str, type] = {
     "SITE_TITLE": str,
     "MAX_UPLOAD_BYTES": int,
     "MAX_IMAGE_BYTES": int,
+    "BACKUP_MAX_BYTES": int,
     "MEDIA_ACCEL_REDIRECT": str,
     "SESSION_COOKIE_SECURE": bool,
     "TRUSTED_PROXIES": int,
@@ -63,6 +64,8 @@ class Config:
     MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
     #: Largest accepted image upload (bytes).
     MAX_IMAGE_BYTES = 20 * 1024 * 1024
+    #: The most a backup archive may restore (media and records, in bytes); checked before writing.
+    BACKUP_MAX_BYTES = 100 * 1024**3
     #: When set (e.g. ``/_protected_media/``), media responses hand the file to
     #: nginx with ``X-Accel-Redirect`` under this internal location prefix.
     MEDIA_ACCEL_REDIRECT = ""

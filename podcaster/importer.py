@@ -360,21 +360,26 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
         episode.remote_audio_type = enclosure.get("type", "")[:100]
         if download_audio and url:
             progress(f"downloading {url}")
-            extension = url.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
-            relative = store.unique_path(f"audio/{show.slug}", f"{episode.slug}.{extension or 'mp3'}")
+            folder = f"audio/{show.slug}"
             try:
                 with contextlib.closing(fetch(url, max_audio_bytes)) as stream:
-                    stored = store.save_stream(stream, relative, max_bytes=max_audio_bytes)
+                    staged = store.stage_stream(stream, folder, max_bytes=max_audio_bytes)
             except (TooLarge, StorageError, FeedImportError, FetchError, OSError) as exc:
                 result.problems.append(f"{title}: audio not downloaded ({exc}); kept as a remote enclosure")
             else:
                 from .content.audio import AudioError, probe
 
                 try:
-                    info = probe(store.path_of(stored.path))
-                except AudioError as exc:
-                    store.delete(stored.path)
+                    # Named after what the file is, never after the URL (``play.php?id=1``).
+                    info = probe(staged.path)
+                    relative = store.path_for(folder, episode.slug, info.mime_type)
+                    stored = store.commit_temp(staged.path, relative, size=staged.size, sha256=staged.sha256)
+                except (AudioError, StorageError) as exc:
+                    staged.path.unlink(missing_ok=True)
                     result.problems.append(f"{title}: {exc}; kept as a remote enclosure")
+                except BaseException:
+                    staged.path.unlink(missing_ok=True)
+                    raise
                 else:
                     new_audio = stored.path
                     episode.audio = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256,

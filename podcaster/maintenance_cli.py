@@ -53,9 +53,10 @@ def import_backup_command(source: str):
 
     upgrade_schema()
     try:
-        manifest = import_site(db.session, _store(), source)
+        manifest = import_site(db.session, _store(), source, max_bytes=current_app.config["BACKUP_MAX_BYTES"])
     except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+        # One line, whatever the archive put in a name or the database put in its message.
+        raise click.ClickException(" ".join(str(exc).split())) from exc
     click.echo(f"Restored {sum(manifest['tables'].values())} records and {len(manifest['media'])} media files.")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Episode, MediaFile, Show
 from .audio import AudioError, AudioInfo, CorruptAudio, probe, write_id3_tags
-from .chapters import chapters_from_id3, chapters_json
+from .chapters import CHAPTERS_MIME, chapters_from_id3, chapters_json
 from .slugs import make_slug
 from .storage import MediaStore, StorageError, TooLarge
 from .transcripts import check_transcript
@@ -184,7 +184,7 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())  # on disk before a row can point at it
         for attempt in range(_NAME_ATTEMPTS):
-            relative = store.unique_path(audio_folder(show.slug), f"{episode.slug}.{info.extension}")
+            relative = store.path_for(audio_folder(show.slug), episode.slug, info.mime_type)
             try:
                 stored = store.commit_temp(temp, relative, size=size, sha256=sha256)
                 break
@@ -260,7 +260,7 @@ def attach_transcript(session: Session, store: MediaStore, episode: Episode, sho
         TranscriptError: not a transcript (nothing is stored).
     """
     checked = check_transcript(data)
-    relative = store.unique_path(f"{TRANSCRIPT_FOLDER}/{show.slug}", f"{episode.slug}.{checked.extension}")
+    relative = store.path_for(f"{TRANSCRIPT_FOLDER}/{show.slug}", episode.slug, checked.mime_type)
     media = store_text_file(session, store, data, relative, checked.mime_type, "transcript", original_name,
                             changes)
     changes.old_paths += delete_media(session, episode.transcript)
@@ -270,8 +270,8 @@ def attach_transcript(session: Session, store: MediaStore, episode: Episode, sho
 def attach_chapters(session: Session, store: MediaStore, episode: Episode, show: Show, chapters: list[dict],
                     original_name: str | None, changes: FileChanges) -> None:
     """Store checked chapters as the episode's JSON chapters file and chapter list."""
-    relative = store.unique_path(f"{CHAPTERS_FOLDER}/{show.slug}", f"{episode.slug}.json")
-    media = store_text_file(session, store, chapters_json(chapters), relative, "application/json+chapters",
+    relative = store.path_for(f"{CHAPTERS_FOLDER}/{show.slug}", episode.slug, CHAPTERS_MIME)
+    media = store_text_file(session, store, chapters_json(chapters), relative, CHAPTERS_MIME,
                             "chapters", original_name, changes)
     changes.old_paths += delete_media(session, episode.chapters_file)
     episode.chapters_file = media

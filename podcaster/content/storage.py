@@ -16,6 +16,8 @@ from typing import BinaryIO
 
 from werkzeug.utils import safe_join, secure_filename
 
+from .filetypes import UnknownType, stored_name
+
 CHUNK_SIZE = 1024 * 1024
 TEMP_PREFIX = ".upload-"
 
@@ -33,6 +35,15 @@ class StoredFile:
     """A file that is now in the store."""
 
     path: str  # relative to the store root
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A complete file under a temporary name in its final folder, not yet given its name."""
+
+    path: Path
     size: int
     sha256: str
 
@@ -79,28 +90,42 @@ class MediaStore:
             candidate = f"{folder}/{suffixed}" if folder else suffixed
         return candidate
 
+    def path_for(self, folder: str, name: str | None, mime_type: str, fallback: str = "file") -> str:
+        """A free relative path in ``folder`` for a file whose content is of ``mime_type``.
+
+        Every stored name is chosen here: the extension comes from the detected type, and
+        ``name`` (a client's file name or a slug) gives only an ASCII stem without dots.
+
+        Raises:
+            StorageError: no extension is known for ``mime_type``.
+        """
+        try:
+            return self.unique_path(folder, stored_name(name, mime_type, fallback))
+        except UnknownType as exc:
+            raise StorageError(str(exc)) from exc
+
     def temp_path_for(self, relative: str) -> Path:
         """A hidden temporary path in the same folder as ``relative`` (same filesystem, so rename is atomic)."""
         final = self.path_of(relative)
         final.parent.mkdir(parents=True, exist_ok=True)
         return final.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}.part"
 
-    def save_stream(self, stream: BinaryIO, relative: str, max_bytes: int | None = None) -> StoredFile:
-        """Copy ``stream`` into the store at ``relative``, atomically.
+    def stage_stream(self, stream: BinaryIO, folder: str, max_bytes: int | None = None) -> StagedFile:
+        """Copy ``stream`` to a temporary file in ``folder``, for a name chosen once its content is known.
 
         Args:
             stream: a readable binary stream, read to its end in chunks.
-            relative: where the file goes, relative to the root (see ``unique_path``).
+            folder: the folder (relative to the root) the file will be named in.
             max_bytes: refuse streams longer than this.
 
         Returns:
-            The stored file with its size and SHA-256.
+            The temporary file, for ``commit_temp`` (the caller removes it if it is not committed).
 
         Raises:
             TooLarge: the stream exceeded ``max_bytes`` (nothing is kept).
             StorageError: the file could not be written (nothing is kept).
         """
-        temp = self.temp_path_for(relative)
+        temp = self.temp_path_for(f"{folder}/upload" if folder else "upload")
         digest = hashlib.sha256()
         size = 0
         try:
@@ -113,9 +138,32 @@ class MediaStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            return self.commit_temp(temp, relative, size=size, sha256=digest.hexdigest())
         except BaseException:
             temp.unlink(missing_ok=True)
+            raise
+        return StagedFile(temp, size, digest.hexdigest())
+
+    def save_stream(self, stream: BinaryIO, relative: str, max_bytes: int | None = None) -> StoredFile:
+        """Copy ``stream`` into the store at ``relative``, atomically.
+
+        Args:
+            stream: a readable binary stream, read to its end in chunks.
+            relative: where the file goes, relative to the root (see ``path_for``).
+            max_bytes: refuse streams longer than this.
+
+        Returns:
+            The stored file with its size and SHA-256.
+
+        Raises:
+            TooLarge: the stream exceeded ``max_bytes`` (nothing is kept).
+            StorageError: the file could not be written (nothing is kept).
+        """
+        self.path_of(relative)  # an unsafe path is refused before anything is written
+        staged = self.stage_stream(stream, relative.rpartition("/")[0], max_bytes)
+        try:
+            return self.commit_temp(staged.path, relative, size=staged.size, sha256=staged.sha256)
+        except BaseException:
+            staged.path.unlink(missing_ok=True)
             raise
 
     def save_bytes(self, data: bytes, relative: str) -> StoredFile:

@@ -48,22 +48,25 @@ def store_image(store: MediaStore, upload: FileStorage, rule: ImageRule, max_byt
         ImageError: the upload is not an acceptable image (message for the form).
     """
     written: list[str] = []
+    staged = None
     try:
-        relative = store.unique_path(rule.folder, upload.filename or "image")
-        stored = store.save_stream(upload.stream, relative, max_bytes=max_bytes)
-        written.append(stored.path)
-        info = inspect_image(store.path_of(stored.path))
+        # Named only once Pillow has said what it is: the client's name gives at most the stem.
+        staged = store.stage_stream(upload.stream, rule.folder, max_bytes=max_bytes)
+        info = inspect_image(staged.path)
         if rule.podcast_artwork:
             check_podcast_artwork(info)
+        relative = store.path_for(rule.folder, upload.filename, info.mime_type, "image")
+        stored = store.commit_temp(staged.path, relative, size=staged.size, sha256=staged.sha256)
+        written.append(stored.path)
         original = MediaFile(
             path=stored.path, size=stored.size, sha256=stored.sha256, mime_type=info.mime_type,
-            kind="image", variant="original", original_name=upload.filename, width=info.width,
-            height=info.height,
+            kind="image", variant="original", original_name=(upload.filename or "")[:255] or None,
+            width=info.width, height=info.height,
         )
         stem = stored.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         for name, side in rule.variants.items():
             data, width, height = resized_jpeg(store.path_of(stored.path), side)
-            variant = store.save_bytes(data, store.unique_path(f"{rule.folder}/{name}", f"{stem}.jpg"))
+            variant = store.save_bytes(data, store.path_for(f"{rule.folder}/{name}", stem, "image/jpeg"))
             written.append(variant.path)
             original.variants.append(MediaFile(
                 path=variant.path, size=variant.size, sha256=variant.sha256, mime_type="image/jpeg",
@@ -80,6 +83,9 @@ def store_image(store: MediaStore, upload: FileStorage, rule: ImageRule, max_byt
     except BaseException:
         remove_files(store, written)
         raise
+    finally:
+        if staged is not None:
+            staged.path.unlink(missing_ok=True)  # gone already when it was committed
 
 
 def remove_files(store: MediaStore, paths: list[str]) -> None:

@@ -12,7 +12,7 @@ request body is parsed, directly into ``<MEDIA_ROOT>/<folder>/.upload-<random>.p
         ...
         received = receive_upload(form.audio.data, store, "audio")   # already on disk, no copy
         info = probe(received.path)
-        stored = commit_upload(store, received, store.unique_path("audio", f"{slug}.{info.extension}"))
+        stored = commit_upload(store, received, store.path_for("audio", slug, info.mime_type))
 
 The decorator is needed (rather than a call inside the view) because the form
 is parsed before the view runs: CSRF protection reads ``request.form`` in a
