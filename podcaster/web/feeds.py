@@ -25,6 +25,14 @@ ATOM_TYPE = "application/atom+xml; charset=utf-8"
 CACHE_CONTROL = "public, max-age=60"
 
 
+def unavailable(exc: cache.FeedUnavailable) -> Response:
+    """503 for a feed that cannot be built and has no good copy: apps retry later, and the author sees why
+    on the dashboard; never a 500."""
+    return Response("This feed cannot be built right now; the site's author has been told. Try again later.\n",
+                    status=503, headers={"Retry-After": str(cache.RETRY_SECONDS), "Cache-Control": "no-store"},
+                    content_type="text/plain; charset=utf-8")
+
+
 def site_url_builder() -> Callable[..., str | None]:
     """A function making absolute public URLs from SITE_URL, usable without a request (CLI, doctor).
 
@@ -155,8 +163,11 @@ def podcast(show_slug: str):
         return redirect(state.new_feed_url, code=301)
     now = current_time()
     rebuild = lambda: service.rebuild_show_feed(db.session, state.show_id, now, podcast_links)
-    entry = service.fresh(db.session, state.cached, now, rebuild)
-    return feed_response(entry, RSS_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+    try:
+        entry = service.fresh(db.session, state.cached, now, rebuild)
+        return feed_response(entry, RSS_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+    except cache.FeedUnavailable as exc:
+        return unavailable(exc)
 
 
 @bp.route("/blog/feed.xml")
@@ -165,8 +176,11 @@ def blog():
     now = current_time()
     rebuild = lambda: service.rebuild_blog_feed(
         db.session, now, current_app.config["SITE_TITLE"], blog_links())
-    entry = service.fresh(db.session, cache.cached_entry(db.session, cache.BLOG_KEY), now, rebuild)
-    return feed_response(entry, ATOM_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+    try:
+        entry = service.fresh(db.session, cache.cached_entry(db.session, cache.BLOG_KEY), now, rebuild)
+        return feed_response(entry, ATOM_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+    except cache.FeedUnavailable as exc:
+        return unavailable(exc)
 
 
 def media_file_resolver() -> Callable[[str], Path | None]:
@@ -188,8 +202,19 @@ def media_file_resolver() -> Callable[[str], Path | None]:
 
 def check_show(show: Show) -> doctor.Report:
     """Run the feed doctor on one of our shows: the feed as served, with artwork and audio opened on disk."""
-    report = doctor.check_feed(current_show_feed(show.id).body, podcast_feed_url(show.slug),
-                               local_file=media_file_resolver())
+    feed_url = podcast_feed_url(show.slug)
+    try:
+        entry = current_show_feed(show.id)
+    except cache.FeedUnavailable as exc:
+        return doctor.Report(feed_url, [doctor.Problem(
+            doctor.ERROR, "local.feed.unbuildable",
+            f"The feed could not be rebuilt, and there is no earlier copy to serve: {exc}", "/")])
+    report = doctor.check_feed(entry.body, feed_url, local_file=media_file_resolver())
+    if entry.build_error:
+        report.problems.insert(0, doctor.Problem(
+            doctor.ERROR, "local.feed.unbuildable",
+            f"The feed could not be rebuilt, so podcast apps get the copy built before: {entry.build_error}",
+            "/"))
     now = current_time()
     for episode in show.episodes:
         if is_visible(episode.status, episode.publish_at, now) and episode.audio is None \
