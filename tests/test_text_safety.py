@@ -97,7 +97,7 @@ def test_every_form_refuses_a_control_character(app, client, auth, make, field, 
 def test_episode_form_refuses_a_control_character(app, client, auth, field, label):
     auth.login()
     show = create_show(app, client)
-    data = episode_data(**{field: f"Bad\x08text"}, audio=((DATA / "cbr.mp3").open("rb"), "cbr.mp3"))
+    data = episode_data(**{field: "Bad\x08text"}, audio=((DATA / "cbr.mp3").open("rb"), "cbr.mp3"))
     response = post_form(client, f"/admin/shows/{show.id}/episodes/new", data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert f"{label} contains a character that cannot appear in a feed or a page: U+0008 (backspace)" \

@@ -16,6 +16,7 @@ from ..content.storage import StorageError
 from ..extensions import db
 from ..models import Show
 from . import current_time, media_store
+from .urls import site_url_builder
 
 bp = Blueprint("feeds", __name__)
 
@@ -31,24 +32,6 @@ def unavailable(exc: cache.FeedUnavailable) -> Response:
     return Response("This feed cannot be built right now; the site's author has been told. Try again later.\n",
                     status=503, headers={"Retry-After": str(cache.RETRY_SECONDS), "Cache-Control": "no-store"},
                     content_type="text/plain; charset=utf-8")
-
-
-def site_url_builder() -> Callable[..., str | None]:
-    """A function making absolute public URLs from SITE_URL, usable without a request (CLI, doctor).
-
-    Returns:
-        ``build(endpoint, **values)``: the URL, or None when the endpoint does not exist.
-    """
-    site = current_app.config["SITE_URL"]
-    adapter = current_app.url_map.bind("localhost", script_name="/")
-    views = current_app.view_functions
-
-    def build(endpoint: str, **values) -> str | None:
-        if endpoint not in views:
-            return None
-        return site + adapter.build(endpoint, values)
-
-    return build
 
 
 def podcast_feed_url(slug: str) -> str:
