@@ -307,6 +307,8 @@ def test_deeply_nested_chapters_json_is_refused():
     # Brackets inside strings are text, not nesting.
     fine = json.dumps({"chapters": [{"startTime": 0, "title": "[" * 500 + '"{'}]}).encode()
     assert parse_chapters(fine)[0]["title"].startswith("[[[")
+    with pytest.raises(ChaptersError, match="Chapter 1: “title” contains a character"):
+        parse_chapters(json.dumps({"chapters": [{"startTime": 0, "title": "Bad\u000b"}]}).encode())
 
 
 def test_deeply_nested_chapters_upload_answers_400(app, client, auth):

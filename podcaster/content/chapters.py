@@ -12,6 +12,8 @@ import math
 import re
 from itertools import accumulate
 
+from .text import forbidden_message
+
 CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_MIME = "application/json+chapters"
 MAX_CHAPTERS_BYTES = 1024 * 1024
@@ -95,6 +97,8 @@ def parse_chapters(data: bytes) -> list[dict]:
         title = item.get("title", "")
         if not isinstance(title, str) or not title.strip():
             raise ChaptersError(f"{where} has no “title”.")
+        if message := forbidden_message(title, f"{where}: “title”"):
+            raise ChaptersError(message)
         chapter["title"] = title.strip()[:500]
         for key in ("url", "img"):
             value = item.get(key)
