@@ -143,6 +143,8 @@ _SPACE_RE = re.compile(r"[^\S\n]+")
 _LINES_RE = re.compile(r"\s*\n\s*")
 
 
+# Pages ask for the same excerpts on every view; the HTML strings mostly come from the memo above.
+@functools.lru_cache(maxsize=64)
 def text_of_html(html: str) -> str:
     """The text of (sanitised) HTML: blocks and list items on lines of their own, no markup at all.
 

@@ -5,7 +5,7 @@ characters XML forbids (one of them takes a feed down) and has a length cap,
 so no field is left out by forgetting a validator.
 """
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, StringField, TextAreaField
+from wtforms import Field, PasswordField, StringField, TextAreaField, URLField
 from wtforms.validators import Length, ValidationError
 
 from ...content.text import LONG_TEXT_MAX, TITLE_MAX, forbidden_message
@@ -19,11 +19,17 @@ def no_forbidden_characters(form, field) -> None:
         raise ValidationError(message)
 
 
+#: Web addresses may carry long query strings.
+URL_MAX = 2000
+
+
 def _length_cap(field: Field) -> Length | None:
-    """A default cap for a text field that declares none (long fields get the long-text cap)."""
+    """A default cap for a text field that declares none (text areas get the long-text cap)."""
     if any(isinstance(validator, Length) and validator.max != -1 for validator in field.validators):
         return None
-    return Length(max=LONG_TEXT_MAX if isinstance(field, TextAreaField) else TITLE_MAX)
+    if isinstance(field, TextAreaField):
+        return Length(max=LONG_TEXT_MAX)
+    return Length(max=URL_MAX if isinstance(field, URLField) else TITLE_MAX)
 
 
 class _Translations:
