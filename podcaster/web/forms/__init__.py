@@ -66,7 +66,7 @@ class TextForm(FlaskForm):
                 cap = _length_cap(field)
                 if cap is not None:
                     rules.append(cap)
-                # First, so a field-specific parser (credits, links) never sees a forbidden character.
+                # Ahead of the form's own validate_<field> parsers (credits, guests, funding).
                 extra[name] = rules + extra.get(name, [])
         return super().validate(extra)
 
