@@ -13,6 +13,7 @@ from .content.chapters import ChaptersError
 from .content.podcasts import add_episode_from_file
 from .content.publishing import PublishingError
 from .content.storage import MediaStore, StorageError
+from .content.text import LONG_TEXT_MAX, TITLE_MAX, TextRuleError, check_field
 from .content.transcripts import TranscriptError
 from .extensions import db
 from .models import Show, Status, utcnow
@@ -61,7 +62,17 @@ def add_episode_command(show_slug: str, audio_file: Path, title: str, slug: str 
         raise click.ClickException(f"No show with the slug {show_slug!r} (shows: {known}).")
     when = _parse_time(publish_at)
     status = Status.PUBLISHED.value if (publish or when) else Status.DRAFT.value
-    notes = notes_file.read_text(encoding="utf-8") if notes_file else ""
+    try:
+        notes = notes_file.read_text(encoding="utf-8") if notes_file else ""
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"--notes-file: {notes_file} is not UTF-8 text ({exc.reason}).") from exc
+    try:
+        # The same rules as the episode form: one control character would take the feed down.
+        for label, value, cap in (("--title", title, TITLE_MAX), ("--slug", slug, 200),
+                                  ("--notes-file", notes, LONG_TEXT_MAX)):
+            check_field(value, label, cap)
+    except TextRuleError as exc:
+        raise click.ClickException(str(exc)) from exc
     clock = current_app.config.get("CLOCK")
     try:
         episode = add_episode_from_file(

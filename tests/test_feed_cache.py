@@ -206,3 +206,27 @@ def test_feeds_can_be_read_by_web_players_in_a_browser(feed_app, client):
         assert response.status_code == 200
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+
+
+def test_a_broken_feed_is_retried_once_a_minute_or_after_an_edit(feed_app, client):
+    good = client.get(FEED)
+    with feed_app.app_context():
+        db.session.execute(db.select(Episode).filter_by(slug="episode-1")).scalar_one().title = "Bad\x0b"
+        db.session.commit()
+
+    def failed_at():
+        return cache_row(feed_app).build_failed_at
+
+    assert client.get(FEED).data == good.data
+    assert failed_at() == NOW
+    set_clock(feed_app, NOW + timedelta(seconds=cache.RETRY_SECONDS - 1))
+    assert client.get(FEED).data == good.data
+    assert failed_at() == NOW, "not rebuilt again within the minute"
+    set_clock(feed_app, NOW + timedelta(seconds=cache.RETRY_SECONDS))
+    assert client.get(FEED).data == good.data
+    assert failed_at() == NOW + timedelta(seconds=cache.RETRY_SECONDS)
+    with feed_app.app_context():
+        db.session.execute(db.select(Episode).filter_by(slug="episode-1")).scalar_one().title = "Fixed"
+        db.session.commit()
+    assert b"Fixed" in client.get(FEED).data, "an edit is tried at once"
+    assert cache_row(feed_app).build_error is None

@@ -9,15 +9,33 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from itertools import accumulate
+
+from .text import forbidden_message
 
 CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_MIME = "application/json+chapters"
 MAX_CHAPTERS_BYTES = 1024 * 1024
 MAX_CHAPTERS = 1000
+#: The format needs three levels (document, list, chapter); anything far deeper is not chapters.
+MAX_JSON_DEPTH = 32
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET_RE = re.compile(r"[^\[\]{}]+")
 
 
 class ChaptersError(ValueError):
     """The chapters file is not valid Podcast Index JSON chapters; the message is for the form."""
+
+
+def json_depth(text: str) -> int:
+    """How deeply the arrays and objects of a JSON text nest (brackets inside strings do not count).
+
+    Python's json module recurses once per level, so a deep enough document raises
+    RecursionError: this is checked first, in linear time and without recursion.
+    """
+    brackets = _NOT_BRACKET_RE.sub("", _JSON_STRING_RE.sub("", text))
+    return max(accumulate(1 if char in "[{" else -1 for char in brackets), default=0)
 
 
 def _number(value, where: str, name: str) -> float:
@@ -48,8 +66,15 @@ def parse_chapters(data: bytes) -> list[dict]:
     if len(data) > MAX_CHAPTERS_BYTES:
         raise ChaptersError("The chapters file is larger than 1 MB.")
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ChaptersError(f"The chapters file is not valid JSON ({exc}).") from exc
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ChaptersError(f"The chapters file is nested too deeply (more than {MAX_JSON_DEPTH} levels of "
+                            "lists and objects); it is not a chapters file.")
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as exc:
         raise ChaptersError(f"The chapters file is not valid JSON ({exc}).") from exc
     if not isinstance(document, dict) or not isinstance(document.get("chapters"), list):
         raise ChaptersError('The chapters file must be a JSON object with a "chapters" list '
@@ -72,6 +97,8 @@ def parse_chapters(data: bytes) -> list[dict]:
         title = item.get("title", "")
         if not isinstance(title, str) or not title.strip():
             raise ChaptersError(f"{where} has no “title”.")
+        if message := forbidden_message(title, f"{where}: “title”"):
+            raise ChaptersError(message)
         chapter["title"] = title.strip()[:500]
         for key in ("url", "img"):
             value = item.get(key)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..extensions import db
@@ -17,6 +17,8 @@ class FeedCache(db.Model):
     builder stores its result only if ``version`` did not move while it built,
     so an edit made during a rebuild is never lost. ``valid_until`` is the next
     scheduled publication: past it the feed is rebuilt even without an edit.
+    ``build_error`` says why the last rebuild failed (the old bytes are served meanwhile),
+    ``build_failed_at`` when, so a broken feed is retried once a minute, not on every request.
     """
 
     __tablename__ = "feed_cache"
@@ -33,6 +35,8 @@ class FeedCache(db.Model):
     # Deferred: a conditional GET needs only the validators, never the bytes.
     body: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     body_gzip: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    build_error: Mapped[str | None] = mapped_column(Text)
+    build_failed_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<FeedCache {self.key}>"

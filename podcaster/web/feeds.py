@@ -20,6 +20,7 @@ from ..content.storage import StorageError
 from ..extensions import db
 from ..models import Episode, Show
 from . import current_time, media_store
+from .urls import site_url_builder
 
 bp = Blueprint("feeds", __name__)
 
@@ -33,22 +34,12 @@ CACHE_CONTROL = "public, max-age=60"
 PUBLIC_READ_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
 
 
-def site_url_builder() -> Callable[..., str | None]:
-    """A function making absolute public URLs from SITE_URL, usable without a request (CLI, doctor).
-
-    Returns:
-        ``build(endpoint, **values)``: the URL, or None when the endpoint does not exist.
-    """
-    site = current_app.config["SITE_URL"]
-    adapter = current_app.url_map.bind("localhost", script_name="/")
-    views = current_app.view_functions
-
-    def build(endpoint: str, **values) -> str | None:
-        if endpoint not in views:
-            return None
-        return site + adapter.build(endpoint, values)
-
-    return build
+def unavailable(exc: cache.FeedUnavailable) -> Response:
+    """503 for a feed that cannot be built and has no good copy: apps retry later, and the author sees why
+    on the dashboard; never a 500."""
+    return Response("This feed cannot be built right now; the site's author has been told. Try again later.\n",
+                    status=503, headers={"Retry-After": str(cache.RETRY_SECONDS), "Cache-Control": "no-store"},
+                    content_type="text/plain; charset=utf-8")
 
 
 def podcast_feed_url(slug: str) -> str:
@@ -184,8 +175,11 @@ def podcast(show_slug: str):
         return moved
     now = current_time()
     rebuild = lambda: service.rebuild_show_feed(db.session, state.show_id, now, podcast_links)
-    entry = service.fresh(db.session, state.cached, now, rebuild)
-    return feed_response(entry, RSS_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+    try:
+        entry = service.fresh(db.session, state.cached, now, rebuild)
+        return feed_response(entry, RSS_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+    except cache.FeedUnavailable as exc:
+        return unavailable(exc)
 
 
 @bp.route("/blog/feed.xml")
@@ -194,8 +188,11 @@ def blog():
     now = current_time()
     rebuild = lambda: service.rebuild_blog_feed(
         db.session, now, current_app.config["SITE_TITLE"], blog_links())
-    entry = service.fresh(db.session, cache.cached_entry(db.session, cache.BLOG_KEY), now, rebuild)
-    return feed_response(entry, ATOM_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+    try:
+        entry = service.fresh(db.session, cache.cached_entry(db.session, cache.BLOG_KEY), now, rebuild)
+        return feed_response(entry, ATOM_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
+    except cache.FeedUnavailable as exc:
+        return unavailable(exc)
 
 
 @bp.route("/podcasts/<show_slug>/<episode_slug>/chapters.json")
@@ -239,9 +236,20 @@ def media_file_resolver() -> Callable[[str], Path | None]:
 
 def check_show(show: Show) -> doctor.Report:
     """Run the feed doctor on one of our shows: the feed as served, with artwork and audio opened on disk."""
+    feed_url = podcast_feed_url(show.slug)
+    try:
+        entry = current_show_feed(show.id)
+    except cache.FeedUnavailable as exc:
+        return doctor.Report(feed_url, [doctor.Problem(
+            doctor.ERROR, "local.feed.unbuildable",
+            f"The feed could not be rebuilt, and there is no earlier copy to serve: {exc}", "/")])
     now = current_time()
-    report = doctor.check_feed(current_show_feed(show.id).body, podcast_feed_url(show.slug),
-                               local_file=media_file_resolver(), now=now)
+    report = doctor.check_feed(entry.body, feed_url, local_file=media_file_resolver(), now=now)
+    if entry.build_error:
+        report.problems.insert(0, doctor.Problem(
+            doctor.ERROR, "local.feed.unbuildable",
+            f"The feed could not be rebuilt, so podcast apps get the copy built before: {entry.build_error}",
+            "/"))
     for episode in show.episodes:
         if is_visible(episode.status, episode.publish_at, now) and episode.audio is None \
                 and not episode.remote_audio_url:

@@ -1,7 +1,7 @@
 """Public show and episode pages: players, notes, chapters, transcripts, subscribe links."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy.orm import selectinload
 
 from ..content.publishing import is_visible, visible_filter
@@ -9,6 +9,7 @@ from ..content.transcripts import transcript_lines
 from ..extensions import db
 from ..models import Episode, Show
 from . import current_time, media_store
+from .urls import absolute_url
 
 bp = Blueprint("podcasts", __name__, url_prefix="/podcasts")
 
@@ -50,7 +51,7 @@ def subscribe_links(show: Show) -> list[tuple[str, str]]:
     """The RSS link and the configured app links for a show (empty until the feed endpoint exists)."""
     if "feeds.podcast" not in current_app.view_functions:
         return []
-    feed = url_for("feeds.podcast", show_slug=show.slug, _external=True)
+    feed = absolute_url("feeds.podcast", show_slug=show.slug)
     bare = feed.split("://", 1)[-1]
     links = [("RSS", feed)]
     for label, pattern in current_app.config.get("SUBSCRIBE_LINKS", []):

@@ -3,21 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app
 from lxml import etree
 
 from ..content.publishing import visible_filter
 from ..extensions import db
 from ..models import Author, Book, Episode, Post, Show
 from . import current_time
+from .urls import absolute_url
 
 bp = Blueprint("seo", __name__)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["SITE_URL"] + url_for(endpoint, **values)
+_absolute = absolute_url
 
 
 def public_pages(now: datetime) -> list[tuple[str, datetime | None]]:

@@ -1,17 +1,13 @@
 """JSON-LD and sharing metadata for models, with absolute URLs (template helpers)."""
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from markupsafe import Markup
 
 from ..content import structured_data as ld
 from ..content.markup import plain_text
 from ..models import Author, Book, Episode, MediaFile, Post, Show, Video
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """An absolute URL on the public site (SITE_URL, not the request's host)."""
-    return current_app.config["SITE_URL"] + url_for(endpoint, **values)
+from .urls import absolute_url
 
 
 def media_url(media: MediaFile | None, variant: str | None = None) -> str | None:

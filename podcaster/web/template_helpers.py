@@ -45,10 +45,15 @@ def format_date(value: datetime | None) -> str:
     return value.strftime("%-d %B %Y") if value else ""
 
 
+def one_line_plain(text: str | None, limit: int | None = None) -> str:
+    """``plain_text`` on one line, for meta descriptions and excerpts in lists (the feeds keep the breaks)."""
+    return " ".join(plain_text(text, limit).split())
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and the globals every template may use."""
     app.add_template_filter(lambda text: Markup(render_markdown(text)), "markdown")
-    app.add_template_filter(plain_text, "plain")
+    app.add_template_filter(one_line_plain, "plain")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_date, "date")
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from feedgen.feed import FeedGenerator
 
 from ...models import Author, Post
-from ..markup import plain_text, render_markdown
+from ..markup import plain_text, render_markdown, safe_plain
 from .podcast import aware
 
 #: How many posts the feed lists (newest first).
@@ -61,7 +61,7 @@ def build_blog_feed(site_title: str, posts: Sequence[Post], links: BlogLinks, em
         entry.updated(aware(max(post.updated_at or post.publish_at, post.publish_at)))
         if post.author is not None:
             entry.author(_author(post.author, links))
-        entry.summary(post.excerpt or plain_text(post.body, 300) or post.title)
+        entry.summary(safe_plain(post.excerpt) or plain_text(post.body, 300) or post.title)
         entry.content(render_markdown(post.body), type="html")
         for tag in post.tags:
             entry.category(term=tag.slug, label=tag.name)

@@ -8,6 +8,12 @@ row); the bytes come from a per-process memory copy when its ETag still matches
 row. A scheduled episode appears on time without cron: the row is valid only
 until the next scheduled publication (``valid_until``).
 
+A rebuild that fails (an old row holding text XML cannot carry, a bug) never
+takes the feed down: the row keeps its last good bytes, which stay served, and
+records why (``build_error``, shown on the dashboard). The rebuild is retried
+after any change, else once every ``RETRY_SECONDS``. A feed never built at all
+raises ``FeedUnavailable`` (the web answers 503).
+
 What invalidates (SQLAlchemy session events, below): a show, its episodes and
 credits (by show id); an author or a stored file (every show and the blog,
 since photos, artwork and names appear in several feeds); posts and tags (the
@@ -18,10 +24,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, event, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +39,18 @@ from ...models.common import Status
 
 BLOG_KEY = "blog"
 GZIP_LEVEL = 6
+#: How long a feed whose rebuild failed is served as it was before the rebuild is tried again.
+RETRY_SECONDS = 60
 _table = FeedCache.__table__
+logger = logging.getLogger(__name__)
+
+
+class FeedBuildError(Exception):
+    """Building a feed failed for a reason the author can fix; the message says what and where."""
+
+
+class FeedUnavailable(Exception):
+    """A feed cannot be built and no good copy of it exists; the message says why."""
 
 
 def show_key(show_id: int) -> str:
@@ -51,6 +69,8 @@ class CachedFeed:
     stale: bool = False
     body: bytes | None = field(default=None, repr=False)
     body_gzip: bytes | None = field(default=None, repr=False)
+    build_error: str | None = None  # why the last rebuild failed: these are older bytes
+    build_failed_at: datetime | None = None
 
     @property
     def gzip_etag(self) -> str:
@@ -58,7 +78,13 @@ class CachedFeed:
         return self.etag[:-1] + '-gzip"'
 
     def is_fresh(self, now: datetime) -> bool:
-        """Whether the cached bytes may still be served at ``now``."""
+        """Whether the cached bytes may still be served at ``now``.
+
+        After a failed rebuild the old bytes count as fresh for ``RETRY_SECONDS``: a broken feed
+        would otherwise be rebuilt, and fail, on every request.
+        """
+        if self.build_failed_at is not None and now < self.build_failed_at + timedelta(seconds=RETRY_SECONDS):
+            return True
         return not self.stale and (self.valid_until is None or now < self.valid_until)
 
 
@@ -82,10 +108,11 @@ def _entry_from_row(key: str, row) -> CachedFeed | None:
     if row is None or row.etag is None:
         return None
     return CachedFeed(key=key, etag=row.etag, last_modified=row.last_modified, valid_until=row.valid_until,
-                      stale=row.stale)
+                      stale=row.stale, build_error=row.build_error, build_failed_at=row.build_failed_at)
 
 
-_META = (_table.c.etag, _table.c.last_modified, _table.c.valid_until, _table.c.stale)
+_META = (_table.c.etag, _table.c.last_modified, _table.c.valid_until, _table.c.stale, _table.c.build_error,
+         _table.c.build_failed_at)
 # Every feed request runs one of these two statements: built once, run as plain Core on the
 # session's connection, they cost a fraction of an ORM query built per request.
 _ENTRY_BY_KEY = select(*_META).where(_table.c.key == bindparam("key"))
@@ -138,7 +165,7 @@ def with_bodies(session: Session, entry: CachedFeed) -> CachedFeed:
         _remember(entry.key, row.etag, row.body, row.body_gzip)
         remembered = _memory[entry.key]
     return CachedFeed(entry.key, entry.etag, entry.last_modified, entry.valid_until, entry.stale,
-                      remembered[1], remembered[2])
+                      remembered[1], remembered[2], entry.build_error, entry.build_failed_at)
 
 
 def _version(session: Session, key: str) -> int | None:
@@ -167,7 +194,7 @@ def store(session: Session, key: str, body: bytes, now: datetime, valid_until: d
     last_modified = (previous.last_modified if previous is not None and previous.etag == etag
                      else now.replace(microsecond=0))
     values = {"etag": etag, "last_modified": last_modified, "built_at": now, "valid_until": valid_until,
-              "body": body, "body_gzip": body_gzip, "stale": False}
+              "body": body, "body_gzip": body_gzip, "stale": False, "build_error": None, "build_failed_at": None}
     try:
         if version is None:
             session.execute(insert(_table).values(key=key, show_id=show_id, version=0, **values))
@@ -202,18 +229,55 @@ def rebuild(session: Session, key: str, now: datetime, build: Callable[[], tuple
         show_id: the show the feed belongs to.
 
     Returns:
-        The new entry, with its bytes.
+        The new entry, with its bytes; when building fails, the last good bytes (``build_error`` set).
+
+    Raises:
+        FeedUnavailable: building failed and there is no good copy to serve.
     """
     version = _version(session, key)
-    body, valid_until = build()
+    try:
+        body, valid_until = build()
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the feed must stay up
+        return _fall_back(session, key, now, exc)
     return store(session, key, body, now, valid_until, version, show_id)
+
+
+def _fall_back(session: Session, key: str, now: datetime, exc: Exception) -> CachedFeed:
+    """Record why a rebuild failed and return the last good bytes (see ``rebuild``)."""
+    if isinstance(exc, FeedBuildError):
+        message = str(exc)
+        logger.warning("Feed %s could not be rebuilt: %s", key, message)
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+        logger.exception("Feed %s could not be rebuilt", key)
+    session.rollback()
+    # Neither the version nor the staleness changes: an edit made meanwhile still triggers a rebuild.
+    session.execute(update(_table).where(_table.c.key == key)
+                    .values(build_error=message[:4000], build_failed_at=now))
+    session.commit()
+    row = session.execute(
+        select(_table.c.etag, _table.c.last_modified, _table.c.valid_until, _table.c.body, _table.c.body_gzip)
+        .where(_table.c.key == key)
+    ).first()
+    if row is None or row.body is None:
+        raise FeedUnavailable(message) from exc
+    _remember(key, row.etag, row.body, row.body_gzip)
+    return CachedFeed(key, row.etag, row.last_modified, row.valid_until, True, row.body, row.body_gzip,
+                      message, now)
+
+
+def build_errors(session: Session) -> dict[str, str]:
+    """Every feed whose last rebuild failed, by key, with the reason (for the dashboard)."""
+    rows = session.execute(select(_table.c.key, _table.c.build_error).where(_table.c.build_error.is_not(None)))
+    return {row.key: row.build_error for row in rows}
 
 
 def invalidate(session: Session, *, show_ids: set[int] | None = None, all_shows: bool = False,
                blog: bool = False) -> None:
     """Mark feeds stale in the current transaction (after bulk updates that bypass session events)."""
     connection = session.connection()
-    stale = {"stale": True, "version": _table.c.version + 1}
+    # A change may mend a feed whose rebuild failed: retry it at once (the error stays until it works).
+    stale = {"stale": True, "version": _table.c.version + 1, "build_failed_at": None}
     if all_shows:
         connection.execute(update(_table).where(_table.c.show_id.is_not(None)).values(**stale))
     elif show_ids:

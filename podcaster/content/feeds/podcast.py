@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 
 from ...models import Author, Episode, MediaFile, Show
-from ..markup import plain_text, render_markdown
+from ..markup import plain_text, render_markdown, safe_plain
 from .loading import EpisodeRow, MediaRef
 from .podcast_ext import PodcastIndexEntryExtension, PodcastIndexExtension
 
@@ -162,7 +162,7 @@ def build_podcast_feed(show: Show, episodes: Sequence[EpisodeLike], links: FeedL
     fg = FeedGenerator()
     fg.load_extension("podcast", atom=False, rss=True)
     fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
-    description = cut_to_bytes(plain_text(show.description) or show.subtitle or show.title)
+    description = cut_to_bytes(plain_text(show.description) or safe_plain(show.subtitle) or show.title)
     fg.title(show.title)
     fg.description(description)
     # feedgen's RSS <link> is the last non-self link given: self first, then the page.
@@ -176,7 +176,7 @@ def build_podcast_feed(show: Show, episodes: Sequence[EpisodeLike], links: FeedL
 
     fg.podcast.itunes_author(show.author_name or show.owner_name or show.title)
     if show.subtitle:
-        fg.podcast.itunes_subtitle(show.subtitle)
+        fg.podcast.itunes_subtitle(safe_plain(show.subtitle))
     fg.podcast.itunes_summary(description)
     if show.owner_email:  # feedgen refuses an owner without both; the doctor flags a missing email
         fg.podcast.itunes_owner(name=show.owner_name or show.author_name or show.title, email=show.owner_email)
@@ -216,7 +216,7 @@ def _add_item(fg: FeedGenerator, show: Show, episode: EpisodeLike, number: int |
     entry.link(href=links.episode_page(episode))
     entry.pubDate(aware(episode.publish_at))
     html = _notes_html(episode.notes) if episode.notes else ""
-    summary = cut_to_bytes(episode.summary) if episode.summary else _notes_text(episode.notes or "")
+    summary = cut_to_bytes(safe_plain(episode.summary)) if episode.summary else _notes_text(episode.notes or "")
     entry.description(summary or episode.title)
     if html:
         entry.content(html, type="CDATA")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from ...models import Post, Show
 from ..podcasts import podcast_guid
 from ..publishing import next_change_time, visible_filter
+from ..text import forbidden_message, strip_forbidden
 from . import cache
 from .atom import MAX_POSTS, BlogLinks, build_blog_feed
 from .loading import load_show_for_feed
@@ -52,8 +53,12 @@ def rebuild_show_feed(session: Session, show_id: int, now: datetime,
 
     def build() -> tuple[bytes, datetime | None]:
         loaded, episodes = load_show_for_feed(session, show_id, now)
-        return (build_podcast_feed(loaded, episodes, make_links(loaded)),
-                cache.next_show_publication(session, show_id, now))
+        try:
+            body = build_podcast_feed(loaded, episodes, make_links(loaded))
+        except ValueError as exc:  # lxml refuses text XML cannot carry
+            raise _explained(exc, [(f"The show “{loaded.title}”", loaded)]
+                             + [(f"Episode “{episode.title}” ({episode.slug})", episode) for episode in episodes])
+        return body, cache.next_show_publication(session, show_id, now)
 
     return cache.rebuild(session, cache.show_key(show_id), now, build, show_id=show_id)
 
@@ -66,9 +71,30 @@ def rebuild_blog_feed(session: Session, now: datetime, site_title: str, links: B
             select(Post).where(visible_filter(Post, now)).order_by(Post.publish_at.desc(), Post.id.desc())
             .limit(MAX_POSTS).options(selectinload(Post.author), selectinload(Post.tags))
         ).scalars().all()
-        return build_blog_feed(site_title, posts, links, now), next_change_time(session, [Post], now)
+        try:
+            body = build_blog_feed(site_title, posts, links, now)
+        except ValueError as exc:
+            raise _explained(exc, [(f"Post “{post.title}” ({post.slug})", post) for post in posts]
+                             + [(f"Author “{post.author.name}”", post.author) for post in posts if post.author])
+        return body, next_change_time(session, [Post], now)
 
     return cache.rebuild(session, cache.BLOG_KEY, now, build)
+
+
+#: The text attributes a feed is written from.
+_TEXT_FIELDS = ("title", "subtitle", "description", "summary", "notes", "body", "excerpt", "name",
+                "author_name", "owner_name", "copyright")
+
+
+def _explained(exc: ValueError, items: list[tuple[str, object]]) -> Exception:
+    """A ``FeedBuildError`` naming the item and field holding a forbidden character, else ``exc`` itself."""
+    for label, item in items:
+        for name in _TEXT_FIELDS:
+            value = getattr(item, name, None)
+            message = forbidden_message(value, f"{strip_forbidden(label)}: {name}") if isinstance(value, str) else None
+            if message:
+                return cache.FeedBuildError(message)
+    return exc
 
 
 def fresh(session: Session, entry: cache.CachedFeed | None, now: datetime,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import login_required
 
+from ...content.feeds import cache
 from ...extensions import db
 from ...models import Episode, Post, Show
 
@@ -24,9 +25,14 @@ def dashboard():
         db.select(Episode).order_by(Episode.updated_at.desc()).limit(10)
     ).scalars().all()
     recent_posts = db.session.execute(db.select(Post).order_by(Post.updated_at.desc()).limit(5)).scalars().all()
+    feed_health = {show.id: health_summary(show) for show in all_shows}
+    # Read after the health checks, which rebuild stale feeds (and record any failure).
+    build_errors = cache.build_errors(db.session)
     return render_template(
         "admin/dashboard.html", shows=all_shows, recent_episodes=recent_episodes, recent_posts=recent_posts,
-        feed_health={show.id: health_summary(show) for show in all_shows},
+        feed_health=feed_health, blog_feed_error=build_errors.get(cache.BLOG_KEY),
+        feed_errors={show.id: build_errors[cache.show_key(show.id)] for show in all_shows
+                     if cache.show_key(show.id) in build_errors},
     )
 
 

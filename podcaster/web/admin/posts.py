@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ...content.markup import render_markdown
 from ...content.publishing import PublishingError, display_status, resolve_publication
 from ...content.slugs import make_slug, slug_taken, unique_slug
+from ...content.text import LONG_TEXT_MAX
 from ...extensions import db
 from ...models import Author, Book, Post, Tag
 from .. import current_time
@@ -110,10 +111,19 @@ def post_preview(post_id: int):
 
 @bp.route("/markdown-preview", methods=["POST"])
 def markdown_preview():
-    """Render a form's markdown exactly as the public pages will (sanitised), for the Preview buttons."""
+    """Render a form's markdown exactly as the public pages will (sanitised), for the Preview buttons.
+
+    Bounded like the fields it previews: longer text is refused (413) before it is rendered, and a
+    body that could not hold less is refused before it is read.
+    """
+    # Percent-encoded UTF-8 takes at most 12 bytes a character; room for the token and the boundary.
+    request.max_content_length = request.max_form_memory_size = 12 * LONG_TEXT_MAX + 16_384
     if not ButtonForm().validate_on_submit():
         abort(400)
-    html = render_markdown(request.form.get("text", "")[:500_000])
+    text = request.form.get("text", "")
+    if len(text) > LONG_TEXT_MAX:
+        abort(413, description=f"The preview takes at most {LONG_TEXT_MAX} characters (this text has {len(text)}).")
+    html = render_markdown(text)
     return html, 200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 
 

@@ -40,6 +40,7 @@ from ..forms.shows import EpisodeForm, ShowForm
 from ..images import ARTWORK, store_image
 from ..template_helpers import format_duration
 from ..uploads import receive_upload, streams_uploads
+from ..urls import absolute_url
 from . import bp
 
 
@@ -50,7 +51,7 @@ def has_upload(data) -> bool:
 
 def feed_url_for(slug: str) -> str:
     """The public feed address of a show, for its podcast:guid."""
-    return f"{current_app.config['SITE_URL'].rstrip('/')}/podcasts/{slug}/feed.xml"
+    return absolute_url("feeds.podcast", show_slug=slug)
 
 
 # --- shows ----------------------------------------------------------------------------------------------------

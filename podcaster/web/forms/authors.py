@@ -1,13 +1,13 @@
 """Forms for author profiles."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ...content.links import LinkError, parse_links
 from ...content.slugs import SLUG_RE
+from . import TextForm
 
 SLUG_HINT = "Lowercase letters, digits and hyphens; left empty, it is made from the title."
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
@@ -28,7 +28,7 @@ def validate_link_lines(form, field) -> None:
         raise ValidationError(str(exc)) from exc
 
 
-class AuthorForm(FlaskForm):
+class AuthorForm(TextForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     slug = slug_field()
     short_bio = TextAreaField("Short bio", validators=[Length(max=2000)])

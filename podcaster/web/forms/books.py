@@ -1,7 +1,6 @@
 """Forms for books and their contributors."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ...content.isbn import ISBNError, normalize_isbn
 from ...models import ContributorRole
+from . import TextForm
 from .authors import slug_field, validate_link_lines
 
 ROLE_CHOICES = [SelectChoice(role.value, role.value.replace("-", " ").capitalize()) for role in ContributorRole]
@@ -56,7 +56,7 @@ def validate_isbn(form, field) -> None:
         raise ValidationError(str(exc)) from exc
 
 
-class BookForm(FlaskForm):
+class BookForm(TextForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     subtitle = StringField("Subtitle", validators=[Length(max=300)])
     slug = slug_field()

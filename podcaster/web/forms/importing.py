@@ -1,10 +1,11 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SubmitField, URLField
 from wtforms.validators import URL, Optional
 
+from . import TextForm
 
-class ImportFeedForm(FlaskForm):
+
+class ImportFeedForm(TextForm):
     """Import an existing podcast from its feed address or a saved feed file."""
 
     feed_url = URLField("Feed address", validators=[Optional(), URL(require_tld=False, message="Enter a full http(s) address.")])

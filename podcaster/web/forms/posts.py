@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ...content.text import LONG_TEXT_MAX
 from ...models import Status
 from . import ScheduledForm
 from .authors import slug_field
@@ -41,7 +42,7 @@ class PostForm(ScheduledForm):
 
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = slug_field()
-    body = TextAreaField("Text (Markdown)", validators=[Length(max=500_000)])
+    body = TextAreaField("Text (Markdown)", validators=[Length(max=LONG_TEXT_MAX)])
     excerpt = TextAreaField("Excerpt", validators=[Length(max=2000)])
     author_id = SelectField("Author", coerce=coerce_optional_int)
     tags = StringField("Tags", validators=[Length(max=1000)])

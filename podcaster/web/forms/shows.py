@@ -1,7 +1,6 @@
 """Forms for podcast shows and episodes."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -21,8 +20,9 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from ...content.categories import APPLE_CATEGORIES, SEPARATOR, InvalidCategory, split_choice
 from ...content.links import LinkError, check_url, parse_links
 from ...content.slugs import SLUG_RE
+from ...content.text import LONG_TEXT_MAX
 from ...models import EpisodeType, ShowType, Status
-from . import ScheduledForm
+from . import ScheduledForm, TextForm
 
 #: Roles of the Podcast Index person taxonomy most shows use.
 PERSON_ROLES = ["host", "co-host", "guest", "guest host", "producer", "editor", "composer", "narrator",
@@ -99,7 +99,7 @@ def parse_credit_lines(text: str, role_label: str = "credit") -> list[tuple[str,
     return entries
 
 
-class ShowForm(FlaskForm):
+class ShowForm(TextForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = _slug_field()
     subtitle = StringField("Subtitle", validators=[Length(max=300)])
@@ -150,7 +150,7 @@ class EpisodeForm(ScheduledForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = _slug_field()
     audio = FileField("Audio file")
-    notes = TextAreaField("Show notes (Markdown)", validators=[Length(max=200_000)])
+    notes = TextAreaField("Show notes (Markdown)", validators=[Length(max=LONG_TEXT_MAX)])
     summary = TextAreaField("Short summary (plain text)", validators=[Length(max=4000)])
     artwork = FileField("Episode artwork")
     remove_artwork = BooleanField("Remove the episode artwork (use the show's)")

@@ -1,11 +1,11 @@
 """Form for a video in the YouTube list."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ...content.youtube import YouTubeURLError, parse_video_id
+from . import TextForm
 from .books import coerce_optional_int
 
 
@@ -17,7 +17,7 @@ def validate_youtube_url(form, field) -> None:
         raise ValidationError(str(exc)) from exc
 
 
-class VideoForm(FlaskForm):
+class VideoForm(TextForm):
     url = StringField("YouTube link", validators=[DataRequired(message="Paste the link of a YouTube video."),
                                                   Length(max=500), validate_youtube_url])
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
