@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import quote
@@ -183,7 +183,7 @@ def _not_modified(etag: str, mtime: int) -> bool:
                   if key in request.environ}
     # Weak comparison for If-None-Match (RFC 9110 §13.1.2), as for the feeds; it wins over the date.
     return not is_resource_modified(conditions, etag=etag,
-                                    last_modified=datetime.fromtimestamp(mtime, timezone.utc))
+                                    last_modified=datetime.fromtimestamp(mtime, UTC))
 
 
 def _if_range_allows(etag: str, mtime: int) -> bool:
