@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import PROJECT_ROOT, Config, from_environment
+from .config import TEMPLATES_DIR, Config, from_environment
 
 
 def _load_or_create_secret_key(instance_path: str) -> str:
@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         __name__,
         instance_path=os.path.abspath(instance_path) if instance_path else None,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(TEMPLATES_DIR),
     )
     app.config.from_object(Config)
     if test_config is None:

@@ -31,7 +31,7 @@ from .extensions import db
 
 FORMAT_VERSION = 1
 #: Derived or short-lived data, rebuilt on demand rather than backed up.
-SKIPPED_TABLES = {"login_failure", "feed_cache"}
+SKIPPED_TABLES = {"login_failure", "feed_cache", "feed_health"}
 
 
 class BackupError(Exception):

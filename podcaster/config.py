@@ -9,6 +9,10 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The page templates: inside the package when installed from a wheel (setup.py puts them there), else
+#: the checkout's top-level ``templates/`` folder.
+_PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = _PACKAGED_TEMPLATES if _PACKAGED_TEMPLATES.is_dir() else PROJECT_ROOT / "templates"
 
 #: Settings read from the environment, with their types. Each ``NAME`` here is
 #: read from ``PODCASTER_NAME``.

@@ -219,6 +219,30 @@ def test_parse_byte_range():
     assert parse_byte_range("bytes=--1", 10) is None
 
 
+
+@pytest.mark.parametrize("header", ["bytes=\u00b2-", "bytes=0-\u00b9", "bytes=-\u00b3"])
+def test_non_ascii_digits_in_a_range_are_ignored_not_a_500(served, header):
+    # Latin-1 superscripts arrive in a header as they are; str.isdigit() takes them, int() does not.
+    response = served.get(URL, headers={"Range": header})
+    assert response.status_code == 200
+    assert response.data == CONTENT
+
+
+def test_if_range_needs_the_exact_strong_etag(served):
+    for if_range in (f'W/"{SHA}"', SHA, f'"{SHA}", "other"'):  # weak, unquoted, a list: none names this version
+        response = served.get(URL, headers={"Range": "bytes=0-9", "If-Range": if_range})
+        assert (response.status_code, response.data) == (200, CONTENT), if_range
+    assert served.get(URL, headers={"Range": "bytes=0-9", "If-Range": f' "{SHA}" '}).status_code == 206
+
+
+def test_if_match_and_a_lone_if_range_change_nothing(served):
+    # Werkzeug's is_resource_modified would read If-Match as "not modified": only 304 conditions reach it.
+    for headers in ({"If-Match": '"other"'}, {"If-Match": f'"{SHA}"'}, {"If-Range": '"other"'}):
+        response = served.get(URL, headers=headers)
+        assert (response.status_code, response.data) == (200, CONTENT), headers
+    assert served.get(URL, headers={"If-Match": f'"{SHA}"', "Range": "bytes=0-9"}).status_code == 206
+
+
 # --- through gunicorn, where the body goes out with sendfile ------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 from .authors import Author
 from .books import Book, BookContributor, ContributorRole
 from .common import Status, utcnow
-from .feeds import FeedCache
+from .feeds import FeedCache, FeedHealth
 from .media import MediaFile
 from .posts import Post, Tag
 from .security import LoginFailure
@@ -11,6 +11,6 @@ from .users import User
 from .videos import Video
 
 __all__ = [
-    "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "FeedCache", "LoginFailure",
-    "MediaFile", "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
+    "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "FeedCache", "FeedHealth",
+    "LoginFailure", "MediaFile", "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
 ]

@@ -40,3 +40,24 @@ class FeedCache(db.Model):
 
     def __repr__(self) -> str:
         return f"<FeedCache {self.key}>"
+
+
+class FeedHealth(db.Model):
+    """What the feed doctor last found in a show's feed, so the dashboard never runs it.
+
+    Written whenever the doctor checks the show (Feed health page, ``podcaster check-feed``);
+    ``stale`` is set by every change that marks the show's feed stale, in the same transaction,
+    until the doctor runs again. Counts are of findings (rules), as the doctor reports them.
+    """
+
+    __tablename__ = "feed_health"
+
+    show_id: Mapped[int] = mapped_column(ForeignKey("show.id", ondelete="CASCADE"), primary_key=True)
+    errors: Mapped[int] = mapped_column(default=0)
+    warnings: Mapped[int] = mapped_column(default=0)
+    unchecked: Mapped[int] = mapped_column(default=0)
+    checked_at: Mapped[datetime]
+    stale: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<FeedHealth show {self.show_id}>"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.http import http_date, parse_date, parse_etags, unquote_etag
 
 from ..content.chapters import CHAPTERS_MIME, chapters_json
-from ..content.feeds import cache, doctor, service
+from ..content.feeds import cache, doctor, health, service
 from ..content.feeds.atom import BlogLinks
 from ..content.feeds.podcast import FeedLinks
 from ..content.publishing import is_visible
@@ -235,14 +235,24 @@ def media_file_resolver() -> Callable[[str], Path | None]:
 
 
 def check_show(show: Show) -> doctor.Report:
-    """Run the feed doctor on one of our shows: the feed as served, with artwork and audio opened on disk."""
+    """Run the feed doctor on one of our shows and store its figures for the dashboard (``health``)."""
+    show_id = show.id
+    report, version = _diagnose(show)
+    health.record(db.session, show_id, report, current_time(), version)
+    return report
+
+
+def _diagnose(show: Show) -> tuple[doctor.Report, int | None]:
+    """The doctor's report on the feed as served, with artwork and audio opened on disk, and the cache
+    row's version it was built from."""
     feed_url = podcast_feed_url(show.slug)
     try:
         entry = current_show_feed(show.id)
     except cache.FeedUnavailable as exc:
         return doctor.Report(feed_url, [doctor.Problem(
             doctor.ERROR, "local.feed.unbuildable",
-            f"The feed could not be rebuilt, and there is no earlier copy to serve: {exc}", "/")])
+            f"The feed could not be rebuilt, and there is no earlier copy to serve: {exc}", "/")]), None
+    version = health.feed_version(db.session, show.id)
     now = current_time()
     report = doctor.check_feed(entry.body, feed_url, local_file=media_file_resolver(), now=now)
     if entry.build_error:
@@ -257,4 +267,4 @@ def check_show(show: Show) -> doctor.Report:
                 doctor.WARNING, "local.episode.no-audio",
                 "Published but without audio, so the feed leaves the episode out.",
                 f"episode {episode.slug}", f"“{episode.title}”"))
-    return report
+    return report, version

@@ -23,7 +23,9 @@ Two ways to send the bytes:
 from __future__ import annotations
 
 import os
+import re
 import stat
+from datetime import UTC, datetime
 from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import quote
@@ -31,7 +33,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import or_, select
-from werkzeug.http import parse_date
+from werkzeug.http import is_resource_modified, parse_if_range_header, parse_range_header
 from werkzeug.wsgi import wrap_file
 
 from ..content.feeds.podcast import enclosure_type
@@ -40,7 +42,7 @@ from ..content.storage import StorageError
 from ..extensions import db
 from ..models import Episode, MediaFile
 from . import current_time, media_store
-from .feeds import PUBLIC_READ_HEADERS, if_none_match_hits
+from .feeds import PUBLIC_READ_HEADERS
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -172,31 +174,40 @@ def _send(media, content_type: str, file_path: Path, size: int, mtime: int) -> R
 
 
 def _not_modified(etag: str, mtime: int) -> bool:
-    """Whether If-None-Match (or, without it, If-Modified-Since) says the client's copy is current."""
-    matched = if_none_match_hits(etag)  # weak comparison, as for the feeds
-    if matched is not None:
-        return matched
-    since = parse_date(request.headers.get("If-Modified-Since"))
-    return since is not None and mtime <= since.timestamp()
+    """Whether If-None-Match (or, without it, If-Modified-Since) says the client's copy is current.
+
+    Only those two headers reach Werkzeug's check: it also reads If-Match and If-Range, neither of
+    which may turn a GET into a 304.
+    """
+    conditions = {key: request.environ[key] for key in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+                  if key in request.environ}
+    # Weak comparison for If-None-Match (RFC 9110 §13.1.2), as for the feeds; it wins over the date.
+    return not is_resource_modified(conditions, etag=etag,
+                                    last_modified=datetime.fromtimestamp(mtime, UTC))
 
 
 def _if_range_allows(etag: str, mtime: int) -> bool:
     """Whether a Range may be honoured: no If-Range, or one naming this exact version (strong comparison)."""
-    if_range = request.headers.get("If-Range")
-    if if_range is None:
+    header = request.headers.get("If-Range")
+    if header is None:
         return True
-    if_range = if_range.strip()
-    if if_range.startswith(("W/", '"')):
-        return if_range == etag
-    date = parse_date(if_range)
-    return date is not None and int(date.timestamp()) == mtime
+    if_range = parse_if_range_header(header)
+    if if_range.date is not None:
+        return int(if_range.date.timestamp()) == mtime
+    # Werkzeug drops the weakness (and the quotes) of the ETag it reads, but RFC 9110 §13.1.5 wants a
+    # strong match: W/"x" or a bare x must not match our "x", so the header is compared as sent.
+    return header.strip() == etag
 
 
 UNSATISFIABLE = "unsatisfiable"
 
+#: ``bytes=-0``: Werkzeug calls it malformed (ignored), but RFC 9110 §14.1.1 makes it a valid range
+#: that no file satisfies (416), as the server has answered it so far.
+_ZERO_SUFFIX = re.compile(r"[ \t]*bytes[ \t]*=[ \t]*-0+[ \t]*", re.IGNORECASE | re.ASCII)
+
 
 def parse_byte_range(header: str, size: int) -> tuple[int, int] | str | None:
-    """Read a Range header for a file of ``size`` bytes.
+    """Read a Range header for a file of ``size`` bytes (Werkzeug parses it).
 
     Args:
         header: the Range header value.
@@ -205,36 +216,23 @@ def parse_byte_range(header: str, size: int) -> tuple[int, int] | str | None:
     Returns:
         ``(first, last)`` byte positions (inclusive) for one satisfiable range;
         ``UNSATISFIABLE`` when no range overlaps the file (answer 416);
-        ``None`` when the header is to be ignored (not bytes, malformed, or several
-        ranges: the whole file is sent).
+        ``None`` when the header is to be ignored (not bytes, malformed, several
+        ranges or ranges out of order: the whole file is sent).
     """
-    unit, _, spec = header.partition("=")
-    if unit.strip().lower() != "bytes" or not spec.strip():
+    parsed = parse_range_header(header)
+    if parsed is None:
+        return UNSATISFIABLE if _ZERO_SUFFIX.fullmatch(header) else None
+    if parsed.units != "bytes":
         return None
-    parts = [part.strip() for part in spec.split(",")]
     satisfiable: list[tuple[int, int]] = []
-    for part in parts:
-        first, dash, last = part.partition("-")
-        if not dash:
-            return None
-        first, last = first.strip(), last.strip()
-        if not first:  # suffix: the last N bytes
-            if not last.isdigit():
-                return None
-            count = int(last)
-            if count > 0 and size > 0:
-                satisfiable.append((max(0, size - count), size - 1))
-            continue
-        if not first.isdigit() or (last and not last.isdigit()):
-            return None
-        start = int(first)
-        end = int(last) if last else size - 1
-        if last and end < start:
-            return None  # invalid syntax: ignore the header
-        if start < size:
-            satisfiable.append((start, min(end, size - 1)))
+    for start, stop in parsed.ranges:  # ``stop`` is exclusive; a suffix is (-count, None)
+        if start < 0:
+            if size > 0:
+                satisfiable.append((max(0, size + start), size - 1))
+        elif start < size:
+            satisfiable.append((start, min(size if stop is None else stop, size) - 1))
     if not satisfiable:
         return UNSATISFIABLE
-    if len(parts) > 1:
+    if len(parsed.ranges) > 1:
         return None
     return satisfiable[0]

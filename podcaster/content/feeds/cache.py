@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Author, Episode, FeedCache, MediaFile, Post, Show, ShowAuthor, Tag
 from ...models.common import Status
+from . import health
 
 BLOG_KEY = "blog"
 GZIP_LEVEL = 6
@@ -274,7 +275,10 @@ def build_errors(session: Session) -> dict[str, str]:
 
 def invalidate(session: Session, *, show_ids: set[int] | None = None, all_shows: bool = False,
                blog: bool = False) -> None:
-    """Mark feeds stale in the current transaction (after bulk updates that bypass session events)."""
+    """Mark feeds stale in the current transaction (after bulk updates that bypass session events).
+
+    The shows' stored doctor summaries go stale with them (see ``health``).
+    """
     connection = session.connection()
     # A change may mend a feed whose rebuild failed: retry it at once (the error stays until it works).
     stale = {"stale": True, "version": _table.c.version + 1, "build_failed_at": None}
@@ -284,6 +288,7 @@ def invalidate(session: Session, *, show_ids: set[int] | None = None, all_shows:
         connection.execute(update(_table).where(_table.c.show_id.in_(show_ids)).values(**stale))
     if blog:
         connection.execute(update(_table).where(_table.c.key == BLOG_KEY).values(**stale))
+    health.mark_stale(session, show_ids=show_ids, all_shows=all_shows)
 
 
 # --- invalidation on every flush -------------------------------------------------------------
@@ -337,6 +342,7 @@ def _mark_stale(session: Session, flush_context) -> None:
     if changes.deleted_show_ids:
         # The foreign key cascades on PostgreSQL; SQLite leaves foreign keys unenforced by default.
         session.connection().execute(delete(_table).where(_table.c.show_id.in_(changes.deleted_show_ids)))
+        health.forget(session, changes.deleted_show_ids)
 
 
 def _forget_changes(session: Session, previous_transaction=None) -> None:
