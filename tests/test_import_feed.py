@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from podcaster.extensions import db
-from podcaster.importer import FeedImportError, parse_duration, parse_feed_xml
+from podcaster.content.feeds.importer import FeedImportError, parse_duration, parse_feed_xml
 from podcaster.models import Episode, Show
 
 DATA = Path(__file__).parent / "data"
@@ -196,7 +196,7 @@ def test_duration_forms(text, seconds):
 
 
 def test_import_needs_a_title(app):
-    from podcaster.importer import import_feed
+    from podcaster.content.feeds.importer import import_feed
     from podcaster.web import media_store
 
     with app.test_request_context(), pytest.raises(FeedImportError, match="title"):

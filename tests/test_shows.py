@@ -164,7 +164,7 @@ def test_public_index_and_show_page(app, client, admin):
 
 
 def test_demo_podcast_has_real_episodes(app, client):
-    from podcaster.demo_podcast import load_demo_podcast
+    from podcaster.demo.podcast import load_demo_podcast
 
     with app.app_context():
         author = Author(name="Ada Quill", slug="ada-quill", is_main=True)

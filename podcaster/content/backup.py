@@ -25,9 +25,9 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .content.filetypes import EXTENSIONS
-from .content.storage import CHUNK_SIZE, MediaStore, StorageError
-from .extensions import db
+from ..extensions import db
+from .filetypes import EXTENSIONS
+from .storage import CHUNK_SIZE, MediaStore, StorageError
 
 FORMAT_VERSION = 1
 #: Derived or short-lived data, rebuilt on demand rather than backed up.

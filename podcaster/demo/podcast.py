@@ -2,7 +2,7 @@
 
 ``podcaster demo`` calls ``load_demo_podcast`` inside its own transaction; the
 episodes go through the same pipeline as uploads (identified, measured, tagged).
-The MP3s in ``demo_data/`` are synthetic speech (see ``demo_data/README.md``).
+The MP3s in ``data/`` are synthetic speech (see ``data/README.md``).
 """
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from .content.podcasts import FileChanges, build_episode_from_file, podcast_guid
-from .content.storage import MediaStore
-from .models import Author, Book, Show, ShowAuthor, utcnow
+from ..content.podcasts import FileChanges, build_episode_from_file, podcast_guid
+from ..content.storage import MediaStore
+from ..models import Author, Book, Show, ShowAuthor, utcnow
 
-DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parent / "data"
 ARTWORK_SIDE = 1400
 
 SHOW = {
@@ -93,7 +93,7 @@ def load_demo_podcast(session: Session, media_root: str, author: Author | None) 
     Returns:
         The new show.
     """
-    from .web.images import ARTWORK, store_image
+    from ..web.images import ARTWORK, store_image
 
     store = MediaStore(media_root)
     changes = FileChanges()

@@ -16,10 +16,10 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from .content.isbn import isbn13_check_digit
-from .content.storage import MediaStore
-from .models import Author, Book, BookContributor, ContributorRole, MediaFile, Post, Status, Tag, User, Video
-from .models.common import utcnow
+from ..content.isbn import isbn13_check_digit
+from ..content.storage import MediaStore
+from ..models import Author, Book, BookContributor, ContributorRole, MediaFile, Post, Status, Tag, User, Video
+from ..models.common import utcnow
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
 _IMAGE_LIMIT = 10 * 1024 * 1024
@@ -110,7 +110,7 @@ def portrait_png(name: str, colour: str, side: int = 480) -> bytes:
 
 
 def _store_png(store: MediaStore, data: bytes, filename: str, rule) -> MediaFile:
-    from .web.images import store_image  # the same checks and variants as an admin upload
+    from ..web.images import store_image  # the same checks and variants as an admin upload
 
     return store_image(store, FileStorage(stream=io.BytesIO(data), filename=filename), rule, _IMAGE_LIMIT)
 
@@ -126,7 +126,7 @@ def _author(values: dict, position: int, photo: MediaFile | None, is_main: bool 
 
 
 def _tags(session: Session, names: list[str]) -> list[Tag]:
-    from .content.slugs import make_slug
+    from ..content.slugs import make_slug
 
     found = []
     for name in names:
@@ -152,7 +152,7 @@ def load_demo(session: Session, media_root: str) -> str:
     """
     if session.query(Author).first() is not None:
         return "The site already has content; demo content not loaded."
-    from .web.images import COVER, PHOTO, remove_files
+    from ..web.images import COVER, PHOTO, remove_files
 
     store = MediaStore(media_root)
     before = {media.path for media in session.query(MediaFile)}
@@ -161,7 +161,7 @@ def load_demo(session: Session, media_root: str) -> str:
                                                    PHOTO), is_main=True)
         co_author = _author(CO_AUTHOR, 1, _store_png(store, portrait_png("Tomas Fennick", COLOURS[2]),
                                                       "tomas-fennick.png", PHOTO))
-        from .content.slugs import make_slug
+        from ..content.slugs import make_slug
 
         workshop = [
             Author(name=name, slug=make_slug(name), position=10 + index,
@@ -177,8 +177,8 @@ def load_demo(session: Session, media_root: str) -> str:
         session.add_all(_demo_videos(main, books))
         _demo_posts(session, main, co_author, books)
         session.flush()
-        if importlib.util.find_spec("podcaster.demo_podcast") is not None:
-            from .demo_podcast import load_demo_podcast
+        if importlib.util.find_spec("podcaster.demo.podcast") is not None:
+            from .podcast import load_demo_podcast
 
             load_demo_podcast(session, media_root, main)
 

@@ -23,12 +23,12 @@ from lxml import etree
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from .content.feeds.parsing import FeedParseError, parse_feed
-from .content.http import FetchError, FetchPolicy, open_url
-from .content.links import LinkError, check_url
-from .content.slugs import make_slug, unique_slug
-from .content.storage import MediaStore, StorageError, TooLarge
-from .models import Episode, MediaFile, Show, Status
+from ...models import Episode, MediaFile, Show, Status
+from ..http import FetchError, FetchPolicy, open_url
+from ..links import LinkError, check_url
+from ..slugs import make_slug, unique_slug
+from ..storage import MediaStore, StorageError, TooLarge
+from .parsing import FeedParseError, parse_feed
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -211,7 +211,7 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     Raises:
         FeedImportError: the feed itself is unusable.
     """
-    from .web.images import ARTWORK, store_image
+    from ...web.images import ARTWORK, store_image
 
     if fetch is None:
         def fetch(url: str, max_bytes: int) -> BinaryIO:
@@ -367,7 +367,7 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
             except (TooLarge, StorageError, FeedImportError, FetchError, OSError) as exc:
                 result.problems.append(f"{title}: audio not downloaded ({exc}); kept as a remote enclosure")
             else:
-                from .content.audio import AudioError, probe
+                from ..audio import AudioError, probe
 
                 try:
                     # Named after what the file is, never after the URL (``play.php?id=1``).

@@ -1,15 +1,17 @@
-"""``podcaster check-feed``: the feed doctor on the command line."""
+"""``podcaster check-feed`` (the feed doctor on the command line) and ``podcaster import-feed``."""
 from __future__ import annotations
 
 import functools
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
-from .content.feeds import doctor
-from .extensions import db
-from .models import Show
+from ..content.feeds import doctor
+from ..extensions import db
+from ..models import Show
+from .common import media_store
 
 
 @click.command("check-feed")
@@ -23,8 +25,8 @@ def check_feed_command(target: str, timeout: float):
     checked for want of network is listed apart. Exit status 1 when the feed has errors, never for what
     could not be checked; 2 when the feed itself could not be reached (nothing was checked).
     """
-    from .web import fetch_policy
-    from .web.feeds import check_show
+    from ..web import fetch_policy
+    from ..web.feeds import check_show
 
     policy = fetch_policy()
     show = db.session.execute(db.select(Show).filter_by(slug=target)).scalar_one_or_none()
@@ -52,4 +54,38 @@ def check_feed_command(target: str, timeout: float):
         raise SystemExit(2)
 
 
-COMMANDS = (check_feed_command,)
+@click.command("import-feed")
+@click.argument("source")
+@click.option("--keep-remote", is_flag=True, help="Keep enclosures on their current host instead of downloading.")
+@with_appcontext
+def import_feed_command(source: str, keep_remote: bool):
+    """Import a show and its episodes from an RSS feed (URL or file); re-running updates it."""
+    import os
+
+    from ..content.feeds.importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
+    from ..web import fetch_policy
+
+    policy = fetch_policy()
+
+    try:
+        if os.path.exists(source):
+            with open(source, "rb") as handle:
+                data = read_limited(handle, MAX_FEED_BYTES, "the feed")
+        else:
+            data = read_limited(fetch_url(source, MAX_FEED_BYTES, policy), MAX_FEED_BYTES, "the feed")
+        result = import_feed(
+            db.session, media_store(), data, policy=policy, download_audio=not keep_remote,
+            max_audio_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+            max_image_bytes=current_app.config["MAX_IMAGE_BYTES"], progress=click.echo,
+        )
+    except FeedImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for repair in result.repairs:
+        click.echo(f"repaired: {repair}")
+    for problem in result.problems:
+        click.echo(f"warning: {problem}")
+    click.echo(f"Imported {result.show.title!r} as /podcasts/{result.show.slug}: {result.created} new, "
+               f"{result.updated} updated, {result.downloaded} audio files downloaded.")
+
+
+COMMANDS = (check_feed_command, import_feed_command)
