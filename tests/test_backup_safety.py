@@ -129,7 +129,7 @@ def test_an_entry_longer_than_its_manifest_size_stops_at_the_first_byte_over(tmp
             self.read_so_far += len(buffer)
             return len(buffer)
 
-    from podcaster.backup import BackupError, copy_exactly
+    from podcaster.content.backup import BackupError, copy_exactly
 
     source = Endless()
     with open(tmp_path / "out", "wb") as out, pytest.raises(BackupError, match="longer than the 10 bytes"):

@@ -144,7 +144,7 @@ def test_the_client_name_survives_only_as_an_ascii_stem(app, client, admin):
 
 def test_imported_audio_takes_the_detected_extension(app, tmp_path):
     """An enclosure URL ending in .php is stored as what its content is."""
-    from podcaster.importer import import_feed
+    from podcaster.content.feeds.importer import import_feed
     from podcaster.web import media_store
 
     feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Imported</title>

@@ -6,11 +6,12 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
-from ...content.artwork import ImageError
 from ...content.audio import AudioError, UnsupportedAudio
 from ...content.categories import join_choice
 from ...content.chapters import ChaptersError, parse_chapters
+from ...content.images import ARTWORK, ImageError
 from ...content.links import format_links
+from ...content.media import store_image
 from ...content.podcasts import (
     AUDIO_FOLDER,
     EpisodeNumberError,
@@ -37,7 +38,6 @@ from ...models import Author, Book, Episode, Show, ShowAuthor
 from .. import current_time, media_store
 from ..forms import ButtonForm
 from ..forms.shows import EpisodeForm, ShowForm
-from ..images import ARTWORK, store_image
 from ..template_helpers import format_duration
 from ..uploads import receive_upload, streams_uploads
 from ..urls import absolute_url
@@ -126,7 +126,9 @@ def _edit_show(show: Show | None):
             try:
                 artwork = None
                 if has_upload(form.artwork.data):
-                    artwork = store_image(store, form.artwork.data, ARTWORK, current_app.config["MAX_IMAGE_BYTES"])
+                    upload = form.artwork.data
+                    artwork = store_image(db.session, store, upload.stream, upload.filename, ARTWORK,
+                                          current_app.config["MAX_IMAGE_BYTES"])
                     changes.new_paths += [artwork.path] + [variant.path for variant in artwork.variants]
             except ImageError as exc:
                 changes.discard(db.session, store)
@@ -351,7 +353,8 @@ def _save_episode(store: MediaStore, show: Show, episode: Episode | None, form: 
                 raise _Refused(form.transcript, str(exc), 400) from exc
         if has_upload(form.artwork.data):
             try:
-                artwork = store_image(store, form.artwork.data, ARTWORK, current_app.config["MAX_IMAGE_BYTES"])
+                artwork = store_image(db.session, store, form.artwork.data.stream, form.artwork.data.filename,
+                                      ARTWORK, current_app.config["MAX_IMAGE_BYTES"])
             except ImageError as exc:
                 raise _Refused(form.artwork, str(exc), 400) from exc
             changes.new_paths += [artwork.path] + [variant.path for variant in artwork.variants]

@@ -8,15 +8,15 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .content.audio import AudioError
-from .content.chapters import ChaptersError
-from .content.podcasts import add_episode_from_file
-from .content.publishing import PublishingError
-from .content.storage import MediaStore, StorageError
-from .content.text import LONG_TEXT_MAX, TITLE_MAX, TextRuleError, check_field
-from .content.transcripts import TranscriptError
-from .extensions import db
-from .models import Show, Status, utcnow
+from ..content.audio import AudioError
+from ..content.chapters import ChaptersError
+from ..content.podcasts import add_episode_from_file
+from ..content.publishing import PublishingError
+from ..content.storage import MediaStore, StorageError
+from ..content.text import LONG_TEXT_MAX, TITLE_MAX, TextRuleError, check_field
+from ..content.transcripts import TranscriptError
+from ..extensions import db
+from ..models import Show, Status, utcnow
 
 TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 
@@ -87,3 +87,6 @@ def add_episode_command(show_slug: str, audio_file: Path, title: str, slug: str 
     state = episode.status if episode.status != Status.SCHEDULED else f"scheduled for {episode.publish_at} UTC"
     click.echo(f"Added “{episode.title}” to {show.title} ({state}): /podcasts/{show.slug}/{episode.slug}, "
                f"{episode.duration:.1f} s, {episode.audio.size} bytes, guid {episode.guid}.")
+
+
+COMMANDS = (add_episode_command,)

@@ -25,9 +25,9 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .content.filetypes import EXTENSIONS
-from .content.storage import CHUNK_SIZE, MediaStore, StorageError
-from .extensions import db
+from ..models import MediaFile
+from .filetypes import EXTENSIONS
+from .storage import CHUNK_SIZE, MediaStore, StorageError
 
 FORMAT_VERSION = 1
 #: Derived or short-lived data, rebuilt on demand rather than backed up.
@@ -39,7 +39,8 @@ class BackupError(Exception):
 
 
 def _tables() -> list[sa.Table]:
-    return [t for t in db.metadata.sorted_tables if t.name not in SKIPPED_TABLES]
+    # Every model shares one declarative base: any model's metadata lists every table.
+    return [t for t in MediaFile.metadata.sorted_tables if t.name not in SKIPPED_TABLES]
 
 
 def _to_json(value):

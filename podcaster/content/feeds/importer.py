@@ -21,14 +21,15 @@ from typing import BinaryIO
 
 from lxml import etree
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 
-from .content.feeds.parsing import FeedParseError, parse_feed
-from .content.http import FetchError, FetchPolicy, open_url
-from .content.links import LinkError, check_url
-from .content.slugs import make_slug, unique_slug
-from .content.storage import MediaStore, StorageError, TooLarge
-from .models import Episode, MediaFile, Show, Status
+from ...models import Episode, MediaFile, Show, Status
+from ..http import FetchError, FetchPolicy, open_url
+from ..images import ARTWORK
+from ..links import LinkError, check_url
+from ..media import store_image
+from ..slugs import make_slug, unique_slug
+from ..storage import MediaStore, StorageError, TooLarge
+from .parsing import FeedParseError, parse_feed
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -211,8 +212,6 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     Raises:
         FeedImportError: the feed itself is unusable.
     """
-    from .web.images import ARTWORK, store_image
-
     if fetch is None:
         def fetch(url: str, max_bytes: int) -> BinaryIO:
             return fetch_url(url, max_bytes, policy)
@@ -261,7 +260,7 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     elif image_url and show.artwork is None:
         try:
             data = read_limited(fetch(image_url, max_image_bytes), max_image_bytes, "the artwork")
-            show.artwork = store_image(store, FileStorage(io.BytesIO(data), filename=image_url.rsplit("/", 1)[-1]),
+            show.artwork = store_image(session, store, io.BytesIO(data), image_url.rsplit("/", 1)[-1],
                                        ARTWORK, max_image_bytes)
             new_files = [show.artwork.path] + [variant.path for variant in show.artwork.variants]
         except Exception as exc:  # artwork is worth a warning, not a failed import
@@ -367,7 +366,7 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
             except (TooLarge, StorageError, FeedImportError, FetchError, OSError) as exc:
                 result.problems.append(f"{title}: audio not downloaded ({exc}); kept as a remote enclosure")
             else:
-                from .content.audio import AudioError, probe
+                from ..audio import AudioError, probe
 
                 try:
                     # Named after what the file is, never after the URL (``play.php?id=1``).

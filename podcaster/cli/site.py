@@ -1,48 +1,20 @@
-"""The ``podcaster`` command: run the site, manage the schema, users and demo content.
-
-``podcaster`` is the Flask CLI for this app (``podcaster routes``, ``podcaster db ...``
-work too) plus the commands below, registered on the app in ``init_app``.
-"""
+"""``podcaster init``, ``run``, ``create-admin`` and ``demo``: set up, serve and fill the site."""
 from __future__ import annotations
 
 import os
 import sys
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
-from flask_migrate import upgrade
+from flask import current_app
+from flask.cli import with_appcontext
 
-from .extensions import db
-
-
-def _create_app():
-    from . import create_app
-
-    return create_app()
-
-
-# Flask's own ``run`` (the development server) is left out: ``podcaster run`` serves with gunicorn.
-@click.group(
-    cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-    add_version_option=False, load_dotenv=False,
-)
-def main():
-    """Podcaster: a self-hosted publishing home for authors who podcast."""
-
-
-main.add_command(shell_command)
-main.add_command(routes_command)
-
-
-def upgrade_schema() -> None:
-    """Create the schema or bring it up to the newest migration."""
-    upgrade(directory=current_app.extensions["migrate"].directory)
+from ..extensions import db
+from .common import upgrade_schema
 
 
 def forget_built_feeds() -> None:
     """Mark every cached feed stale: built feeds hold absolute URLs, and SITE_URL may have changed."""
-    from .content.feeds.cache import invalidate
+    from ..content.feeds.cache import invalidate
 
     invalidate(db.session, all_shows=True, blog=True)
     db.session.commit()
@@ -70,7 +42,7 @@ def _safe_url(url: str) -> str:
 @with_appcontext
 def create_admin_command(email: str, password_stdin: bool):
     """Create an admin account (or reset its password)."""
-    from .models import User
+    from ..models import User
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -96,10 +68,10 @@ def create_admin_command(email: str, password_stdin: bool):
 @with_appcontext
 def demo_command():
     """Load demo content (authors, books, videos, posts, a show) into an empty site."""
-    from .demo import load_demo
+    from ..demo import load_demo
 
     upgrade_schema()
-    result = load_demo(db.session, current_app.config["MEDIA_ROOT"])
+    result = load_demo(db.session, current_app.config["MEDIA_ROOT"], site_url=current_app.config["SITE_URL"])
     click.echo(result)
 
 
@@ -114,9 +86,10 @@ def run_command(host: str, port: int, workers: int, demo: bool):
     upgrade_schema()
     forget_built_feeds()
     if demo:
-        from .demo import load_demo
+        from ..demo import load_demo
 
-        click.echo(load_demo(db.session, current_app.config["MEDIA_ROOT"]))
+        click.echo(load_demo(db.session, current_app.config["MEDIA_ROOT"],
+                             site_url=current_app.config["SITE_URL"]))
     db.engine.dispose()  # no connection shared with the forked workers
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
@@ -129,12 +102,4 @@ def run_command(host: str, port: int, workers: int, demo: bool):
     )
 
 
-def init_app(app: Flask) -> None:
-    """Register the commands on the app's CLI."""
-    from .episode_cli import add_episode_command
-    from .feed_cli import COMMANDS as feed_commands
-    from .maintenance_cli import COMMANDS as maintenance_commands
-
-    for command in (init_command, create_admin_command, demo_command, run_command, *maintenance_commands,
-                    add_episode_command, *feed_commands):
-        app.cli.add_command(command)
+COMMANDS = (init_command, create_admin_command, demo_command, run_command)

@@ -13,8 +13,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .content.storage import CHUNK_SIZE, TEMP_PREFIX, MediaStore
-from .models import MediaFile
+from ..models import MediaFile
+from .storage import CHUNK_SIZE, TEMP_PREFIX, MediaStore
 
 #: A temporary upload file older than this belongs to no running request.
 STALE_TEMP_SECONDS = 6 * 3600
