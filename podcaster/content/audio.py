@@ -453,6 +453,8 @@ def write_id3_tags(path: str | os.PathLike, *, title: str, artist: str, album: s
     The audio frames are copied unchanged; only the tag at the start changes.
     The new file is written under a hidden temporary name in the same folder and
     renamed over the old one, so readers see either the old file or the new one.
+    For a file no one reads yet (an upload's temporary file) ``tag_in_place``
+    does the same without the copy.
 
     Args:
         path: the MP3 file (a stored file or an upload's temporary file).
@@ -478,41 +480,72 @@ def write_id3_tags(path: str | os.PathLike, *, title: str, artist: str, album: s
         with open(path, "rb") as source, os.fdopen(fd, "wb") as out:
             while chunk := source.read(_READ_CHUNK):
                 out.write(chunk)
-        try:
-            tags = ID3(temp)
-        except ID3NoHeaderError:
-            tags = ID3()
-        except mutagen.MutagenError as exc:
-            raise CorruptAudio(f"The MP3's tags could not be read: {exc}") from exc
-        for frame_id in ("TIT2", "TPE1", "TALB", "TDRC", "APIC", "CHAP", "CTOC"):
-            tags.delall(frame_id)
-        tags.add(TIT2(encoding=3, text=[title]))
-        tags.add(TPE1(encoding=3, text=[artist]))
-        tags.add(TALB(encoding=3, text=[album]))
-        if year:
-            tags.add(TDRC(encoding=3, text=[str(year)]))
-        if cover_jpeg_path:
-            tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover",
-                          data=Path(cover_jpeg_path).read_bytes()))
-        if chapters:
-            if duration is None:
-                duration = probe(path).duration
-            _add_chapter_frames(tags, chapters, duration)
-        try:
-            tags.save(temp, v2_version=4)
-        except mutagen.MutagenError as exc:
-            raise CorruptAudio(f"The MP3's tags could not be written: {exc}") from exc
-        digest = hashlib.sha256()
-        with open(temp, "rb") as handle:
-            while chunk := handle.read(_READ_CHUNK):
-                digest.update(chunk)
-            os.fsync(handle.fileno())
-        size = temp.stat().st_size
+        tagged = tag_in_place(temp, title=title, artist=artist, album=album, year=year,
+                              cover_jpeg_path=cover_jpeg_path, chapters=chapters,
+                              duration=probe(path).duration if chapters and duration is None else duration)
         os.replace(temp, path)
-        return TaggedFile(size=size, sha256=digest.hexdigest())
+        return tagged
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def tag_in_place(path: str | os.PathLike, *, title: str, artist: str, album: str, year: int | None = None,
+                 cover_jpeg_path: str | os.PathLike | None = None, chapters: list[dict] | None = None,
+                 duration: float | None = None) -> TaggedFile:
+    """Write ID3v2.4 tags into an MP3 nobody reads yet, then hash and fsync it in one pass.
+
+    Meant for an upload's temporary file before it is linked into place: no copy is
+    made, so the audio is not written a second time (mutagen rewrites only the tag,
+    unless the new tag is larger than the old one and its padding: then it moves the
+    frames along inside the same file). A failure can leave the file half-tagged; the
+    caller throws the temporary file away then.
+
+    Args:
+        path: the MP3 file.
+        title, artist, album, year, cover_jpeg_path, chapters, duration: as for ``write_id3_tags``.
+
+    Returns:
+        The file's new size and SHA-256; it is on disk (fsynced) when this returns.
+
+    Raises:
+        CorruptAudio: the file is not an MP3 mutagen can tag.
+    """
+    path = Path(path)
+    try:
+        tags = ID3(path)
+    except ID3NoHeaderError:
+        tags = ID3()
+    except mutagen.MutagenError as exc:
+        raise CorruptAudio(f"The MP3's tags could not be read: {exc}") from exc
+    for frame_id in ("TIT2", "TPE1", "TALB", "TDRC", "APIC", "CHAP", "CTOC"):
+        tags.delall(frame_id)
+    tags.add(TIT2(encoding=3, text=[title]))
+    tags.add(TPE1(encoding=3, text=[artist]))
+    tags.add(TALB(encoding=3, text=[album]))
+    if year:
+        tags.add(TDRC(encoding=3, text=[str(year)]))
+    if cover_jpeg_path:
+        tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover",
+                      data=Path(cover_jpeg_path).read_bytes()))
+    if chapters:
+        if duration is None:
+            duration = probe(path).duration
+        _add_chapter_frames(tags, chapters, duration)
+    try:
+        tags.save(path, v2_version=4)
+    except mutagen.MutagenError as exc:
+        raise CorruptAudio(f"The MP3's tags could not be written: {exc}") from exc
+    # The one read of the tagged file: the hash taken while it was received is stale now that the
+    # tag changed its first bytes, and SHA-256 cannot be patched for a new prefix. The fsync rides
+    # on the same open file, so the data is durable before any row can point at it.
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_READ_CHUNK):
+            digest.update(chunk)
+        os.fsync(handle.fileno())
+        size = os.fstat(handle.fileno()).st_size
+    return TaggedFile(size=size, sha256=digest.hexdigest())
 
 
 def _add_chapter_frames(tags: ID3, chapters: list[dict], duration: float) -> None:
