@@ -12,6 +12,9 @@ are counted here, streaming through the file in large chunks.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import hashlib
 import io
 import os
@@ -533,7 +536,8 @@ def tag_in_place(path: str | os.PathLike, *, title: str, artist: str, album: str
             duration = probe(path).duration
         _add_chapter_frames(tags, chapters, duration)
     try:
-        tags.save(path, v2_version=4)
+        if not _write_tag_in_front(path, tags):
+            tags.save(path, v2_version=4)
     except mutagen.MutagenError as exc:
         raise CorruptAudio(f"The MP3's tags could not be written: {exc}") from exc
     # The one read of the tagged file: the hash taken while it was received is stale now that the
@@ -546,6 +550,77 @@ def tag_in_place(path: str | os.PathLike, *, title: str, artist: str, album: str
         os.fsync(handle.fileno())
         size = os.fstat(handle.fileno()).st_size
     return TaggedFile(size=size, sha256=digest.hexdigest())
+
+
+#: fallocate(2) mode that inserts a hole of whole blocks into a file, shifting what follows (Linux 4.1+,
+#: ext4 and XFS); the data after it is not read or written again.
+_FALLOC_FL_INSERT_RANGE = 0x20
+
+
+def _load_fallocate():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        function = libc.fallocate
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    function.restype = ctypes.c_int
+    return function
+
+
+_fallocate = _load_fallocate()
+
+
+def _id3v2_length(head: bytes) -> int:
+    """The length in bytes of the ID3v2 tag a file starts with (header and footer included), 0 for none."""
+    if len(head) < 10 or head[:3] != b"ID3":
+        return 0
+    size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
+    return 10 + size + (10 if head[5] & 0x10 else 0)
+
+
+def _render_tag(tags: ID3, padding: int) -> bytes:
+    buffer = io.BytesIO()
+    tags.save(buffer, v2_version=4, v1=0, padding=lambda _info: padding)
+    return buffer.getvalue()
+
+
+def _write_tag_in_front(path: Path, tags: ID3) -> bool:
+    """Write ``tags`` over the file's own ID3v2 tag without moving the audio frames, where possible.
+
+    mutagen makes room for a larger tag by moving every byte after it (a second full write of
+    the file). Instead, the new tag is padded to fill the old tag's space exactly, plus whole
+    filesystem blocks inserted in front with ``FALLOC_FL_INSERT_RANGE`` when it is larger: only
+    the tag is written. False (nothing changed) where that cannot be done: another system or
+    filesystem, an ID3v1 tag at the end (mutagen updates it), a tag mutagen could not place.
+    """
+    with open(path, "r+b") as handle:
+        descriptor = handle.fileno()
+        size = os.fstat(descriptor).st_size
+        old = _id3v2_length(handle.read(10))
+        if old >= size:
+            return False
+        handle.seek(size - 128)
+        if size >= 128 and handle.read(3) == b"TAG":
+            return False
+        bare = _render_tag(tags, 0)
+        grow = 0
+        if len(bare) > old:
+            block = os.statvfs(path).f_bsize
+            grow = -(-(len(bare) - old) // block) * block
+            if _fallocate is None or _fallocate(descriptor, _FALLOC_FL_INSERT_RANGE, 0, grow) != 0:
+                if _fallocate is not None and ctypes.get_errno() not in (errno.EOPNOTSUPP, errno.EINVAL,
+                                                                         errno.ENOSYS, errno.EPERM):
+                    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(path))
+                return False
+        data = _render_tag(tags, old + grow - len(bare))
+        if len(data) != old + grow:  # cannot happen with the tag just measured; never guess
+            raise CorruptAudio("The MP3's tags could not be written: unexpected tag size.")
+        view = memoryview(data)
+        offset = 0
+        while offset < len(view):
+            offset += os.pwrite(descriptor, view[offset:], offset)
+    return True
 
 
 def _add_chapter_frames(tags: ID3, chapters: list[dict], duration: float) -> None:

@@ -141,7 +141,8 @@ def audio_folder(show_slug: str) -> str:
 
 def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Show, temp: Path,
                  original_name: str | None, changes: FileChanges, *, size: int | None = None,
-                 sha256: str | None = None, tag_year: int | None = None) -> AudioInfo:
+                 sha256: str | None = None, tag_year: int | None = None,
+                 chapters_from_tags: bool = True) -> AudioInfo:
     """Make a finished upload the episode's audio.
 
     The temporary file is identified by its content, tagged when ``tag_year`` is given
@@ -171,6 +172,8 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
         sha256: its SHA-256, when the upload already computed it (saves reading the file again).
         tag_year: the year for the ID3 tags (TDRC); None never tags (the feed importer keeps files as
             they were published).
+        chapters_from_tags: take the chapters embedded in the file (the feed importer does not: an
+            imported episode keeps what its feed said).
 
     Returns:
         What the probe learned.
@@ -180,14 +183,14 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
     """
     try:
         info = probe(temp)
-        if episode.chapters_file is None:
+        chapters = episode.chapters
+        if episode.chapters_file is None and chapters_from_tags:
             # Chapters without an uploaded file came from the previous recording's tags: they follow the
             # audio (a new recording without chapter marks has none), since the feed links them.
-            episode.chapters = chapters_from_id3(info.chapters)
-        episode.duration = info.duration
-        episode.bitrate = info.bitrate
+            chapters = chapters_from_id3(info.chapters)
         if tag_year is not None and show.tag_mp3 and info.mime_type == "audio/mpeg":
-            tagged = _tag_temp(store, temp, episode, show, tag_year)  # hashed and fsynced in one pass
+            # Hashed and fsynced in one pass.
+            tagged = _tag_temp(store, temp, episode, show, tag_year, chapters, info.duration)
             size, sha256 = tagged.size, tagged.sha256
         else:
             with open(temp, "rb") as handle:
@@ -210,18 +213,21 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
     session.add(media)
     changes.old_paths += delete_media(session, episode.audio)
     episode.audio = media
+    episode.duration = info.duration
+    episode.bitrate = info.bitrate
+    episode.chapters = chapters
     return info
 
 
-def _tag_temp(store: MediaStore, temp: Path, episode: Episode, show: Show, year: int):
+def _tag_temp(store: MediaStore, temp: Path, episode: Episode, show: Show, year: int, chapters: list[dict] | None,
+              duration: float):
     """Write the episode's ID3 tags into the not yet named MP3 ``temp`` (see ``attach_audio``)."""
     cover = episode.artwork or show.artwork
     feed_cover = cover.variant_or_self("feed") if cover is not None else None
     cover_path = store.path_of(feed_cover.path) if feed_cover is not None and \
         feed_cover.mime_type == "image/jpeg" else None
     return tag_in_place(temp, title=episode.title, artist=show.author_name or show.title, album=show.title,
-                        year=year, cover_jpeg_path=cover_path, chapters=episode.chapters or None,
-                        duration=episode.duration)
+                        year=year, cover_jpeg_path=cover_path, chapters=chapters or None, duration=duration)
 
 
 def store_text_file(session: Session, store: MediaStore, data: bytes, relative: str, mime_type: str, kind: str,
