@@ -203,6 +203,25 @@ def test_import_needs_a_title(app):
         import_feed(db.session, media_store(), b"<rss><channel><item/></channel></rss>")
 
 
+def test_import_into_a_session_of_its_own_keeps_the_artwork(app, feed_server):
+    """The artwork's rows go into the importer's session (they once went to db.session, and the show lost it)."""
+    from sqlalchemy.orm import Session
+
+    from podcaster.content.feeds.importer import MAX_FEED_BYTES, fetch_url, import_feed, read_limited
+    from podcaster.content.http import FetchPolicy
+    from podcaster.content.storage import MediaStore
+
+    policy = FetchPolicy(allow_private=True)  # the test server is on 127.0.0.1
+    data = read_limited(fetch_url(feed_server(), MAX_FEED_BYTES, policy), MAX_FEED_BYTES, "the feed")
+    with app.app_context():
+        with Session(db.engine) as session:
+            result = import_feed(session, MediaStore(app.config["MEDIA_ROOT"]), data, policy=policy,
+                                 download_audio=False)
+        assert not [problem for problem in result.problems if "artwork" in problem]
+        artwork = db.session.execute(db.select(Show)).scalar_one().artwork
+        assert artwork is not None and sorted(v.variant for v in artwork.variants) == ["feed", "thumb"]
+
+
 def test_admin_import_page(app, client, auth, feed_server, allow_private):
     from .conftest import post_form
 

@@ -8,18 +8,18 @@ import zipfile
 
 import pytest
 from PIL import Image
-from werkzeug.datastructures import FileStorage
 
+from podcaster.content.images import COVER, PHOTO
+from podcaster.content.media import store_image
 from podcaster.extensions import db
 from podcaster.models import Author, Book, BookContributor, MediaFile, Post, Tag, utcnow
 from podcaster.web import media_store
-from podcaster.web.images import COVER, PHOTO, store_image
 
 
 def _image(width=800, height=1200):
     out = io.BytesIO()
     Image.new("RGB", (width, height), "navy").save(out, "JPEG")
-    return FileStorage(io.BytesIO(out.getvalue()), filename="picture.jpg")
+    return io.BytesIO(out.getvalue()), "picture.jpg"
 
 
 def seed(app):
@@ -28,10 +28,10 @@ def seed(app):
         store = media_store()
         author = Author(name="Ada Quill", slug="ada-quill", bio="Writes *books*.", is_main=True,
                         links=[{"label": "Blog", "url": "https://ada.example"}])
-        author.photo = store_image(store, _image(500, 500), PHOTO, 10**7)
+        author.photo = store_image(db.session, store, *_image(500, 500), PHOTO, 10**7)
         book = Book(title="Quiet Rooms", slug="quiet-rooms", pub_year=2024, isbn="9780306406157",
                     buy_links=[{"label": "Shop", "url": "https://shop.example/q"}])
-        book.cover = store_image(store, _image(), COVER, 10**7)
+        book.cover = store_image(db.session, store, *_image(), COVER, 10**7)
         book.contributors.append(BookContributor(author=author, role="author"))
         post = Post(title="Hello", slug="hello", body="First post", author=author, status="published",
                     publish_at=utcnow(), tags=[Tag(name="News", slug="news")])

@@ -170,7 +170,7 @@ def test_demo_podcast_has_real_episodes(app, client):
         author = Author(name="Ada Quill", slug="ada-quill", is_main=True)
         db.session.add(author)
         db.session.flush()
-        load_demo_podcast(db.session, app.config["MEDIA_ROOT"], author)
+        load_demo_podcast(db.session, app.config["MEDIA_ROOT"], author, site_url=app.config["SITE_URL"])
         db.session.commit()
         show = db.session.execute(db.select(Show)).scalar_one()
         assert (show.category, show.subcategory) == ("Arts", "Books")

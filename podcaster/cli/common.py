@@ -1,9 +1,10 @@
-"""What several command modules share: the schema upgrade and the media store of the running app."""
+"""What several command modules share: the schema upgrade, and the media store and fetch policy of the app."""
 from __future__ import annotations
 
 from flask import current_app
 from flask_migrate import upgrade
 
+from ..content.http import FetchPolicy
 from ..content.storage import MediaStore
 
 
@@ -15,3 +16,8 @@ def upgrade_schema() -> None:
 def media_store() -> MediaStore:
     """The app's media store (``MEDIA_ROOT``)."""
     return MediaStore(current_app.config["MEDIA_ROOT"])
+
+
+def fetch_policy() -> FetchPolicy:
+    """The app's policy for fetching URLs (``FETCH_ALLOW_PRIVATE``)."""
+    return FetchPolicy.from_settings(current_app.config)

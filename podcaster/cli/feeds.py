@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from ..content.feeds import doctor
 from ..extensions import db
 from ..models import Show
-from .common import media_store
+from .common import fetch_policy, media_store
 
 
 @click.command("check-feed")
@@ -25,13 +25,12 @@ def check_feed_command(target: str, timeout: float):
     checked for want of network is listed apart. Exit status 1 when the feed has errors, never for what
     could not be checked; 2 when the feed itself could not be reached (nothing was checked).
     """
-    from ..web import fetch_policy
-    from ..web.feeds import check_show
-
     policy = fetch_policy()
     show = db.session.execute(db.select(Show).filter_by(slug=target)).scalar_one_or_none()
     if show is not None:
-        report = check_show(show)
+        # Checked as served, with the links of the web layer's URL map: the web layer registers the
+        # checker on the app, so the commands import no view module.
+        report = current_app.extensions[doctor.CHECK_SHOW_EXTENSION](show)
     elif target.startswith(("http://", "https://")):
         report = doctor.check_url(target, timeout=timeout, policy=policy)
     elif Path(target).is_file():
@@ -63,7 +62,6 @@ def import_feed_command(source: str, keep_remote: bool):
     import os
 
     from ..content.feeds.importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
-    from ..web import fetch_policy
 
     policy = fetch_policy()
 

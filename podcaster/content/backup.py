@@ -25,7 +25,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..extensions import db
+from ..models import MediaFile
 from .filetypes import EXTENSIONS
 from .storage import CHUNK_SIZE, MediaStore, StorageError
 
@@ -39,7 +39,8 @@ class BackupError(Exception):
 
 
 def _tables() -> list[sa.Table]:
-    return [t for t in db.metadata.sorted_tables if t.name not in SKIPPED_TABLES]
+    # Every model shares one declarative base: any model's metadata lists every table.
+    return [t for t in MediaFile.metadata.sorted_tables if t.name not in SKIPPED_TABLES]
 
 
 def _to_json(value):

@@ -23,20 +23,18 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 
 from ..models import Book, Episode, Show
-from .artwork import ImageError
 from .audio import AudioError, UnsupportedAudio
 from .chapters import MAX_CHAPTERS_BYTES, ChaptersError, parse_chapters
+from .images import ARTWORK, ImageError
+from .media import FileChanges, delete_media, store_image
 from .podcasts import (
     EpisodeNumberError,
-    FileChanges,
     attach_audio,
     attach_chapters,
     attach_transcript,
     check_episode_numbering,
-    delete_media,
     episode_slug_taken,
     unique_episode_slug,
 )
@@ -290,12 +288,9 @@ def _save(session: Session, store: MediaStore, show: Show, episode: Episode | No
 
 
 def _store_artwork(session: Session, store: MediaStore, artwork: IncomingFile, max_bytes: int):
-    # TODO(h11-b): store_image moves to content/media.py and takes the session.
-    from ..web.images import ARTWORK, store_image
-
     stream = artwork.open()
     try:
-        return store_image(store, FileStorage(stream=stream, filename=artwork.name), ARTWORK, max_bytes)
+        return store_image(session, store, stream, artwork.name, ARTWORK, max_bytes)
     except ImageError as exc:
         raise EpisodeRefused("artwork", str(exc)) from exc
     finally:

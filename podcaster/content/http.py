@@ -24,8 +24,9 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -132,6 +133,11 @@ class FetchPolicy:
     total_timeout: float = TOTAL_TIMEOUT
     user_agent: str = "Podcaster (+feed import and feed doctor)"
     ssl_context: ssl.SSLContext | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> FetchPolicy:
+        """The policy the site's settings ask for (``FETCH_ALLOW_PRIVATE`` decides about private addresses)."""
+        return cls(allow_private=bool(settings.get("FETCH_ALLOW_PRIVATE", False)))
 
     def allows(self, ip: IPAddress, port: int) -> bool:
         """Whether a connection to ``ip`` on ``port`` is allowed."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,6 +19,8 @@ from sqlalchemy.orm import Session
 from ..models import Episode, MediaFile, Show
 from .audio import AudioError, AudioInfo, CorruptAudio, probe, tag_in_place
 from .chapters import CHAPTERS_MIME, chapters_from_id3, chapters_json
+from .media import FileChanges, delete_media
+from .media import store_text as store_text_file
 from .slugs import make_slug
 from .storage import MediaStore, StorageError, TooLarge
 from .transcripts import check_transcript
@@ -30,31 +31,6 @@ CHAPTERS_FOLDER = "chapters"
 _NAME_ATTEMPTS = 5
 #: The namespace Podcast Index uses for podcast:guid (UUIDv5 of the feed URL without its scheme).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-
-
-@dataclass
-class FileChanges:
-    """Files written for one change, and files to remove once it is committed."""
-
-    new_paths: list[str] = field(default_factory=list)
-    old_paths: list[str] = field(default_factory=list)
-
-    def commit(self, session: Session, store: MediaStore) -> None:
-        """Commit ``session``; then remove replaced files, or on failure the new ones."""
-        try:
-            session.commit()
-        except BaseException:
-            self.discard(session, store)
-            raise
-        for path in self.old_paths:
-            store.delete(path)
-
-    def discard(self, session: Session, store: MediaStore) -> None:
-        """Give up the change: roll back and remove the files written for it."""
-        session.rollback()
-        for path in self.new_paths:
-            store.delete(path)
-        self.new_paths.clear()
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -230,17 +206,6 @@ def _tag_temp(store: MediaStore, temp: Path, episode: Episode, show: Show, year:
                         year=year, cover_jpeg_path=cover_path, chapters=chapters or None, duration=duration)
 
 
-def store_text_file(session: Session, store: MediaStore, data: bytes, relative: str, mime_type: str, kind: str,
-                    original_name: str | None, changes: FileChanges) -> MediaFile:
-    """Store small generated or uploaded text (transcript, chapters JSON) with its row."""
-    stored = store.save_bytes(data, relative)
-    changes.new_paths.append(stored.path)
-    media = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256, mime_type=mime_type, kind=kind,
-                      original_name=(original_name or "")[:255] or None)
-    session.add(media)
-    return media
-
-
 def attach_transcript(session: Session, store: MediaStore, episode: Episode, show: Show, data: bytes,
                       original_name: str | None, changes: FileChanges) -> None:
     """Check an SRT/WebVTT upload and make it the episode's transcript (replacing any previous one).
@@ -265,15 +230,6 @@ def attach_chapters(session: Session, store: MediaStore, episode: Episode, show:
     changes.old_paths += delete_media(session, episode.chapters_file)
     episode.chapters_file = media
     episode.chapters = chapters
-
-
-def delete_media(session: Session, media: MediaFile | None) -> list[str]:
-    """Delete a file's row (and its variants' rows); return the paths to remove after the commit."""
-    if media is None:
-        return []
-    paths = [media.path] + [variant.path for variant in media.variants]
-    session.delete(media)
-    return paths
 
 
 def delete_episode(session: Session, episode: Episode) -> list[str]:

@@ -14,9 +14,10 @@ from datetime import date, timedelta
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 
+from ..content.images import COVER, PHOTO
 from ..content.isbn import isbn13_check_digit
+from ..content.media import remove_files, store_image
 from ..content.storage import MediaStore
 from ..models import Author, Book, BookContributor, ContributorRole, MediaFile, Post, Status, Tag, User, Video
 from ..models.common import utcnow
@@ -109,10 +110,9 @@ def portrait_png(name: str, colour: str, side: int = 480) -> bytes:
     return out.getvalue()
 
 
-def _store_png(store: MediaStore, data: bytes, filename: str, rule) -> MediaFile:
-    from ..web.images import store_image  # the same checks and variants as an admin upload
-
-    return store_image(store, FileStorage(stream=io.BytesIO(data), filename=filename), rule, _IMAGE_LIMIT)
+def _store_png(session: Session, store: MediaStore, data: bytes, filename: str, rule) -> MediaFile:
+    # The same checks and variants as an admin upload.
+    return store_image(session, store, io.BytesIO(data), filename, rule, _IMAGE_LIMIT)
 
 
 def demo_isbn(serial: int) -> str:
@@ -140,26 +140,25 @@ def _tags(session: Session, names: list[str]) -> list[Tag]:
     return found
 
 
-def load_demo(session: Session, media_root: str) -> str:
+def load_demo(session: Session, media_root: str, *, site_url: str) -> str:
     """Fill an empty site with demo content.
 
     Args:
         session: the database session.
         media_root: the media store folder, for demo images and audio.
+        site_url: the site's address (``SITE_URL``), for the demo show's podcast:guid.
 
     Returns:
         A line saying what happened, with the demo admin's credentials.
     """
     if session.query(Author).first() is not None:
         return "The site already has content; demo content not loaded."
-    from ..web.images import COVER, PHOTO, remove_files
-
     store = MediaStore(media_root)
     before = {media.path for media in session.query(MediaFile)}
     try:
-        main = _author(MAIN_AUTHOR, 0, _store_png(store, portrait_png("Ada Quill", COLOURS[0]), "ada-quill.png",
+        main = _author(MAIN_AUTHOR, 0, _store_png(session, store, portrait_png("Ada Quill", COLOURS[0]), "ada-quill.png",
                                                    PHOTO), is_main=True)
-        co_author = _author(CO_AUTHOR, 1, _store_png(store, portrait_png("Tomas Fennick", COLOURS[2]),
+        co_author = _author(CO_AUTHOR, 1, _store_png(session, store, portrait_png("Tomas Fennick", COLOURS[2]),
                                                       "tomas-fennick.png", PHOTO))
         from ..content.slugs import make_slug
 
@@ -172,7 +171,7 @@ def load_demo(session: Session, media_root: str) -> str:
         session.add_all([main, co_author, *workshop])
         session.flush()
 
-        books = _demo_books(store, main, co_author, workshop, COVER)
+        books = _demo_books(session, store, main, co_author, workshop, COVER)
         session.add_all(books)
         session.add_all(_demo_videos(main, books))
         _demo_posts(session, main, co_author, books)
@@ -180,7 +179,7 @@ def load_demo(session: Session, media_root: str) -> str:
         if importlib.util.find_spec("podcaster.demo.podcast") is not None:
             from .podcast import load_demo_podcast
 
-            load_demo_podcast(session, media_root, main)
+            load_demo_podcast(session, media_root, main, site_url=site_url)
 
         login = ""
         if session.query(User).first() is None:
@@ -208,7 +207,8 @@ def _committed_paths(session: Session) -> set[str]:
     return {media.path for media in session.query(MediaFile)}
 
 
-def _demo_books(store: MediaStore, main: Author, co_author: Author, workshop: list[Author], rule) -> list[Book]:
+def _demo_books(session: Session, store: MediaStore, main: Author, co_author: Author, workshop: list[Author],
+                rule) -> list[Book]:
     novel = Book(
         title="The Lantern Years", subtitle="A novel", slug="the-lantern-years", pub_year=2019,
         pub_date=date(2019, 10, 3), isbn=demo_isbn(1001), publisher="Wrenmouth Press", position=0,
@@ -219,7 +219,7 @@ def _demo_books(store: MediaStore, main: Author, co_author: Author, workshop: li
         ),
         buy_links=[{"label": "Wrenmouth Press", "url": "https://wrenmouth-press.example/lantern-years"},
                    {"label": "Your local bookshop", "url": "https://bookshop.example/search?q=lantern+years"}],
-        cover=_store_png(store, cover_png("The Lantern Years", "Ada Quill", COLOURS[0]), "lantern-years.png",
+        cover=_store_png(session, store, cover_png("The Lantern Years", "Ada Quill", COLOURS[0]), "lantern-years.png",
                          rule),
     )
     novel.contributors = [BookContributor(author=main, role=ContributorRole.AUTHOR.value, position=0)]
@@ -229,7 +229,7 @@ def _demo_books(store: MediaStore, main: Author, co_author: Author, workshop: li
         slug="salt-and-static", pub_year=2022, isbn=demo_isbn(1002), publisher="Longwave Books", position=1,
         description="A year of letters about weather, signals and the stubborn work of finishing things.",
         buy_links=[{"label": "Longwave Books", "url": "https://longwave.example/salt-and-static"}],
-        cover=_store_png(store, cover_png("Salt and Static", "Quill & Fennick", COLOURS[2]),
+        cover=_store_png(session, store, cover_png("Salt and Static", "Quill & Fennick", COLOURS[2]),
                          "salt-and-static.png", rule),
     )
     duet.contributors = [
@@ -245,7 +245,7 @@ def _demo_books(store: MediaStore, main: Author, co_author: Author, workshop: li
             "follows whoever walks through it. Edited by Ada Quill, with a foreword by Tomas Fennick."
         ),
         buy_links=[{"label": "Wrenmouth Press", "url": "https://wrenmouth-press.example/twenty-eight-doors"}],
-        cover=_store_png(store, cover_png("Twenty-Eight Doors", "The Harbour Workshop", COLOURS[3]),
+        cover=_store_png(session, store, cover_png("Twenty-Eight Doors", "The Harbour Workshop", COLOURS[3]),
                          "twenty-eight-doors.png", rule),
     )
     credits = [(main, ContributorRole.EDITOR), (co_author, ContributorRole.FOREWORD), (main, ContributorRole.CONTRIBUTOR)]

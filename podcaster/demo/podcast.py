@@ -14,10 +14,11 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 
 from ..content.episodes import EpisodeFields, EpisodeFiles, IncomingFile, save_episode
-from ..content.podcasts import FileChanges, podcast_guid
+from ..content.images import ARTWORK
+from ..content.media import FileChanges, store_image
+from ..content.podcasts import podcast_guid
 from ..content.storage import MediaStore
 from ..models import Author, Book, Show, ShowAuthor, utcnow
 
@@ -74,13 +75,7 @@ def artwork_png(title: str, author: str, side: int = ARTWORK_SIDE) -> bytes:
     return buffer.getvalue()
 
 
-def _site_url() -> str:
-    from flask import current_app, has_app_context
-
-    return (current_app.config["SITE_URL"] if has_app_context() else "http://127.0.0.1:5000").rstrip("/")
-
-
-def load_demo_podcast(session: Session, media_root: str, author: Author | None) -> Show:
+def load_demo_podcast(session: Session, media_root: str, author: Author | None, *, site_url: str) -> Show:
     """Add the demo show and its episodes to the session (the caller commits).
 
     Files are written before the caller's commit; if anything fails here, the
@@ -91,23 +86,22 @@ def load_demo_podcast(session: Session, media_root: str, author: Author | None) 
         session: the database session.
         media_root: the media store folder.
         author: the site's main author, credited as host (None for an anonymous show).
+        site_url: the site's address (``SITE_URL``), for the show's podcast:guid.
 
     Returns:
         The new show.
     """
-    from ..web.images import ARTWORK, store_image
-
     store = MediaStore(media_root)
     changes = FileChanges()
     name = author.name if author is not None else "Podcaster"
     try:
-        artwork = store_image(store, FileStorage(stream=io.BytesIO(artwork_png(SHOW["title"], name)),
-                                                 filename="the-quiet-page.png"), ARTWORK, 20 * 1024 * 1024)
+        artwork = store_image(session, store, io.BytesIO(artwork_png(SHOW["title"], name)), "the-quiet-page.png",
+                              ARTWORK, 20 * 1024 * 1024)
         changes.new_paths += [artwork.path] + [variant.path for variant in artwork.variants]
         show = Show(
             **SHOW, author_name=name, owner_name=name, owner_email="ada@example.com",
             copyright=f"© {utcnow().year} {name}", artwork=artwork,
-            podcast_guid=podcast_guid(f"{_site_url()}/podcasts/{SHOW['slug']}/feed.xml"),
+            podcast_guid=podcast_guid(f"{site_url.rstrip('/')}/podcasts/{SHOW['slug']}/feed.xml"),
         )
         if author is not None:
             show.credits.append(ShowAuthor(author=author, role="host"))

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
+from ..content.feeds.doctor import CHECK_SHOW_EXTENSION
 from ..content.http import FetchPolicy
 from ..content.storage import MediaStore
 from ..models import utcnow
@@ -23,7 +24,7 @@ def media_store() -> MediaStore:
 
 def fetch_policy() -> FetchPolicy:
     """The policy for requests made for the author (``FETCH_ALLOW_PRIVATE`` decides about private addresses)."""
-    return FetchPolicy(allow_private=bool(current_app.config.get("FETCH_ALLOW_PRIVATE", False)))
+    return FetchPolicy.from_settings(current_app.config)
 
 
 def init_app(app: Flask) -> None:
@@ -37,6 +38,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(seo.bp)
+    # ``podcaster check-feed <slug>`` checks our feed as served, which takes this layer's URL map.
+    app.extensions[CHECK_SHOW_EXTENSION] = feeds.check_show
     errors.init_app(app)
     template_helpers.init_app(app)
     security.init_app(app)

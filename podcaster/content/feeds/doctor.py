@@ -34,9 +34,9 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from ..artwork import PODCAST_FORMATS, PODCAST_MAX_SIDE, PODCAST_MIN_SIDE, ImageError, inspect_image
 from ..categories import is_valid_category
 from ..http import FetchError, FetchHTTPError, FetchPolicy, FetchTooLarge, fetch_bytes
+from ..images import PODCAST_FORMATS, PODCAST_MAX_SIDE, PODCAST_MIN_SIDE, ImageError, inspect_image
 from .parsing import FeedParseError, parse_feed
 from .podcast_ext import CONTENT_NS, ITUNES_NS, PODCAST_NS
 
@@ -57,6 +57,9 @@ FUTURE_SLACK = timedelta(hours=1)
 MAX_DESCRIPTION_BYTES = 4000
 MAX_FETCH_BYTES = 20 * 1024 * 1024
 FETCH_TIMEOUT = 10.0
+#: Where the web layer registers ``check_show(show) -> Report`` in ``app.extensions``: one of our own
+#: feeds is checked as served, with the links of the app's URL map (``podcaster check-feed <slug>``).
+CHECK_SHOW_EXTENSION = "podcaster.check_show"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
 #: Media Apple Podcasts accepts: MIME type -> file extensions.

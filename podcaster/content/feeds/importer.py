@@ -21,13 +21,14 @@ from typing import BinaryIO
 
 from lxml import etree
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 
 from ...models import Episode, Show, Status
 from ..audio import AudioError
 from ..http import FetchError, FetchPolicy, open_url
+from ..images import ARTWORK
 from ..links import LinkError, check_url
-from ..podcasts import FileChanges, attach_audio
+from ..media import FileChanges, store_image
+from ..podcasts import attach_audio
 from ..slugs import make_slug, unique_slug
 from ..storage import INCOMING_FOLDER, MediaStore, StorageError, TooLarge
 from .parsing import FeedParseError, parse_feed
@@ -213,8 +214,6 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     Raises:
         FeedImportError: the feed itself is unusable.
     """
-    from ...web.images import ARTWORK, store_image
-
     if fetch is None:
         def fetch(url: str, max_bytes: int) -> BinaryIO:
             return fetch_url(url, max_bytes, policy)
@@ -263,7 +262,7 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     elif image_url and show.artwork is None:
         try:
             data = read_limited(fetch(image_url, max_image_bytes), max_image_bytes, "the artwork")
-            show.artwork = store_image(store, FileStorage(io.BytesIO(data), filename=image_url.rsplit("/", 1)[-1]),
+            show.artwork = store_image(session, store, io.BytesIO(data), image_url.rsplit("/", 1)[-1],
                                        ARTWORK, max_image_bytes)
             new_files = [show.artwork.path] + [variant.path for variant in show.artwork.variants]
         except Exception as exc:  # artwork is worth a warning, not a failed import

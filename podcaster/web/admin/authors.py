@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from ...content.artwork import ImageError
+from ...content.images import PHOTO, ImageError
 from ...content.links import format_links
+from ...content.media import delete_media, remove_files
 from ...content.slugs import slug_taken, unique_slug
 from ...extensions import db
 from ...models import Author, Post, ShowAuthor, Video
 from .. import media_store
 from ..forms import ButtonForm
 from ..forms.authors import AuthorForm
-from ..images import PHOTO, delete_media, remove_files
 from . import bp
-from .image_fields import apply_image, commit_image_change
+from .image_fields import apply_image
 
 
 def author_choices() -> list[tuple[int, str]]:
@@ -84,7 +84,7 @@ def _edit_author(author: Author | None):
                 if make_main and not author.is_main:
                     db.session.execute(db.update(Author).where(Author.is_main).values(is_main=False))
                 author.is_main = bool(make_main)
-                commit_image_change(change)
+                change.commit(db.session, media_store())
                 flash(f"Saved {author.name}.", "success")
                 return redirect(url_for("admin.authors"))
     status = 400 if request.method == "POST" else 200
@@ -102,7 +102,7 @@ def author_delete(author_id: int):
     db.session.execute(db.update(Post).where(Post.author_id == author.id).values(author_id=None))
     db.session.execute(db.update(Video).where(Video.author_id == author.id).values(author_id=None))
     db.session.execute(db.delete(ShowAuthor).where(ShowAuthor.author_id == author.id))
-    paths = delete_media(author.photo)
+    paths = delete_media(db.session, author.photo)
     db.session.delete(author)
     db.session.flush()
     if was_main:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from ...content.artwork import ImageError
+from ...content.images import COVER, ImageError
 from ...content.links import format_links
+from ...content.media import delete_media, remove_files
 from ...content.slugs import slug_taken, unique_slug
 from ...extensions import db
 from ...models import Book, BookContributor, Video
@@ -13,10 +14,9 @@ from ...models.shows import episode_books
 from .. import media_store
 from ..forms import ButtonForm
 from ..forms.books import BookForm
-from ..images import COVER, delete_media, remove_files
 from . import bp
 from .authors import author_choices
-from .image_fields import apply_image, commit_image_change
+from .image_fields import apply_image
 
 
 def book_choices() -> list[tuple[int, str]]:
@@ -95,7 +95,7 @@ def _edit_book(book: Book | None):
                 book.position = form.position.data or 0
                 book.cover = cover
                 _set_contributors(book, form.chosen_contributors())
-                commit_image_change(change)
+                change.commit(db.session, media_store())
                 flash(f"Saved “{book.title}”.", "success")
                 return redirect(url_for("admin.books"))
     status = 400 if request.method == "POST" else 200
@@ -113,7 +113,7 @@ def book_delete(book_id: int):
     db.session.execute(db.update(Video).where(Video.book_id == book.id).values(book_id=None))
     db.session.execute(db.delete(post_books).where(post_books.c.book_id == book.id))
     db.session.execute(db.delete(episode_books).where(episode_books.c.book_id == book.id))
-    paths = delete_media(book.cover)
+    paths = delete_media(db.session, book.cover)
     db.session.delete(book)
     db.session.commit()
     remove_files(media_store(), paths)

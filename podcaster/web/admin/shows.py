@@ -4,17 +4,17 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
-from ...content.artwork import ImageError
 from ...content.categories import join_choice
+from ...content.images import ARTWORK, ImageError
 from ...content.links import format_links
-from ...content.podcasts import FileChanges, delete_media, delete_show, podcast_guid
+from ...content.media import FileChanges, delete_media, store_image
+from ...content.podcasts import delete_show, podcast_guid
 from ...content.slugs import slug_taken, unique_slug
 from ...extensions import db
 from ...models import Author, Show, ShowAuthor
 from .. import media_store
 from ..forms import ButtonForm
 from ..forms.shows import ShowForm
-from ..images import ARTWORK, store_image
 from ..urls import absolute_url
 from . import bp
 
@@ -101,7 +101,9 @@ def _edit_show(show: Show | None):
             try:
                 artwork = None
                 if has_upload(form.artwork.data):
-                    artwork = store_image(store, form.artwork.data, ARTWORK, current_app.config["MAX_IMAGE_BYTES"])
+                    upload = form.artwork.data
+                    artwork = store_image(db.session, store, upload.stream, upload.filename, ARTWORK,
+                                          current_app.config["MAX_IMAGE_BYTES"])
                     changes.new_paths += [artwork.path] + [variant.path for variant in artwork.variants]
             except ImageError as exc:
                 changes.discard(db.session, store)

@@ -1,9 +1,9 @@
-"""Checking and resizing uploaded images with Pillow.
+"""Checking and resizing uploaded images with Pillow, and the rules for each kind of image.
 
 Photos and book covers accept any common raster format and are stored as
 uploaded. Podcast artwork follows Apple's rules (JPEG or PNG, square,
 1400-3000 px, RGB); the original is kept and smaller copies are made for the
-feed and for pages.
+feed and for pages. Storing an image (file, rows, variants) is ``media.store_image``.
 """
 from __future__ import annotations
 
@@ -29,6 +29,20 @@ MAX_PIXELS = 40_000_000
 
 class ImageError(ValueError):
     """The file is not an acceptable image; the message says why, for the form."""
+
+
+@dataclass(frozen=True)
+class ImageRule:
+    """How one kind of image is checked and which smaller copies are made."""
+
+    folder: str
+    variants: dict[str, int]  # variant name -> longest side in pixels
+    podcast_artwork: bool = False
+
+
+PHOTO = ImageRule("photos", {"thumb": 400})
+COVER = ImageRule("covers", {"thumb": 600})
+ARTWORK = ImageRule("artwork", {"feed": 1400, "thumb": 400}, podcast_artwork=True)
 
 
 @dataclass(frozen=True)
