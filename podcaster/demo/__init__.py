@@ -156,8 +156,8 @@ def load_demo(session: Session, media_root: str, *, site_url: str) -> str:
     store = MediaStore(media_root)
     before = {media.path for media in session.query(MediaFile)}
     try:
-        main = _author(MAIN_AUTHOR, 0, _store_png(session, store, portrait_png("Ada Quill", COLOURS[0]), "ada-quill.png",
-                                                   PHOTO), is_main=True)
+        main = _author(MAIN_AUTHOR, 0, _store_png(session, store, portrait_png("Ada Quill", COLOURS[0]),
+                                                   "ada-quill.png", PHOTO), is_main=True)
         co_author = _author(CO_AUTHOR, 1, _store_png(session, store, portrait_png("Tomas Fennick", COLOURS[2]),
                                                       "tomas-fennick.png", PHOTO))
         from ..content.slugs import make_slug
