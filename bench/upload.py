@@ -1,11 +1,12 @@
 """Upload a large file through gunicorn with the streaming upload path, against `cp` of the same file.
 
-    /tmp/venv/bin/python bench/upload.py [--mib 300] [--repeat 3]
+    /tmp/venv/bin/python bench/upload.py [--mib 300] [--repeat 3] [--no-tag] [--form-only]
 
 Also posts an MP3 of the same size through the real episode form
-(/admin/shows/<id>/episodes/new: login, CSRF, probe with frame counting, fsync,
-rename, rows; the show's ID3 tagging is switched off so the file is not
-rewritten), to show what the whole pipeline costs.
+(/admin/shows/<id>/episodes/new: login, CSRF, probe with frame counting, ID3
+tagging (the default; ``--no-tag`` switches the show's tagging off), fsync,
+rename, rows), to show what the whole pipeline costs. ``--form-only`` skips the
+two bench-only endpoints (the `cp` references still run).
 
 Starts gunicorn (one sync worker) on 127.0.0.1 with a bench-only app whose
 endpoint uses podcaster.web.uploads exactly as an upload view does
@@ -51,10 +52,10 @@ def make_app():
     bp = Blueprint("bench_upload", __name__)
 
     @bp.post("/bench/streamed")
-    @streams_uploads("audio")
+    @streams_uploads
     def streamed():
         store = media_store()
-        received = receive_upload(request.files["audio"], store, "audio")
+        received = receive_upload(request.files["audio"], store)
         stored = commit_upload(store, received, store.unique_path("audio", "bench.mp3"))
         return jsonify(path=stored.path, size=stored.size)
 
@@ -71,6 +72,20 @@ def make_app():
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    # Only a logged-in author may stream files into the media folder (anonymous bodies are capped at
+    # 1 MiB): in this bench app every request is the one bench author's.
+    from podcaster.cli import upgrade_schema
+    from podcaster.extensions import db, login_manager
+    from podcaster.models import User
+
+    with app.app_context():
+        upgrade_schema()
+        if db.session.get(User, 1) is None:
+            author = User(id=1, email="bench@example.com")
+            author.set_password("bench password 123")
+            db.session.add(author)
+            db.session.commit()
+    login_manager.request_loader(lambda request: db.session.get(User, 1))
     return app
 
 
@@ -83,8 +98,8 @@ def make_real_app():
                        "MEDIA_ROOT": str(root / "media"), "MAX_UPLOAD_BYTES": 2 * 1024 ** 3})
 
 
-def prepare_real_form(root: Path) -> int:
-    """Create the schema, an admin and a show with tagging off; return the show's id."""
+def prepare_real_form(root: Path, tag_mp3: bool) -> int:
+    """Create the schema, an admin and a show (ID3 tagging on or off); return the show's id."""
     os.environ["BENCH_ROOT"] = str(root)
     from podcaster.cli import upgrade_schema
     from podcaster.extensions import db
@@ -95,7 +110,7 @@ def prepare_real_form(root: Path) -> int:
         upgrade_schema()
         user = User(email="bench@example.com")
         user.set_password("bench password 123")
-        show = Show(title="Bench show", slug="bench", tag_mp3=False)
+        show = Show(title="Bench show", slug="bench", tag_mp3=tag_mp3)
         db.session.add_all([user, show])
         db.session.commit()
         return show.id
@@ -144,6 +159,12 @@ def post_episode(browser: Browser, show_id: int, source: Path, title: str) -> fl
     head = "".join(f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
                    for name, value in fields.items()).encode()
     return post_file(browser.port, path, source, head=head, cookie=browser.cookie, expect=302)
+
+
+def io_counters(pid: int) -> dict[str, int]:
+    """/proc/<pid>/io: bytes passed to write()/read() (wchar, rchar) and the fsync-like calls do not show."""
+    with open(f"/proc/{pid}/io") as handle:
+        return {name: int(value) for name, value in (line.split(": ") for line in handle)}
 
 
 def make_mp3(target: Path, mib: int) -> None:
@@ -195,6 +216,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-tag", dest="tag", action="store_false",
+                        help="switch the show's ID3 tagging off for the real episode form")
+    parser.add_argument("--form-only", action="store_true",
+                        help="skip the bench-only endpoints (streamed, werkzeug-default)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
@@ -209,15 +234,17 @@ def main() -> None:
             worker = workers[0]
             small = root / "small.bin"
             small.write_bytes(os.urandom(4 * 1024 * 1024))
-            for path in ("/bench/streamed", "/bench/werkzeug-default"):
+            for path in () if args.form_only else ("/bench/streamed", "/bench/werkzeug-default"):
                 post_file(port, path, small)  # warm up: imports, first request
             idle_rss = memory_kib(worker, "VmRSS")
-            results: dict[str, list[float]] = {"cp": [], "cp + fsync": [], "streamed": [], "werkzeug-default": []}
+            results: dict[str, list[float]] = {"cp": [], "cp + fsync": []}
+            if not args.form_only:
+                results.update({"streamed": [], "werkzeug-default": []})
             peaks: dict[str, int] = {}
             for _ in range(args.repeat):
                 results["cp"].append(timed_cp(source, root / "media" / "audio" / "copy.bin", fsync=False))
                 results["cp + fsync"].append(timed_cp(source, root / "media" / "audio" / "copy.bin", fsync=True))
-                for name in ("streamed", "werkzeug-default"):
+                for name in () if args.form_only else ("streamed", "werkzeug-default"):
                     can_reset = reset_peak(worker)
                     before = memory_kib(worker, "VmRSS" if can_reset else "VmHWM")
                     results[name].append(post_file(port, f"/bench/{name}", source))
@@ -232,7 +259,7 @@ def main() -> None:
         mp3 = root / "big.mp3"
         make_mp3(mp3, args.mib)
         source.unlink()
-        show_id = prepare_real_form(root)
+        show_id = prepare_real_form(root, args.tag)
         process, port = start_gunicorn("upload:make_real_app()", {"BENCH_ROOT": tmp}, root / "gunicorn-real.log")
         try:
             browser = Browser(port)
@@ -245,11 +272,19 @@ def main() -> None:
                 can_reset = reset_peak(children(process.pid)[0])
                 worker = children(process.pid)[0]
                 before = memory_kib(worker, "VmRSS" if can_reset else "VmHWM")
+                io_before = io_counters(worker)
                 results["real episode form"].append(post_episode(browser, show_id, mp3, f"Episode {index}"))
+                io_after = io_counters(worker)
+                # wchar counts every byte the worker wrote to a file or socket: the stored upload once is
+                # the upload's size (the page sent back is a few KiB).
+                written = (io_after["wchar"] - io_before["wchar"]) / 1024 / 1024
+                # rchar: the request body, plus every read of the file (frame counting, hashing, copies).
+                read = (io_after["rchar"] - io_before["rchar"]) / 1024 / 1024
                 peaks["real episode form"] = max(peaks.get("real episode form", 0),
                                                  memory_kib(worker, "VmHWM") - before)
-            full_size = [path for path in (root / "media" / "audio" / "bench").glob("*.mp3")
-                         if path.stat().st_size == mp3.stat().st_size]
+            # Tags add a few hundred bytes at the start; untagged files keep their size.
+            full_size = [path for path in (root / "media").rglob("*.mp3")
+                         if 0 <= path.stat().st_size - mp3.stat().st_size < 1024 * 1024]
             if len(full_size) != args.repeat:
                 raise SystemExit("the episode form did not store the files")
             leftovers += list((root / "media").rglob(".upload-*"))
@@ -258,7 +293,8 @@ def main() -> None:
 
     best = {name: min(times) for name, times in results.items()}
     mib = args.mib
-    print(f"upload of {mib} MiB through gunicorn (1 sync worker), best of {args.repeat}")
+    print(f"upload of {mib} MiB through gunicorn (1 sync worker), best of {args.repeat}, "
+          f"ID3 tagging {'on' if args.tag else 'off'}")
     print(f"worker idle RSS {idle_rss / 1024:.1f} MiB")
     for name, seconds in best.items():
         line = f"  {name:18} {seconds:7.3f} s  {mib / seconds:7.1f} MiB/s"
@@ -266,9 +302,12 @@ def main() -> None:
             line += (f"  ratio vs cp {seconds / best['cp']:.2f}x, vs cp+fsync {seconds / best['cp + fsync']:.2f}x"
                      f"  peak RSS growth {peaks[name] / 1024:.1f} MiB")
         print(line)
+    print(f"  real episode form: the worker wrote {written:.0f} MiB (wchar) and read {read:.0f} MiB (rchar, "
+          f"the body included) for the {mib} MiB upload")
     print(f"  leftover temporary files: {len(leftovers)}")
-    print(f"target: streamed <= 3x cp -> {'met' if best['streamed'] <= 3 * best['cp'] else 'NOT met'}; "
-          f"RSS growth <= 16 MB -> {'met' if peaks['streamed'] <= 16 * 1000 else 'NOT met'}")
+    if "streamed" in peaks:
+        print(f"target: streamed <= 3x cp -> {'met' if best['streamed'] <= 3 * best['cp'] else 'NOT met'}; "
+              f"RSS growth <= 16 MB -> {'met' if peaks['streamed'] <= 16 * 1000 else 'NOT met'}")
 
 
 if __name__ == "__main__":

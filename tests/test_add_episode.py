@@ -123,3 +123,49 @@ def test_refuses_a_second_episode_with_the_same_season_and_number(app, runner, s
         assert result.exit_code == 1 and holder in result.output
         assert len(result.output.strip().splitlines()) == 1
     assert len(episodes(app)) == 2 and len(media_files(app)) == 2
+
+
+def test_adds_artwork_guests_books_and_summary_like_the_form(app, runner, show, tmp_path):
+    from podcaster.models import Book
+
+    from .podcast_helpers import artwork_bytes
+
+    with app.app_context():
+        db.session.add_all([Book(title="Quiet Rooms", slug="quiet-rooms"), Book(title="Tides", slug="tides")])
+        db.session.commit()
+    cover = tmp_path / "cover.jpg"
+    cover.write_bytes(artwork_bytes())
+    result = runner.invoke(args=[
+        "add-episode", "quiet", str(DATA / "cbr.mp3"), "--title", "With guests", "--artwork", str(cover),
+        "--guest", "Ben Page|guest|https://example.com/ben", "--guest", "Cy Reed|producer", "--guest", "Di",
+        "--book", "tides", "--book", "quiet-rooms", "--summary", "  Two guests, two books.  ",
+    ])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        episode = db.session.execute(db.select(Episode)).scalar_one()
+        assert episode.persons == [{"name": "Ben Page", "role": "guest", "href": "https://example.com/ben"},
+                                   {"name": "Cy Reed", "role": "producer"}, {"name": "Di", "role": "guest"}]
+        assert sorted(book.slug for book in episode.books) == ["quiet-rooms", "tides"]
+        assert episode.summary == "Two guests, two books."
+        artwork = episode.artwork
+        assert artwork.original_name == "cover.jpg" and {v.variant for v in artwork.variants} == {"feed", "thumb"}
+        feed_cover = app.config["MEDIA_ROOT"] + "/" + artwork.variant_or_self("feed").path
+        stored = app.config["MEDIA_ROOT"] + "/" + episode.audio.path
+        with open(feed_cover, "rb") as handle:
+            assert ID3(stored).getall("APIC")[0].data == handle.read()  # the episode's own cover is embedded
+    assert len(media_files(app)) == 4  # audio, artwork and its two variants
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--guest", "Ben|astronaut"], "--guest: Line 1: “astronaut” is not a known person role"),
+    (["--guest", "Ben|guest|javascript:alert(1)"], "--guest: Line 1:"),
+    (["--book", "no-such-book"], "No book with the slug 'no-such-book'"),
+    (["--artwork", str(DATA / "cbr.mp3")], "cbr.mp3: "),
+])
+def test_refuses_a_bad_guest_book_or_artwork_in_one_line(app, runner, show, extra, message):
+    result = runner.invoke(args=["add-episode", "quiet", str(DATA / "cbr.mp3"), "--title", "X", *extra])
+    assert result.exit_code == 1
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert media_files(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(Episode)).first() is None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 
@@ -217,3 +218,54 @@ def test_xing_header_without_a_frame_count_is_not_counted_as_audio(tmp_path):
     assert info.duration == pytest.approx((counted.frames - 1) * 1152 / 44100)
     # Within a frame and a bit of the decoded length (the LAME delay/padding info is no longer used).
     assert abs(info.duration - DECODED["vbr_xing.mp3"]) < 0.06
+
+
+def _can_insert_blocks(folder) -> bool:
+    from podcaster.content import audio
+
+    probe_file = folder / "insert-range-probe"
+    probe_file.write_bytes(b"x" * 8192)
+    try:
+        with open(probe_file, "r+b") as handle:
+            return audio._fallocate is not None and audio._fallocate(
+                handle.fileno(), audio._FALLOC_FL_INSERT_RANGE, 0, os.statvfs(probe_file).f_bsize) == 0
+    finally:
+        probe_file.unlink()
+
+
+@pytest.mark.parametrize("fixture", ["vbr_no_xing.mp3", "chapters.mp3", "cbr.mp3"])
+def test_tag_in_place_writes_only_the_tag(tmp_path, monkeypatch, fixture):
+    """A tag larger than the file's own gets room in front: the audio frames are never moved (rewritten)."""
+    import mutagen.id3._file as id3_file
+
+    from podcaster.content.audio import tag_in_place
+
+    if not _can_insert_blocks(tmp_path):
+        pytest.skip("the filesystem cannot insert blocks (FALLOC_FL_INSERT_RANGE): mutagen moves the frames")
+
+    def refuse_moving(real):
+        def moving(fileobj, *args, **kwargs):
+            # Rendering the tag into memory is fine; moving the bytes of the file itself is not.
+            if not isinstance(fileobj, io.BytesIO):
+                raise AssertionError("the audio frames were moved")
+            return real(fileobj, *args, **kwargs)
+        return moving
+
+    monkeypatch.setattr(id3_file, "insert_bytes", refuse_moving(id3_file.insert_bytes))
+    monkeypatch.setattr(id3_file, "delete_bytes", refuse_moving(id3_file.delete_bytes))
+    target = tmp_path / "upload.part"
+    shutil.copy(DATA / fixture, target)
+    source = (DATA / fixture).read_bytes()
+    frames = _audio_frames(DATA / fixture) if source[:3] == b"ID3" else source
+    before = probe(target).duration
+    inode = target.stat().st_ino
+
+    result = tag_in_place(target, title="Episode 1", artist="Ann Author", album="The Show", year=2026,
+                          chapters=[{"startTime": 0, "title": "Start"}], duration=before)
+
+    data = target.read_bytes()
+    assert target.stat().st_ino == inode  # the same file, not a copy
+    assert (result.size, result.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert _audio_frames(target) == frames
+    assert str(ID3(target)["TIT2"]) == "Episode 1" and probe(target).duration == pytest.approx(before, abs=1e-9)
+    assert probe(target).chapters == [{"startTime": 0.0, "title": "Start"}]

@@ -289,15 +289,12 @@ def test_scheduled_without_time_is_refused(app, client, show):
     assert media_files(app) == []
 
 
-def test_episode_uploads_stream_into_the_shows_audio_folder(app, show):
-    from podcaster.web.admin.shows import _episode_audio_folder
-    from podcaster.web.uploads import _FOLDER_ATTRIBUTE
+def test_episode_uploads_stream_into_the_incoming_folder(app, show):
+    from podcaster.web.uploads import _STREAMS_ATTRIBUTE
 
-    with app.app_context():
-        folder = getattr(app.view_functions["admin.episode_new"], _FOLDER_ATTRIBUTE)
-        assert folder(show_id=show.id) == f"audio/{show.slug}"
-        assert _episode_audio_folder(show_id=999) == "audio"
-        assert getattr(app.view_functions["admin.episode_edit"], _FOLDER_ATTRIBUTE) is folder
+    # Marked, not computed: where the files go needs no database lookup before the view runs.
+    assert getattr(app.view_functions["admin.episode_new"], _STREAMS_ATTRIBUTE) is True
+    assert getattr(app.view_functions["admin.episode_edit"], _STREAMS_ATTRIBUTE) is True
 
 
 def test_a_file_already_at_the_name_is_never_overwritten(app, client, show):
@@ -442,3 +439,49 @@ def test_chapters_from_id3_follow_the_audio_they_came_from(app, client, show):
     post_episode(client, show.id, episode_data(chapters=(io.BytesIO(CHAPTERS), "c.json")), url=url)
     post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")), url=url)
     assert [c["title"] for c in only_episode(app).chapters] == ["Hello", "Books"]
+
+
+def test_a_tagged_upload_is_written_fsynced_and_hashed_once(app, client, show, monkeypatch):
+    """The MP3 is tagged in the very file it was received into: no copy, one fsync, one hash of the file."""
+    import hashlib as real_hashlib
+    import os
+    from types import SimpleNamespace
+
+    from podcaster.content import audio, episodes, storage
+
+    real_fsync = os.fsync
+    fsynced: list[int] = []  # inode numbers
+
+    def counting_fsync(fd):
+        fsynced.append(os.fstat(fd).st_ino)
+        return real_fsync(fd)
+
+    hashed: list[int] = []  # bytes fed to each SHA-256 of a file (the upload's in-flight hash is not one)
+
+    class CountingSha256:
+        def __init__(self, data: bytes = b"") -> None:
+            self._digest = real_hashlib.sha256(data)
+            self._index = len(hashed)
+            hashed.append(len(data))
+
+        def update(self, data) -> None:
+            hashed[self._index] += len(data)
+            self._digest.update(data)
+
+        def hexdigest(self) -> str:
+            return self._digest.hexdigest()
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    for module in (audio, episodes, storage):
+        monkeypatch.setattr(module, "hashlib", SimpleNamespace(sha256=CountingSha256))
+
+    assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"))).status_code == 302
+    episode = only_episode(app)
+    stored = Path(app.config["MEDIA_ROOT"], episode.audio.path)
+    content = stored.read_bytes()
+    assert str(ID3(stored)["TIT2"]) == "First light"  # tagged (the show's default)
+    assert episode.audio.sha256 == real_hashlib.sha256(content).hexdigest()
+    assert episode.audio.size == len(content)
+    assert fsynced == [stored.stat().st_ino]  # one fsync, of the file that was received and is now linked
+    assert hashed == [len(content)]  # hashed once, after tagging
+    assert not list(Path(app.config["MEDIA_ROOT"]).rglob(".upload-*"))

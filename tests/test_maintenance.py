@@ -108,6 +108,26 @@ def test_doctor_removes_stale_partial_uploads_and_unused_rows(app, runner):
     assert runner.invoke(args=["doctor"]).output.strip().endswith("agree.")
 
 
+def test_doctor_treats_stale_files_in_the_incoming_folder_as_partial_uploads(app, runner):
+    seed(app)
+    incoming = os.path.join(app.config["MEDIA_ROOT"], "incoming")
+    os.makedirs(incoming, exist_ok=True)
+    old = time.time() - 7 * 3600
+    for name in (".upload-0123456789abcdef.part", "left-behind.mp3"):
+        with open(os.path.join(incoming, name), "wb") as handle:
+            handle.write(b"half an upload")
+        os.utime(os.path.join(incoming, name), (old, old))
+    fresh = os.path.join(incoming, "arriving.mp3")
+    with open(fresh, "wb") as handle:
+        handle.write(b"still arriving")
+
+    result = runner.invoke(args=["doctor", "--fix"])
+    assert "stale-upload: incoming/.upload-0123456789abcdef.part" in result.output
+    assert "stale-upload: incoming/left-behind.mp3" in result.output
+    assert "unknown-file" not in result.output and "arriving.mp3" not in result.output
+    assert os.listdir(incoming) == ["arriving.mp3"]  # an upload still arriving is left alone
+
+
 def test_export_and_import_round_trip(app, runner, make_app, tmp_path):
     seed(app)
     archive = tmp_path / "site-backup.zip"

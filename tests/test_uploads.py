@@ -41,13 +41,13 @@ def make_blueprint() -> Blueprint:
         return generate_csrf()
 
     @bp.post("/_test/upload")
-    @streams_uploads("audio")
+    @streams_uploads
     def upload():
         store = media_store()
         upload = request.files.get("audio")
         if upload is None or not request.form.get("title"):
             return "title and audio are required", 400
-        received = receive_upload(upload, store, "audio")
+        received = receive_upload(upload, store)
         if request.form.get("title") == "explode":
             raise RuntimeError("failure after the upload arrived")
         try:
@@ -62,7 +62,7 @@ def make_blueprint() -> Blueprint:
     def elsewhere():
         """No @streams_uploads: receive_upload copies the spooled part into the folder."""
         store = media_store()
-        received = receive_upload(request.files["audio"], store, "audio")
+        received = receive_upload(request.files["audio"], store)
         stored = commit_upload(store, received, store.unique_path("audio", "copied.mp3"))
         return jsonify(path=stored.path, sha256=stored.sha256)
 
@@ -112,7 +112,7 @@ def test_upload_is_streamed_into_the_final_folder_and_renamed(app, upload_client
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert body["streamed"] is True
-    assert Path(body["temp"]).parent == media / "audio"  # written where it ends up: no second copy
+    assert Path(body["temp"]).parent == media / "incoming"  # received in the store: linked, never copied
     assert body["path"] == "audio/episode.mp3"
     assert (media / body["path"]).read_bytes() == content
     assert body["size"] == len(content)

@@ -8,15 +8,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..content.audio import AudioError
-from ..content.chapters import ChaptersError
-from ..content.podcasts import add_episode_from_file
-from ..content.publishing import PublishingError
-from ..content.storage import MediaStore, StorageError
+from ..content.credits import CreditLineError, parse_credit_lines
+from ..content.episodes import EpisodeFields, EpisodeFiles, EpisodeLimits, EpisodeRefused, IncomingFile, save_episode
+from ..content.storage import MediaStore
 from ..content.text import LONG_TEXT_MAX, TITLE_MAX, TextRuleError, check_field
-from ..content.transcripts import TranscriptError
 from ..extensions import db
-from ..models import Show, Status, utcnow
+from ..models import Book, Show, Status, utcnow
 
 TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 
@@ -51,10 +48,17 @@ def _parse_time(value: str | None) -> datetime | None:
               help="An SRT or WebVTT transcript.")
 @click.option("--chapters", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A Podcast Index JSON chapters file.")
+@click.option("--artwork", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Episode artwork (JPEG or PNG, square, 1400 to 3000 pixels).")
+@click.option("--summary", default="", help="A short plain-text summary.")
+@click.option("--guest", "guests", multiple=True, metavar='"NAME|ROLE|URL"',
+              help="A guest or other person (role and link optional); repeat for several.")
+@click.option("--book", "books", multiple=True, metavar="SLUG", help="A book discussed; repeat for several.")
 @with_appcontext
 def add_episode_command(show_slug: str, audio_file: Path, title: str, slug: str | None, notes_file: Path | None,
                         publish: bool, publish_at: str | None, season: int | None, number: int | None,
-                        transcript: Path | None, chapters: Path | None):
+                        transcript: Path | None, chapters: Path | None, artwork: Path | None, summary: str,
+                        guests: tuple[str, ...], books: tuple[str, ...]):
     """Add an episode to SHOW_SLUG from AUDIO_FILE (MP3 or M4A), exactly as the upload form does."""
     show = db.session.execute(db.select(Show).filter_by(slug=show_slug)).scalar_one_or_none()
     if show is None:
@@ -69,21 +73,35 @@ def add_episode_command(show_slug: str, audio_file: Path, title: str, slug: str 
     try:
         # The same rules as the episode form: one control character would take the feed down.
         for label, value, cap in (("--title", title, TITLE_MAX), ("--slug", slug, 200),
-                                  ("--notes-file", notes, LONG_TEXT_MAX)):
+                                  ("--notes-file", notes, LONG_TEXT_MAX), ("--summary", summary, 4000),
+                                  *(("--guest", guest, 1000) for guest in guests)):
             check_field(value, label, cap)
+        people = parse_credit_lines("\n".join(guest.replace("\n", " ") for guest in guests), "person")
     except TextRuleError as exc:
         raise click.ClickException(str(exc)) from exc
+    except CreditLineError as exc:
+        raise click.ClickException(f"--guest: {exc}") from exc
+    book_ids = []
+    for book_slug in books:
+        book = db.session.execute(db.select(Book).filter_by(slug=book_slug)).scalar_one_or_none()
+        if book is None:
+            raise click.ClickException(f"No book with the slug {book_slug!r}.")
+        book_ids.append(book.id)
     clock = current_app.config.get("CLOCK")
+    fields = EpisodeFields(title=title, slug=slug, notes=notes, summary=summary, status=status, publish_at=when,
+                           season=season, number=number, book_ids=book_ids, guests=people)
+    files = EpisodeFiles(audio=IncomingFile(audio_file.name, path=audio_file),
+                         transcript=IncomingFile(transcript.name, path=transcript) if transcript else None,
+                         chapters=IncomingFile(chapters.name, path=chapters) if chapters else None,
+                         artwork=IncomingFile(artwork.name, path=artwork) if artwork else None)
+    # No size limit for the audio: the site's upload limit guards the web server, not its owner's shell.
+    limits = EpisodeLimits(max_audio_bytes=None, max_image_bytes=current_app.config["MAX_IMAGE_BYTES"])
     try:
-        episode = add_episode_from_file(
-            db.session, MediaStore(current_app.config["MEDIA_ROOT"]), show, audio_file, title=title, slug=slug,
-            notes=notes, status=status, publish_at=when, now=clock() if clock else utcnow(), season=season,
-            number=number, transcript=transcript, chapters=chapters,
-        )
-    except AudioError as exc:
-        raise click.ClickException(f"{audio_file}: {exc}") from exc
-    except (TranscriptError, ChaptersError, PublishingError, StorageError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        episode = save_episode(db.session, MediaStore(current_app.config["MEDIA_ROOT"]), show, None, fields, files,
+                               clock() if clock else utcnow(), limits)
+    except EpisodeRefused as refusal:
+        where = {"audio": audio_file, "artwork": artwork}.get(refusal.field)
+        raise click.ClickException(f"{where}: {refusal.message}" if where else refusal.message) from refusal
     state = episode.status if episode.status != Status.SCHEDULED else f"scheduled for {episode.publish_at} UTC"
     click.echo(f"Added “{episode.title}” to {show.title} ({state}): /podcasts/{show.slug}/{episode.slug}, "
                f"{episode.duration:.1f} s, {episode.audio.size} bytes, guid {episode.guid}.")

@@ -12,6 +12,9 @@ are counted here, streaming through the file in large chunks.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import hashlib
 import io
 import os
@@ -453,6 +456,8 @@ def write_id3_tags(path: str | os.PathLike, *, title: str, artist: str, album: s
     The audio frames are copied unchanged; only the tag at the start changes.
     The new file is written under a hidden temporary name in the same folder and
     renamed over the old one, so readers see either the old file or the new one.
+    For a file no one reads yet (an upload's temporary file) ``tag_in_place``
+    does the same without the copy.
 
     Args:
         path: the MP3 file (a stored file or an upload's temporary file).
@@ -478,41 +483,144 @@ def write_id3_tags(path: str | os.PathLike, *, title: str, artist: str, album: s
         with open(path, "rb") as source, os.fdopen(fd, "wb") as out:
             while chunk := source.read(_READ_CHUNK):
                 out.write(chunk)
-        try:
-            tags = ID3(temp)
-        except ID3NoHeaderError:
-            tags = ID3()
-        except mutagen.MutagenError as exc:
-            raise CorruptAudio(f"The MP3's tags could not be read: {exc}") from exc
-        for frame_id in ("TIT2", "TPE1", "TALB", "TDRC", "APIC", "CHAP", "CTOC"):
-            tags.delall(frame_id)
-        tags.add(TIT2(encoding=3, text=[title]))
-        tags.add(TPE1(encoding=3, text=[artist]))
-        tags.add(TALB(encoding=3, text=[album]))
-        if year:
-            tags.add(TDRC(encoding=3, text=[str(year)]))
-        if cover_jpeg_path:
-            tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover",
-                          data=Path(cover_jpeg_path).read_bytes()))
-        if chapters:
-            if duration is None:
-                duration = probe(path).duration
-            _add_chapter_frames(tags, chapters, duration)
-        try:
-            tags.save(temp, v2_version=4)
-        except mutagen.MutagenError as exc:
-            raise CorruptAudio(f"The MP3's tags could not be written: {exc}") from exc
-        digest = hashlib.sha256()
-        with open(temp, "rb") as handle:
-            while chunk := handle.read(_READ_CHUNK):
-                digest.update(chunk)
-            os.fsync(handle.fileno())
-        size = temp.stat().st_size
+        tagged = tag_in_place(temp, title=title, artist=artist, album=album, year=year,
+                              cover_jpeg_path=cover_jpeg_path, chapters=chapters,
+                              duration=probe(path).duration if chapters and duration is None else duration)
         os.replace(temp, path)
-        return TaggedFile(size=size, sha256=digest.hexdigest())
+        return tagged
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def tag_in_place(path: str | os.PathLike, *, title: str, artist: str, album: str, year: int | None = None,
+                 cover_jpeg_path: str | os.PathLike | None = None, chapters: list[dict] | None = None,
+                 duration: float | None = None) -> TaggedFile:
+    """Write ID3v2.4 tags into an MP3 nobody reads yet, then hash and fsync it in one pass.
+
+    Meant for an upload's temporary file before it is linked into place: no copy is
+    made, so the audio is not written a second time (mutagen rewrites only the tag,
+    unless the new tag is larger than the old one and its padding: then it moves the
+    frames along inside the same file). A failure can leave the file half-tagged; the
+    caller throws the temporary file away then.
+
+    Args:
+        path: the MP3 file.
+        title, artist, album, year, cover_jpeg_path, chapters, duration: as for ``write_id3_tags``.
+
+    Returns:
+        The file's new size and SHA-256; it is on disk (fsynced) when this returns.
+
+    Raises:
+        CorruptAudio: the file is not an MP3 mutagen can tag.
+    """
+    path = Path(path)
+    try:
+        tags = ID3(path)
+    except ID3NoHeaderError:
+        tags = ID3()
+    except mutagen.MutagenError as exc:
+        raise CorruptAudio(f"The MP3's tags could not be read: {exc}") from exc
+    for frame_id in ("TIT2", "TPE1", "TALB", "TDRC", "APIC", "CHAP", "CTOC"):
+        tags.delall(frame_id)
+    tags.add(TIT2(encoding=3, text=[title]))
+    tags.add(TPE1(encoding=3, text=[artist]))
+    tags.add(TALB(encoding=3, text=[album]))
+    if year:
+        tags.add(TDRC(encoding=3, text=[str(year)]))
+    if cover_jpeg_path:
+        tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover",
+                      data=Path(cover_jpeg_path).read_bytes()))
+    if chapters:
+        if duration is None:
+            duration = probe(path).duration
+        _add_chapter_frames(tags, chapters, duration)
+    try:
+        if not _write_tag_in_front(path, tags):
+            tags.save(path, v2_version=4)
+    except mutagen.MutagenError as exc:
+        raise CorruptAudio(f"The MP3's tags could not be written: {exc}") from exc
+    # The one read of the tagged file: the hash taken while it was received is stale now that the
+    # tag changed its first bytes, and SHA-256 cannot be patched for a new prefix. The fsync rides
+    # on the same open file, so the data is durable before any row can point at it.
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_READ_CHUNK):
+            digest.update(chunk)
+        os.fsync(handle.fileno())
+        size = os.fstat(handle.fileno()).st_size
+    return TaggedFile(size=size, sha256=digest.hexdigest())
+
+
+#: fallocate(2) mode that inserts a hole of whole blocks into a file, shifting what follows (Linux 4.1+,
+#: ext4 and XFS); the data after it is not read or written again.
+_FALLOC_FL_INSERT_RANGE = 0x20
+
+
+def _load_fallocate():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        function = libc.fallocate
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    function.restype = ctypes.c_int
+    return function
+
+
+_fallocate = _load_fallocate()
+
+
+def _id3v2_length(head: bytes) -> int:
+    """The length in bytes of the ID3v2 tag a file starts with (header and footer included), 0 for none."""
+    if len(head) < 10 or head[:3] != b"ID3":
+        return 0
+    size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
+    return 10 + size + (10 if head[5] & 0x10 else 0)
+
+
+def _render_tag(tags: ID3, padding: int) -> bytes:
+    buffer = io.BytesIO()
+    tags.save(buffer, v2_version=4, v1=0, padding=lambda _info: padding)
+    return buffer.getvalue()
+
+
+def _write_tag_in_front(path: Path, tags: ID3) -> bool:
+    """Write ``tags`` over the file's own ID3v2 tag without moving the audio frames, where possible.
+
+    mutagen makes room for a larger tag by moving every byte after it (a second full write of
+    the file). Instead, the new tag is padded to fill the old tag's space exactly, plus whole
+    filesystem blocks inserted in front with ``FALLOC_FL_INSERT_RANGE`` when it is larger: only
+    the tag is written. False (nothing changed) where that cannot be done: another system or
+    filesystem, an ID3v1 tag at the end (mutagen updates it), a tag mutagen could not place.
+    """
+    with open(path, "r+b") as handle:
+        descriptor = handle.fileno()
+        size = os.fstat(descriptor).st_size
+        old = _id3v2_length(handle.read(10))
+        if old >= size:
+            return False
+        handle.seek(size - 128)
+        if size >= 128 and handle.read(3) == b"TAG":
+            return False
+        bare = _render_tag(tags, 0)
+        grow = 0
+        if len(bare) > old:
+            block = os.statvfs(path).f_bsize
+            grow = -(-(len(bare) - old) // block) * block
+            if _fallocate is None or _fallocate(descriptor, _FALLOC_FL_INSERT_RANGE, 0, grow) != 0:
+                if _fallocate is not None and ctypes.get_errno() not in (errno.EOPNOTSUPP, errno.EINVAL,
+                                                                         errno.ENOSYS, errno.EPERM):
+                    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(path))
+                return False
+        data = _render_tag(tags, old + grow - len(bare))
+        if len(data) != old + grow:  # cannot happen with the tag just measured; never guess
+            raise CorruptAudio("The MP3's tags could not be written: unexpected tag size.")
+        view = memoryview(data)
+        offset = 0
+        while offset < len(view):
+            offset += os.pwrite(descriptor, view[offset:], offset)
+    return True
 
 
 def _add_chapter_frames(tags: ID3, chapters: list[dict], duration: float) -> None:

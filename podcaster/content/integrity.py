@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import MediaFile
-from .storage import CHUNK_SIZE, TEMP_PREFIX, MediaStore
+from .storage import CHUNK_SIZE, INCOMING_FOLDER, TEMP_PREFIX, MediaStore
 
 #: A temporary upload file older than this belongs to no running request.
 STALE_TEMP_SECONDS = 6 * 3600
@@ -113,7 +113,8 @@ def check(session: Session, store: MediaStore, *, verify_checksums: bool = True,
             if not path.is_file():
                 continue
             relative = path.relative_to(store.root).as_posix()
-            if path.name.startswith(TEMP_PREFIX):
+            # Everything in the incoming folder is an upload on its way (or abandoned), whatever its name.
+            if path.name.startswith(TEMP_PREFIX) or relative.startswith(f"{INCOMING_FOLDER}/"):
                 if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
                     finding = report.add("warning", "stale-upload", relative, "an abandoned partial upload")
                     if fix:

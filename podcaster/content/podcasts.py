@@ -1,6 +1,7 @@
 """Shows and episodes: turning an audio file into an episode's stored media, and removing it again.
 
-The web form and ``podcaster add-episode`` share this code. Files are written
+``content.episodes.save_episode`` (the web form, ``podcaster add-episode``, the
+demo) and the feed importer share this code. Files are written
 before the database commit and tracked in a ``FileChanges``: when the commit
 fails the new files are removed, and files that were replaced or deleted are
 removed only after the commit, so the database and the media folder never
@@ -9,7 +10,6 @@ disagree.
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Episode, MediaFile, Show
-from .audio import AudioError, AudioInfo, CorruptAudio, probe, write_id3_tags
+from .audio import AudioError, AudioInfo, CorruptAudio, probe, tag_in_place
 from .chapters import CHAPTERS_MIME, chapters_from_id3, chapters_json
 from .media import FileChanges, delete_media
 from .media import store_text as store_text_file
@@ -115,28 +115,26 @@ def audio_folder(show_slug: str) -> str:
     return f"{AUDIO_FOLDER}/{show_slug}"
 
 
-def copy_to_temp(store: MediaStore, source: Path, folder: str) -> Path:
-    """Copy a local file (the CLI's argument) into a temporary file in ``folder`` of the store."""
-    temp = store.temp_path_for(f"{folder}/incoming")
-    try:
-        shutil.copyfile(source, temp)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return temp
-
-
 def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Show, temp: Path,
                  original_name: str | None, changes: FileChanges, *, size: int | None = None,
-                 sha256: str | None = None) -> AudioInfo:
+                 sha256: str | None = None, tag_year: int | None = None,
+                 chapters_from_tags: bool = True) -> AudioInfo:
     """Make a finished upload the episode's audio.
 
-    The temporary file is identified by its content, renamed to
-    ``audio/<show-slug>/<episode-slug>.<ext>`` (a free name), and given a MediaFile
-    row. The episode's duration and bitrate come from the file; chapters embedded
-    in an MP3 become the episode's chapters (replacing those of the previous audio)
-    unless a chapters file was uploaded.
-    The previous audio file is removed after the commit. ``episode.slug`` must be set.
+    The temporary file is identified by its content, tagged when ``tag_year`` is given
+    (see below), fsynced, linked to ``audio/<show-slug>/<episode-slug>.<ext>`` (a free
+    name), and given a MediaFile row. The episode's duration and bitrate come from
+    the file; chapters embedded in an MP3 become the episode's chapters (replacing
+    those of the previous audio) unless a chapters file was uploaded.
+    The previous audio file is removed after the commit. ``episode.slug`` and
+    ``episode.title`` must be set, and its artwork and chapters file attached first
+    (they go into the tags).
+
+    ID3 tags (when the show asks for them and the file is an MP3) are written into the
+    temporary file itself, before it has a name anyone can read: the upload is written
+    once, hashed once more only because the tag changed its bytes (the receiving hash is
+    kept for untagged files, so those are never read again), fsynced once, and a failed
+    commit can never leave a stored file out of step with its row.
 
     Args:
         session: the database session (the caller commits through ``changes``).
@@ -148,17 +146,31 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
         changes: collects the files written and replaced.
         size: the file's size, when the upload already counted it.
         sha256: its SHA-256, when the upload already computed it (saves reading the file again).
+        tag_year: the year for the ID3 tags (TDRC); None never tags (the feed importer keeps files as
+            they were published).
+        chapters_from_tags: take the chapters embedded in the file (the feed importer does not: an
+            imported episode keeps what its feed said).
 
     Returns:
         What the probe learned.
 
     Raises:
-        AudioError: not MP3/M4A, or unreadable; the temporary file is deleted.
+        AudioError: not MP3/M4A, unreadable, or it could not be tagged; the temporary file is deleted.
     """
     try:
         info = probe(temp)
-        with open(temp, "rb") as handle:
-            os.fsync(handle.fileno())  # on disk before a row can point at it
+        chapters = episode.chapters
+        if episode.chapters_file is None and chapters_from_tags:
+            # Chapters without an uploaded file came from the previous recording's tags: they follow the
+            # audio (a new recording without chapter marks has none), since the feed links them.
+            chapters = chapters_from_id3(info.chapters)
+        if tag_year is not None and show.tag_mp3 and info.mime_type == "audio/mpeg":
+            # Hashed and fsynced in one pass.
+            tagged = _tag_temp(store, temp, episode, show, tag_year, chapters, info.duration)
+            size, sha256 = tagged.size, tagged.sha256
+        else:
+            with open(temp, "rb") as handle:
+                os.fsync(handle.fileno())  # on disk before a row can point at it
         for attempt in range(_NAME_ATTEMPTS):
             relative = store.path_for(audio_folder(show.slug), episode.slug, info.mime_type)
             try:
@@ -179,42 +191,19 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
     episode.audio = media
     episode.duration = info.duration
     episode.bitrate = info.bitrate
-    if episode.chapters_file is None:
-        # Chapters without an uploaded file came from the previous recording's tags: they follow the
-        # audio (a new recording without chapter marks has none), since the feed links them.
-        episode.chapters = chapters_from_id3(info.chapters)
+    episode.chapters = chapters
     return info
 
 
-def tag_audio(store: MediaStore, episode: Episode, show: Show, year: int | None = None) -> bool:
-    """Write ID3 tags into the episode's MP3 when the show asks for it, and update its size and checksum.
-
-    Args:
-        store: the media store.
-        episode: an episode whose audio was just stored (title and chapters set).
-        show: its show.
-        year: the recording year for TDRC.
-
-    Returns:
-        True when tags were written.
-
-    Raises:
-        CorruptAudio: the MP3 could not be tagged.
-    """
-    media = episode.audio
-    if media is None or not show.tag_mp3 or media.mime_type != "audio/mpeg":
-        return False
+def _tag_temp(store: MediaStore, temp: Path, episode: Episode, show: Show, year: int, chapters: list[dict] | None,
+              duration: float):
+    """Write the episode's ID3 tags into the not yet named MP3 ``temp`` (see ``attach_audio``)."""
     cover = episode.artwork or show.artwork
-    cover_path = store.path_of(cover.variant_or_self("feed").path) if cover is not None else None
-    if cover is not None and cover.variant_or_self("feed").mime_type != "image/jpeg":
-        cover_path = None
-    tagged = write_id3_tags(
-        store.path_of(media.path), title=episode.title, artist=show.author_name or show.title,
-        album=show.title, year=year, cover_jpeg_path=cover_path, chapters=episode.chapters or None,
-        duration=episode.duration,
-    )
-    media.size, media.sha256 = tagged.size, tagged.sha256
-    return True
+    feed_cover = cover.variant_or_self("feed") if cover is not None else None
+    cover_path = store.path_of(feed_cover.path) if feed_cover is not None and \
+        feed_cover.mime_type == "image/jpeg" else None
+    return tag_in_place(temp, title=episode.title, artist=show.author_name or show.title, album=show.title,
+                        year=year, cover_jpeg_path=cover_path, chapters=chapters or None, duration=duration)
 
 
 def attach_transcript(session: Session, store: MediaStore, episode: Episode, show: Show, data: bytes,
@@ -269,105 +258,6 @@ def delete_show(session: Session, show: Show) -> list[str]:
 
 __all__ = [
     "AudioError", "CorruptAudio", "EpisodeNumberError", "FileChanges", "StorageError", "TooLarge", "attach_audio",
-    "attach_chapters", "attach_transcript", "audio_folder", "check_episode_numbering", "copy_to_temp",
-    "delete_episode", "delete_show", "podcast_guid",
-    "tag_audio", "unique_episode_slug",
+    "attach_chapters", "attach_transcript", "audio_folder", "check_episode_numbering",
+    "delete_episode", "delete_show", "podcast_guid", "unique_episode_slug",
 ]
-
-
-def add_episode_from_file(session: Session, store: MediaStore, show: Show, source: str | os.PathLike, *,
-                          title: str, now, **options) -> Episode:
-    """Create and commit an episode from a local audio file: the upload form's pipeline, for scripts.
-
-    Args:
-        session: the database session (committed here).
-        store: the media store.
-        show: the show the episode belongs to.
-        source: the audio file (copied, never moved).
-        title: the episode title.
-        now: the present (naive UTC), for the publication time.
-        **options: as for ``build_episode_from_file``.
-
-    Returns:
-        The committed episode.
-
-    Raises:
-        As ``build_episode_from_file``; nothing is kept when anything fails.
-    """
-    changes = FileChanges()
-    try:
-        episode = build_episode_from_file(session, store, show, source, changes, title=title, now=now, **options)
-        changes.commit(session, store)
-    except BaseException:
-        changes.discard(session, store)
-        raise
-    return episode
-
-
-def build_episode_from_file(session: Session, store: MediaStore, show: Show, source: str | os.PathLike,
-                            changes: FileChanges, *, title: str, now, slug: str | None = None, notes: str = "",
-                            status: str = "draft", publish_at=None, season: int | None = None,
-                            number: int | None = None, episode_type: str = "full",
-                            transcript: str | os.PathLike | None = None,
-                            chapters: str | os.PathLike | None = None) -> Episode:
-    """Add an episode made from a local audio file to the session, without committing.
-
-    The file is copied once into the show's audio folder under a temporary name,
-    identified and measured, renamed into place and tagged like an upload. The
-    files written are recorded in ``changes`` (the caller commits or discards it).
-
-    Args:
-        session: the database session.
-        store: the media store.
-        show: the show the episode belongs to.
-        source: the audio file.
-        changes: collects the files written.
-        title: the episode title.
-        now: the present (naive UTC), for the publication time.
-        slug: the episode slug; made from the title when omitted.
-        notes: show notes in Markdown.
-        status: draft, scheduled or published (see ``publishing.resolve_publication``).
-        publish_at: the publication time (naive UTC), or None.
-        season: the season number.
-        number: the episode number.
-        episode_type: full, trailer or bonus.
-        transcript: an SRT or WebVTT file.
-        chapters: a Podcast Index JSON chapters file.
-
-    Returns:
-        The new episode, added to the session.
-
-    Raises:
-        AudioError: the file is not usable podcast audio.
-        TranscriptError: the transcript is not SRT/WebVTT.
-        ChaptersError: the chapters file is invalid.
-        PublishingError: the status and time do not go together.
-        EpisodeNumberError: the season or number is below 1, or taken (``check_episode_numbering``).
-        ValueError: the slug is taken or invalid.
-    """
-    from .chapters import parse_chapters
-    from .publishing import resolve_publication
-    from .slugs import SLUG_RE
-
-    status, publish_at = resolve_publication(status, publish_at, now)
-    check_episode_numbering(session, show.id, season, number)
-    if slug:
-        if not SLUG_RE.match(slug):
-            raise ValueError(f"{slug!r} is not a valid slug (lowercase letters, digits and hyphens).")
-        if episode_slug_taken(session, show.id, slug):
-            raise ValueError(f"Another episode of {show.title} already uses the slug {slug!r}.")
-    else:
-        slug = unique_episode_slug(session, show.id, title)
-    transcript_data = Path(transcript).read_bytes() if transcript else None
-    parsed_chapters = parse_chapters(Path(chapters).read_bytes()) if chapters else None
-    episode = Episode(show=show, title=title.strip(), slug=slug, notes=notes, status=status,
-                      publish_at=publish_at, season=season, number=number, episode_type=episode_type)
-    session.add(episode)
-    temp = copy_to_temp(store, Path(source), audio_folder(show.slug))
-    attach_audio(session, store, episode, show, temp, Path(source).name, changes)
-    if transcript_data is not None:
-        attach_transcript(session, store, episode, show, transcript_data, Path(transcript).name, changes)
-    if parsed_chapters is not None:
-        attach_chapters(session, store, episode, show, parsed_chapters, Path(chapters).name, changes)
-    tag_audio(store, episode, show, year=(publish_at or now).year)
-    return episode

@@ -20,6 +20,9 @@ from .filetypes import UnknownType, stored_name
 
 CHUNK_SIZE = 1024 * 1024
 TEMP_PREFIX = ".upload-"
+#: Where every upload and every file to be added is received before it is named: inside the store, so
+#: on the same filesystem as its final folder and linking it into place is atomic.
+INCOMING_FOLDER = "incoming"
 
 
 class StorageError(Exception):
@@ -110,6 +113,10 @@ class MediaStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         return final.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}.part"
 
+    def incoming_path(self) -> Path:
+        """A new hidden temporary path in the incoming folder (see ``INCOMING_FOLDER``)."""
+        return self.temp_path_for(f"{INCOMING_FOLDER}/upload")
+
     def stage_stream(self, stream: BinaryIO, folder: str, max_bytes: int | None = None) -> StagedFile:
         """Copy ``stream`` to a temporary file in ``folder``, for a name chosen once its content is known.
 
@@ -177,7 +184,7 @@ class MediaStore:
         """Move a finished temporary file to its final name.
 
         Args:
-            temp: a file made by ``temp_path_for`` (or in the same folder).
+            temp: a file made by ``temp_path_for`` or ``incoming_path`` (anywhere in the store: one filesystem).
             relative: the final relative path; must not exist yet.
             size: the file size, when the caller already counted it.
             sha256: the hex digest, when the caller already computed it.
@@ -197,6 +204,7 @@ class MediaStore:
             sha256 = digest.hexdigest()
         if size is None:
             size = temp.stat().st_size
+        final.parent.mkdir(parents=True, exist_ok=True)  # a file received in incoming/ may open a folder
         # link() fails if the final name exists, so a concurrent upload can never be overwritten.
         try:
             os.link(temp, final)

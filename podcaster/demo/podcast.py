@@ -1,7 +1,8 @@
 """The demo podcast: a show with generated artwork and three short episodes made from bundled MP3s.
 
 ``podcaster demo`` calls ``load_demo_podcast`` inside its own transaction; the
-episodes go through the same pipeline as uploads (identified, measured, tagged).
+episodes are saved by ``content.episodes.save_episode``, like uploads (identified,
+measured, tagged), within that transaction.
 The MP3s in ``data/`` are synthetic speech (see ``data/README.md``).
 """
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.orm import Session
 
+from ..content.episodes import EpisodeFields, EpisodeFiles, IncomingFile, save_episode
 from ..content.images import ARTWORK
 from ..content.media import FileChanges, store_image
-from ..content.podcasts import build_episode_from_file, podcast_guid
+from ..content.podcasts import podcast_guid
 from ..content.storage import MediaStore
 from ..models import Author, Book, Show, ShowAuthor, utcnow
 
@@ -108,30 +110,21 @@ def load_demo_podcast(session: Session, media_root: str, author: Author | None, 
         book = session.query(Book).order_by(Book.position, Book.id).first()
         now = utcnow().replace(microsecond=0)
         for item in EPISODES:
-            chapters_path = transcript_path = None
-            extras = {}
-            if "chapters" in item:
-                chapters_path = store.temp_path_for("chapters/demo.json")
-                chapters_path.write_text(json.dumps({"version": "1.2.0", "chapters": item["chapters"]}))
-                extras["chapters"] = chapters_path
-            if "transcript" in item:
-                transcript_path = store.temp_path_for("transcripts/demo.vtt")
-                transcript_path.write_text(item["transcript"], encoding="utf-8")
-                extras["transcript"] = transcript_path
-            try:
-                episode = build_episode_from_file(
-                    session, store, show, DEMO_DATA / item["file"], changes, title=item["title"], now=now,
-                    notes=item["notes"], status="published", publish_at=now - timedelta(days=item["days_ago"]),
-                    season=item.get("season"), number=item.get("number"),
-                    episode_type=item.get("episode_type", "full"), **extras,
-                )
-            finally:
-                for temp in (chapters_path, transcript_path):
-                    if temp is not None:
-                        temp.unlink(missing_ok=True)
-            if item.get("book") and book is not None:
-                episode.books.append(book)
-            session.flush()
+            fields = EpisodeFields(
+                title=item["title"], notes=item["notes"], status="published",
+                publish_at=now - timedelta(days=item["days_ago"]), season=item.get("season"),
+                number=item.get("number"), episode_type=item.get("episode_type", "full"),
+                book_ids=[book.id] if item.get("book") and book is not None else [],
+            )
+            chapters = json.dumps({"version": "1.2.0", "chapters": item["chapters"]}).encode() \
+                if "chapters" in item else None
+            files = EpisodeFiles(
+                audio=IncomingFile(item["file"], path=DEMO_DATA / item["file"]),
+                chapters=IncomingFile("demo.json", stream=io.BytesIO(chapters)) if chapters else None,
+                transcript=IncomingFile("demo.vtt", stream=io.BytesIO(item["transcript"].encode()))
+                if "transcript" in item else None,
+            )
+            save_episode(session, store, show, None, fields, files, now, changes=changes)
     except BaseException:
         for path in changes.new_paths:
             store.delete(path)

@@ -1,16 +1,18 @@
-"""Uploads written once, straight into their final folder.
+"""Uploads written once, straight into the media store.
 
 Werkzeug's form parser normally spools each uploaded file into a temporary
 file elsewhere, and ``FileStorage.save()`` then copies it again. Here a view
-marked with ``@streams_uploads("folder")`` gets its file parts written while the
-request body is parsed, directly into ``<MEDIA_ROOT>/<folder>/.upload-<random>.part``
-(hashing as they are written), so keeping the file is a rename: ::
+marked with ``@streams_uploads`` gets its file parts written while the request
+body is parsed, directly into ``<MEDIA_ROOT>/incoming/.upload-<random>.part``
+(hashing as they are written). The incoming folder is on the same filesystem as
+every final folder, so keeping the file is a link, whatever folder it ends in;
+and the request needs no database lookup to know where its files go: ::
 
     @bp.route("/shows/<int:show_id>/episodes/new", methods=["GET", "POST"])
-    @streams_uploads("audio")
+    @streams_uploads
     def new_episode(show_id):
         ...
-        received = receive_upload(form.audio.data, store, "audio")   # already on disk, no copy
+        received = receive_upload(form.audio.data, store)   # already on disk, no copy
         info = probe(received.path)
         stored = commit_upload(store, received, store.path_for("audio", slug, info.mime_type))
 
@@ -33,7 +35,6 @@ import io
 import os
 import queue
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -45,7 +46,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
-from ..content.storage import CHUNK_SIZE, MediaStore, StoredFile
+from ..content.storage import CHUNK_SIZE, INCOMING_FOLDER, MediaStore, StoredFile
 
 #: The largest request body from a visitor who is not logged in (the login form, a few fields).
 ANONYMOUS_MAX_BYTES = 1024 * 1024
@@ -59,7 +60,7 @@ _HANDOFF_BYTES = 1024 * 1024
 #: How much of the request body is read from the server at a time.
 INPUT_BLOCK_SIZE = 1024 * 1024
 
-_FOLDER_ATTRIBUTE = "_podcaster_upload_folder"
+_STREAMS_ATTRIBUTE = "_podcaster_streams_uploads"
 
 
 class UploadSpool(io.FileIO):
@@ -189,7 +190,7 @@ class _Discarded(Exception):
 
 @dataclass(frozen=True)
 class ReceivedUpload:
-    """An uploaded file on disk under a temporary name in its final folder."""
+    """An uploaded file on disk under a temporary name in the store's incoming folder."""
 
     path: Path
     size: int
@@ -198,7 +199,7 @@ class ReceivedUpload:
 
 
 class StreamingRequest(Request):
-    """A request whose file parts are written into the folder its view asked for (see ``streams_uploads``)."""
+    """A request whose file parts are written into the store's incoming folder (see ``streams_uploads``)."""
 
     @property
     def max_content_length(self) -> int | None:  # type: ignore[override]
@@ -232,11 +233,10 @@ class StreamingRequest(Request):
         return stream
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
-        folder = _upload_folder_for(self) if _may_upload(self) else None
-        if folder is None:
+        if not (_may_upload(self) and _streams_uploads(self)):
             return super()._get_file_stream(total_content_length, content_type, filename, content_length)
         store = MediaStore(current_app.config["MEDIA_ROOT"])
-        spool = UploadSpool(store.temp_path_for(f"{folder}/upload"), current_app.config["MAX_UPLOAD_BYTES"])
+        spool = UploadSpool(store.incoming_path(), current_app.config["MAX_UPLOAD_BYTES"])
         spools(self).append(spool)
         return spool
 
@@ -256,48 +256,36 @@ def spools(req: Request) -> list[UploadSpool]:
     return found
 
 
-def _upload_folder_for(req: Request) -> str | None:
+def _streams_uploads(req: Request) -> bool:
+    """Whether the request's view is marked with ``@streams_uploads`` (known from the URL alone)."""
     if req.url_rule is None or req.endpoint is None:
-        return None
+        return False
     view = current_app.view_functions.get(req.endpoint)
-    folder = getattr(view, _FOLDER_ATTRIBUTE, None)
-    if callable(folder):
-        return folder(**(req.view_args or {}))
-    return folder
+    return bool(getattr(view, _STREAMS_ATTRIBUTE, False))
 
 
-def streams_uploads(folder: str | Callable[..., str]):
-    """Mark a view so its uploaded files are written straight into ``folder`` of the media store.
+def streams_uploads(view):
+    """Mark a view so its uploaded files are written straight into the store's incoming folder.
 
     Put it below ``@bp.route`` (it must wrap the view function the route registers).
-
-    Args:
-        folder: a folder relative to the media root, or a function of the view's URL arguments
-            returning one (e.g. ``lambda show_id: f"audio/{show_id}"``).
     """
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any):
-            return view(*args, **kwargs)
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        return view(*args, **kwargs)
 
-        setattr(wrapper, _FOLDER_ATTRIBUTE, folder)
-        return wrapper
-
-    return decorate
+    setattr(wrapper, _STREAMS_ATTRIBUTE, True)
+    return wrapper
 
 
-def receive_upload(upload: FileStorage, store: MediaStore, folder: str,
-                   max_bytes: int | None = None) -> ReceivedUpload:
-    """The uploaded file as a temporary file in ``folder``, ready for ``commit_upload``.
+def receive_upload(upload: FileStorage, store: MediaStore, max_bytes: int | None = None) -> ReceivedUpload:
+    """The uploaded file as a temporary file in the store's incoming folder, ready for ``commit_upload``.
 
-    When the view streams uploads into ``folder`` (``@streams_uploads``), the file is
-    already there and nothing is copied. Otherwise (another folder, or a view without
-    the decorator) it is copied there once.
+    When the view streams uploads (``@streams_uploads``), the file is already there
+    and nothing is copied. Otherwise it is copied there once.
 
     Args:
         upload: the FileStorage from the form.
         store: the media store.
-        folder: the folder the file is meant for.
         max_bytes: the largest accepted file (default: the ``MAX_UPLOAD_BYTES`` setting).
 
     Returns:
@@ -309,13 +297,13 @@ def receive_upload(upload: FileStorage, store: MediaStore, folder: str,
     """
     limit = current_app.config["MAX_UPLOAD_BYTES"] if max_bytes is None else max_bytes
     stream = upload.stream
-    target_dir = store.path_of(folder) if folder else store.root
-    if isinstance(stream, UploadSpool) and stream.path.parent == target_dir and not stream.closed:
+    if isinstance(stream, UploadSpool) and stream.path.parent == store.path_of(INCOMING_FOLDER) \
+            and not stream.closed:
         if stream.size > limit:
             stream.discard()
             raise RequestEntityTooLarge(f"The file is larger than this site accepts ({_megabytes(limit)}).")
         return ReceivedUpload(stream.path, stream.size, stream.sha256, upload.filename or "")
-    spool = UploadSpool(store.temp_path_for(f"{folder}/upload"), limit)
+    spool = UploadSpool(store.incoming_path(), limit)
     spools(request).append(spool)
     stream.seek(0)
     while chunk := stream.read(CHUNK_SIZE):
@@ -331,7 +319,7 @@ def commit_upload(store: MediaStore, received: ReceivedUpload, relative: str) ->
 
     Args:
         store: the media store.
-        received: from ``receive_upload``, in the same folder as ``relative``.
+        received: from ``receive_upload``.
         relative: the final path (see ``MediaStore.unique_path``).
 
     Returns:

@@ -22,13 +22,15 @@ from typing import BinaryIO
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from ...models import Episode, MediaFile, Show, Status
+from ...models import Episode, Show, Status
+from ..audio import AudioError
 from ..http import FetchError, FetchPolicy, open_url
 from ..images import ARTWORK
 from ..links import LinkError, check_url
-from ..media import store_image
+from ..media import FileChanges, store_image
+from ..podcasts import attach_audio
 from ..slugs import make_slug, unique_slug
-from ..storage import MediaStore, StorageError, TooLarge
+from ..storage import INCOMING_FOLDER, MediaStore, StorageError, TooLarge
 from .parsing import FeedParseError, parse_feed
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -315,7 +317,7 @@ def _episode_number(session: Session, show: Show, episode: Episode, season: int 
 def _import_item(session, store, show, item, result, *, fetch, download_audio, max_audio_bytes, progress,
                  numbers_seen):
     title = _text(item, "title") or _itunes(item, "title")
-    new_audio: str | None = None  # a file this run stored, to remove if the commit fails
+    changes = FileChanges()  # a file this run stored is removed again if the commit fails
     enclosure = item.find("enclosure")
     guid = _text(item, "guid") or (enclosure.get("url", "") if enclosure is not None else "")
     if not title or not guid:
@@ -359,44 +361,25 @@ def _import_item(session, store, show, item, result, *, fetch, download_audio, m
         episode.remote_audio_type = enclosure.get("type", "")[:100]
         if download_audio and url:
             progress(f"downloading {url}")
-            folder = f"audio/{show.slug}"
             try:
                 with contextlib.closing(fetch(url, max_audio_bytes)) as stream:
-                    staged = store.stage_stream(stream, folder, max_bytes=max_audio_bytes)
+                    staged = store.stage_stream(stream, INCOMING_FOLDER, max_bytes=max_audio_bytes)
             except (TooLarge, StorageError, FeedImportError, FetchError, OSError) as exc:
                 result.problems.append(f"{title}: audio not downloaded ({exc}); kept as a remote enclosure")
             else:
-                from ..audio import AudioError, probe
-
                 try:
-                    # Named after what the file is, never after the URL (``play.php?id=1``).
-                    info = probe(staged.path)
-                    relative = store.path_for(folder, episode.slug, info.mime_type)
-                    stored = store.commit_temp(staged.path, relative, size=staged.size, sha256=staged.sha256)
+                    # Named after what the file is, never after the URL (``play.php?id=1``); kept as it was
+                    # published (no tags written, the feed's chapters rather than embedded ones).
+                    attach_audio(session, store, episode, show, staged.path, url.rsplit("/", 1)[-1], changes,
+                                 size=staged.size, sha256=staged.sha256, chapters_from_tags=False)
                 except (AudioError, StorageError) as exc:
-                    staged.path.unlink(missing_ok=True)
                     result.problems.append(f"{title}: {exc}; kept as a remote enclosure")
-                except BaseException:
-                    staged.path.unlink(missing_ok=True)
-                    raise
                 else:
-                    new_audio = stored.path
-                    episode.audio = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256,
-                                              mime_type=info.mime_type, kind="audio",
-                                              original_name=url.rsplit("/", 1)[-1][:255])
-                    episode.duration = info.duration
-                    episode.bitrate = info.bitrate
                     episode.remote_audio_url = ""
                     episode.remote_audio_size = None
                     episode.remote_audio_type = ""
                     result.downloaded += 1
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()  # expires the episode: remember the new file's path before, not after
-        if new_audio:
-            store.delete(new_audio)
-        raise
+    changes.commit(session, store)
     if created:
         result.created += 1
     else:

@@ -17,16 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ...content import credits
 from ...content.categories import APPLE_CATEGORIES, SEPARATOR, InvalidCategory, split_choice
-from ...content.links import LinkError, check_url, parse_links
+from ...content.links import LinkError, parse_links
 from ...content.slugs import SLUG_RE
 from ...content.text import LONG_TEXT_MAX
 from ...models import EpisodeType, ShowType, Status
 from . import ScheduledForm, TextForm
 
-#: Roles of the Podcast Index person taxonomy most shows use.
-PERSON_ROLES = ["host", "co-host", "guest", "guest host", "producer", "editor", "composer", "narrator",
-                "author", "writer", "researcher", "sound designer", "cover art designer"]
 STATUS_CHOICES = [
     (Status.DRAFT.value, "Draft (not public)"),
     (Status.SCHEDULED.value, "Scheduled (public at the time below)"),
@@ -67,36 +65,15 @@ def _slug_field() -> StringField:
 
 
 def parse_credit_lines(text: str, role_label: str = "credit") -> list[tuple[str, str, str]]:
-    """Read ``Name | role [| https://link]`` lines.
-
-    Returns:
-        ``(name, role, url)`` triples in order; role defaults to "host" ("guest" for guests).
+    """``content.credits.parse_credit_lines`` for a form field.
 
     Raises:
         ValidationError: naming the bad line.
     """
-    entries = []
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [part.strip() for part in line.split("|")]
-        name = parts[0]
-        role = (parts[1] if len(parts) > 1 and parts[1] else "").lower()
-        url = parts[2] if len(parts) > 2 else ""
-        if not name:
-            raise ValidationError(f"Line {number} has no name.")
-        if role and role not in PERSON_ROLES:
-            raise ValidationError(f"Line {number}: “{role}” is not a known {role_label} role "
-                                  f"(use one of: {', '.join(PERSON_ROLES)}).")
-        if url:
-            try:
-                url = check_url(url)
-            except LinkError as exc:
-                raise ValidationError(f"Line {number}: {exc}") from exc
-        entries.append((name[:200], role, url))
-    if len(entries) > 50:
-        raise ValidationError("At most 50 people, please.")
-    return entries
+    try:
+        return credits.parse_credit_lines(text, role_label)
+    except credits.CreditLineError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class ShowForm(TextForm):

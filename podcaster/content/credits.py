@@ -1,0 +1,49 @@
+"""People credited on a show or an episode: ``Name | role [| https://link]`` lines.
+
+Read the same way by the show and episode forms and by ``podcaster add-episode --guest``.
+"""
+from __future__ import annotations
+
+from .links import LinkError, check_url
+
+#: Roles of the Podcast Index person taxonomy most shows use.
+PERSON_ROLES = ["host", "co-host", "guest", "guest host", "producer", "editor", "composer", "narrator",
+                "author", "writer", "researcher", "sound designer", "cover art designer"]
+MAX_PEOPLE = 50
+
+
+class CreditLineError(ValueError):
+    """A credit line cannot be read; the message names the line, for the author."""
+
+
+def parse_credit_lines(text: str, role_label: str = "credit") -> list[tuple[str, str, str]]:
+    """Read ``Name | role [| https://link]`` lines.
+
+    Returns:
+        ``(name, role, url)`` triples in order; role is "" when not given (the caller's default applies).
+
+    Raises:
+        CreditLineError: naming the bad line.
+    """
+    entries = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        name = parts[0]
+        role = (parts[1] if len(parts) > 1 and parts[1] else "").lower()
+        url = parts[2] if len(parts) > 2 else ""
+        if not name:
+            raise CreditLineError(f"Line {number} has no name.")
+        if role and role not in PERSON_ROLES:
+            raise CreditLineError(f"Line {number}: “{role}” is not a known {role_label} role "
+                                  f"(use one of: {', '.join(PERSON_ROLES)}).")
+        if url:
+            try:
+                url = check_url(url)
+            except LinkError as exc:
+                raise CreditLineError(f"Line {number}: {exc}") from exc
+        entries.append((name[:200], role, url))
+    if len(entries) > MAX_PEOPLE:
+        raise CreditLineError(f"At most {MAX_PEOPLE} people, please.")
+    return entries

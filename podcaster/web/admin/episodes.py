@@ -1,0 +1,165 @@
+"""Admin: a show's episodes (list, the episode form with its uploads, publish, delete).
+
+The form only translates: its fields become ``EpisodeFields`` / ``EpisodeFiles`` for
+``content.episodes.save_episode``, and an ``EpisodeRefused`` becomes an error on the
+field it names, with its status.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import SelectChoice
+
+from ...content.episodes import EpisodeFields, EpisodeFiles, EpisodeLimits, EpisodeRefused, IncomingFile, save_episode
+from ...content.podcasts import delete_episode
+from ...content.publishing import display_status, resolve_publication
+from ...extensions import db
+from ...models import Book, Episode, Show
+from .. import current_time, media_store
+from ..forms import ButtonForm
+from ..forms.shows import EpisodeForm
+from ..template_helpers import format_duration
+from ..uploads import receive_upload, streams_uploads
+from . import bp
+from .image_fields import has_upload
+
+
+@bp.route("/shows/<int:show_id>/episodes/")
+def episodes(show_id: int):
+    """List a show's episodes, newest first, with their public status."""
+    show = db.get_or_404(Show, show_id)
+    rows = db.session.execute(
+        db.select(Episode).where(Episode.show_id == show.id)
+        .order_by(Episode.publish_at.desc().nulls_first(), Episode.id.desc())
+    ).scalars().all()
+    now = current_time()
+    return render_template("admin/episodes_list.html", show=show, episodes=rows,
+                           status_of=lambda episode: display_status(episode.status, episode.publish_at, now))
+
+
+@bp.route("/shows/<int:show_id>/episodes/new", methods=["GET", "POST"])
+@streams_uploads
+def episode_new(show_id: int):
+    """Create an episode from an uploaded audio file."""
+    show = db.get_or_404(Show, show_id)
+    return _edit_episode(show, None)
+
+
+@bp.route("/episodes/<int:episode_id>/edit", methods=["GET", "POST"])
+@streams_uploads
+def episode_edit(episode_id: int):
+    """Edit an episode; a new audio file is optional and replaces the old one."""
+    episode = db.get_or_404(Episode, episode_id)
+    return _edit_episode(episode.show, episode)
+
+
+def _fill_episode_form(form: EpisodeForm, episode: Episode | None) -> None:
+    if episode is None:
+        return
+    for name in ("title", "slug", "notes", "summary", "season", "number", "episode_type", "status", "publish_at"):
+        getattr(form, name).data = getattr(episode, name)
+    form.explicit.data = "" if episode.explicit is None else ("yes" if episode.explicit else "no")
+    form.books.data = [book.id for book in episode.books]
+    form.guests.data = "\n".join(
+        " | ".join(part for part in (person.get("name", ""), person.get("role", ""), person.get("href", "")) if part)
+        for person in episode.persons or []
+    )
+
+
+def _edit_episode(show: Show, episode: Episode | None):
+    form = EpisodeForm()
+    form.books.choices = [SelectChoice(book.id, book.title) for book in
+                          db.session.execute(db.select(Book).order_by(Book.position, Book.title)).scalars()]
+    if request.method == "GET":
+        _fill_episode_form(form, episode)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            saved = save_episode(db.session, media_store(), show, episode, _episode_fields(form), _episode_files(form),
+                                 current_time(), EpisodeLimits(current_app.config["MAX_UPLOAD_BYTES"],
+                                                               current_app.config["MAX_IMAGE_BYTES"]))
+        except EpisodeRefused as refusal:
+            getattr(form, refusal.field).errors.append(refusal.message)
+            status = refusal.status
+        else:
+            flash(_saved_message(saved, uploaded=has_upload(form.audio.data)), "success")
+            # After an upload the author lands on the episode itself: player, what was
+            # detected, and a one-click publish.
+            return redirect(url_for("admin.episode_edit", episode_id=saved.id))
+    if request.method == "POST" and status == 200:
+        status = 400
+    return render_template("admin/episodes_form.html", form=form, show=show, episode=episode), status
+
+
+def _episode_fields(form: EpisodeForm) -> EpisodeFields:
+    return EpisodeFields(
+        title=form.title.data, slug=form.slug.data or None, notes=form.notes.data or "",
+        summary=form.summary.data or "", season=form.season.data, number=form.number.data,
+        episode_type=form.episode_type.data, explicit=EpisodeFields.explicit_choice(form.explicit.data),
+        status=form.status.data, publish_at=form.publish_at.data, book_ids=list(form.books.data or []),
+        guests=list(form.guests.entries),
+    )
+
+
+def _episode_files(form: EpisodeForm) -> EpisodeFiles:
+    """The form's files; the audio is already in the store's incoming folder (``@streams_uploads``).
+
+    Raises:
+        EpisodeRefused: the audio is larger than the site accepts (413).
+    """
+    def small(field) -> IncomingFile | None:
+        return IncomingFile(field.data.filename, stream=field.data.stream) if has_upload(field.data) else None
+
+    audio = None
+    if has_upload(form.audio.data):
+        try:
+            received = receive_upload(form.audio.data, media_store())
+        except RequestEntityTooLarge as exc:
+            raise EpisodeRefused("audio", exc.description, 413) from exc
+        audio = IncomingFile(form.audio.data.filename, received=received.path, size=received.size,
+                             sha256=received.sha256)
+    return EpisodeFiles(audio=audio, transcript=small(form.transcript), chapters=small(form.chapters),
+                        artwork=small(form.artwork), remove_transcript=bool(form.remove_transcript.data),
+                        remove_chapters=bool(form.remove_chapters.data),
+                        remove_artwork=bool(form.remove_artwork.data))
+
+
+def _saved_message(episode: Episode, uploaded: bool) -> str:
+    """What the author should know after saving: what was read from a new audio file."""
+    if not (uploaded and episode.audio):
+        return f"Saved “{episode.title}”."
+    kind = {"audio/mpeg": "MP3", "audio/mp4": "M4A (AAC)"}.get(episode.audio.mime_type, episode.audio.mime_type)
+    chapters = f", {len(episode.chapters)} chapters found" if episode.chapters else ""
+    return (f"Saved “{episode.title}”: {kind}, {format_duration(episode.duration)}, "
+            f"{episode.audio.size / 1_000_000:.1f} MB{chapters}.")
+
+
+@bp.route("/episodes/<int:episode_id>/publish", methods=["POST"])
+def episode_publish(episode_id: int):
+    """Publish an episode now, with one click."""
+    episode = db.get_or_404(Episode, episode_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if episode.audio is None and not episode.remote_audio_url:
+        flash("Upload the episode's audio before publishing it.", "error")
+        return redirect(url_for("admin.episode_edit", episode_id=episode.id)), 303
+    episode.status, episode.publish_at = resolve_publication("published", None, current_time())
+    db.session.commit()
+    flash(f"“{episode.title}” is published.", "success")
+    return redirect(url_for("admin.episode_edit", episode_id=episode.id))
+
+
+@bp.route("/episodes/<int:episode_id>/delete", methods=["POST"])
+def episode_delete(episode_id: int):
+    """Delete an episode and its files."""
+    episode = db.get_or_404(Episode, episode_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    show_id, title = episode.show_id, episode.title
+    paths = delete_episode(db.session, episode)
+    db.session.commit()
+    store = media_store()
+    for path in paths:
+        store.delete(path)
+    flash(f"Deleted “{title}”.", "success")
+    return redirect(url_for("admin.episodes", show_id=show_id))
