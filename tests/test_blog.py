@@ -127,7 +127,7 @@ def test_edit_and_delete(app, client, auth):
     post_form(client, NEW, post_data())
     row = post_row(app, "on-beginnings")
     edit = f"/admin/posts/{row['id']}/edit"
-    assert 'value="Writing, craft"' in page_text(client.get(edit)) or "craft, Writing" in page_text(client.get(edit))
+    assert 'value="Writing, craft"' in page_text(client.get(edit))
     response = post_form(client, edit, post_data(title="Renamed", slug="on-beginnings", tags="craft, Revision",
                                                  status="draft"))
     assert response.status_code == 302

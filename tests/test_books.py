@@ -98,7 +98,7 @@ def test_isbn_check_digit_error_and_no_half_saved_cover(app, client, auth):
     text = page_text(response)
     assert response.status_code == 400
     assert "The check digit is wrong" in text
-    assert 'value="978-0-306-40615-8"' in text or "978-0-306-40615-8" in text
+    assert 'value="978-0-306-40615-8"' in text
     assert count(app, Book) == 0 and count(app, MediaFile) == 0 and media_files(app) == []
 
 

@@ -289,7 +289,8 @@ def test_cli_exit_status(good, web_server, tmp_path):
     wrong = runner.invoke(args=["check-feed", str(saved)])
     assert wrong.exit_code == 1 and "apple.explicit.value" in wrong.output
     unknown = runner.invoke(args=["check-feed", "no-such-thing"])
-    assert unknown.exit_code != 0 and "neither a show slug" in unknown.output
+    assert unknown.exit_code == 1
+    assert unknown.output == "Error: 'no-such-thing' is neither a show slug, an http(s) URL nor a file.\n"
 
 
 def test_admin_feed_health_panel(app, client, auth):
@@ -310,7 +311,9 @@ def test_admin_feed_health_panel(app, client, auth):
 
 
 def test_admin_panel_needs_login(client):
-    assert client.get("/admin/feed-doctor").status_code in (302, 401)
+    response = client.get("/admin/feed-doctor")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Fadmin%2Ffeed-doctor"
 
 
 def test_published_episode_without_audio_is_reported(app):
