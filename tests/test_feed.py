@@ -15,6 +15,7 @@ from podcaster.content.feeds.podcast import cut_to_bytes
 from podcaster.extensions import db
 from podcaster.models import Episode, Show
 
+from .conftest import post_form
 from .feed_helpers import NOW, NS, make_show, parse, set_clock
 
 FEED = "/podcasts/quiet-page/feed.xml"
@@ -293,3 +294,37 @@ def test_complete_unlocked_show_without_owner_email(app, client):
     assert not xp(root, "/rss/channel/podcast:locked/@owner")
     assert not xp(root, "/rss/channel/itunes:owner")  # the doctor reports the missing email
     assert not xp(root, "/rss/channel/copyright")
+
+
+def test_an_uploaded_tagged_episodes_enclosure_length_is_the_size_served(app, client, auth):
+    """Through the real forms with ID3 tagging on: the tags change the file, and the feed must follow."""
+    from mutagen.id3 import ID3
+
+    from .feed_helpers import DATA
+    from .podcast_helpers import artwork_bytes, create_show
+
+    auth.login()
+    show = create_show(app, client, title="Tagged Page", tag_mp3="y",
+                       artwork=(io.BytesIO(artwork_bytes(1400)), "cover.jpg"))
+    original = (DATA / "cbr.mp3").read_bytes()
+    fields = {"title": "Tagged one", "slug": "", "notes": "Notes.", "summary": "", "season": "", "number": "1",
+              "episode_type": "full", "explicit": "", "status": "published", "publish_at": "", "guests": "",
+              "audio": (io.BytesIO(original), "cbr.mp3")}
+    saved = post_form(client, f"/admin/shows/{show.id}/episodes/new", fields, content_type="multipart/form-data")
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    auth.logout()
+
+    visitor = app.test_client()
+    [enclosure] = xp(parse(visitor.get(f"/podcasts/{show.slug}/feed.xml").data), "/rss/channel/item/enclosure")
+    url = enclosure.get("url")
+    assert url.startswith("http://podcaster.test/media/audio/tagged-page/")
+    with visitor.get(url.removeprefix("http://podcaster.test")) as response:
+        assert response.status_code == 200
+        served = response.data
+    on_disk = Path(app.config["MEDIA_ROOT"], url.removeprefix("http://podcaster.test/media/")).read_bytes()
+    assert served == on_disk
+    assert int(enclosure.get("length")) == len(served) == len(on_disk)
+    # The file really was tagged (title and cover), so its size is not the uploaded one.
+    tags = ID3(io.BytesIO(on_disk))
+    assert str(tags["TIT2"]) == "Tagged one" and tags.getall("APIC")
+    assert len(on_disk) != len(original)
