@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 from podcaster.extensions import db
 from podcaster.models import Book, Episode, Post, Show
 
-from .authoring import page_text
-from .conftest import post_form
+from .helpers.web import page_text, post_form
 
 NOW = datetime(2026, 3, 1, 9, 0)
 

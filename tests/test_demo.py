@@ -6,7 +6,8 @@ from pathlib import Path
 from podcaster.extensions import db
 from podcaster.models import Author, Book, MediaFile, Post, User, Video
 
-from .authoring import media_files, page_text
+from .helpers.media import media_files
+from .helpers.web import page_text
 
 
 def test_demo_loads_once_and_pages_render(app, client, runner):

@@ -14,46 +14,16 @@ from mutagen.mp3 import MP3
 from podcaster.extensions import db
 from podcaster.models import Book, Episode, MediaFile
 
-from .conftest import DATA, post_form
-from .podcast_helpers import artwork_bytes, create_show, media_files
+from .helpers.images import image_bytes
+from .helpers.media import DATA, media_files
+from .helpers.podcasts import create_show, episode_data, only_episode, post_episode, upload
+from .helpers.web import post_form
 
 VTT = b"WEBVTT\n\n00:00.000 --> 00:02.500\nWelcome to the show.\n\n00:02.500 --> 00:05.000\n<v Ada>Thanks.\n"
 SRT = b"1\n00:00:00,000 --> 00:00:02,500\nWelcome to the show.\n\n2\n00:00:02,500 --> 00:00:05,000\nThanks.\n"
 CHAPTERS = json.dumps({"version": "1.2.0", "chapters": [
     {"startTime": 0, "title": "Hello"}, {"startTime": 10.5, "title": "Books", "url": "https://example.com/b"},
 ]}).encode()
-
-
-@pytest.fixture
-def show(app, client, auth):
-    auth.login()
-    return create_show(app, client)
-
-
-def episode_data(**overrides) -> dict:
-    data = {"title": "First light", "slug": "", "notes": "We talk about *light*.", "summary": "",
-            "season": "", "number": "1", "episode_type": "full", "explicit": "", "status": "published",
-            "publish_at": "", "guests": ""}
-    data.update(overrides)
-    return data
-
-
-def upload(name: str, filename: str | None = None):
-    return ((DATA / name).open("rb"), filename or name)
-
-
-def post_episode(client, show_id: int, data: dict, url: str | None = None):
-    url = url or f"/admin/shows/{show_id}/episodes/new"
-    return post_form(client, url, data, content_type="multipart/form-data")
-
-
-def only_episode(app) -> Episode:
-    with app.app_context():
-        episode = db.session.execute(db.select(Episode)).scalar_one()
-        for name in ("audio", "transcript", "chapters_file", "artwork", "books", "show"):
-            getattr(episode, name)
-        db.session.expunge_all()
-        return episode
 
 
 @pytest.mark.parametrize("fixture, mime, ext", [("cbr.mp3", "audio/mpeg", "mp3"), ("aac.m4a", "audio/mp4", "m4a"),
@@ -93,7 +63,7 @@ def test_mp3_is_tagged_and_stays_playable(app, client, show):
 
 
 def test_untagged_when_the_show_says_so(app, client, show):
-    from .podcast_helpers import show_data
+    from .helpers.podcasts import show_data
     post_form(client, f"/admin/shows/{show.id}/edit", show_data(tag_mp3=""))
     post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
     episode = only_episode(app)
@@ -156,7 +126,7 @@ def test_oversize_audio_is_refused_with_413(app, client, show):
     ("transcript", b"\xff\xfe\x00bad", "UTF-8"),
     ("chapters", b"{not json", "not valid JSON"),
     ("chapters", b'{"chapters": [{"title": "x"}]}', "startTime"),
-    ("artwork", artwork_bytes(800), "1400"),
+    ("artwork", image_bytes(800), "1400"),
 ])
 def test_bad_side_files_refuse_the_whole_episode(app, client, show, field, data, message):
     response = post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"), **{field: (io.BytesIO(data),
@@ -174,7 +144,7 @@ def test_transcript_chapters_artwork_and_books(app, client, show):
         db.session.commit()
         book_id = db.session.execute(db.select(Book.id)).scalar_one()
     data = episode_data(audio=upload("cbr.mp3"), transcript=(io.BytesIO(SRT), "t.srt"),
-                        chapters=(io.BytesIO(CHAPTERS), "c.json"), artwork=(io.BytesIO(artwork_bytes()), "a.jpg"),
+                        chapters=(io.BytesIO(CHAPTERS), "c.json"), artwork=(io.BytesIO(image_bytes()), "a.jpg"),
                         books=str(book_id), guests="Bo Reed | guest | https://bo.example.com")
     assert post_episode(client, show.id, data).status_code == 302
     episode = only_episode(app)
@@ -311,10 +281,10 @@ def test_a_file_already_at_the_name_is_never_overwritten(app, client, show):
 
 
 def test_show_artwork_becomes_the_mp3_cover(app, client, show):
-    from .podcast_helpers import show_data
+    from .helpers.podcasts import show_data
 
     data = show_data()
-    data["artwork"] = (io.BytesIO(artwork_bytes(1600)), "cover.jpg")
+    data["artwork"] = (io.BytesIO(image_bytes(1600)), "cover.jpg")
     assert post_form(client, f"/admin/shows/{show.id}/edit", data, content_type="multipart/form-data",
                      form_url=f"/admin/shows/{show.id}/edit").status_code == 302
     assert client.get(f"/admin/shows/{show.id}/episodes/new").status_code == 200
@@ -403,7 +373,7 @@ def test_season_and_number_are_unique_per_show(app, client, show):
 def test_id3_chapters_reach_the_feed_as_a_json_chapters_document(app, client, show):
     from lxml import etree
 
-    from .feed_helpers import NS
+    from .helpers.feeds import NS
 
     post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")))
     feed = etree.fromstring(client.get(f"/podcasts/{show.slug}/feed.xml").data)

@@ -15,8 +15,8 @@ from podcaster.content.feeds.podcast import cut_to_bytes
 from podcaster.extensions import db
 from podcaster.models import Episode, Show
 
-from .conftest import post_form
-from .feed_helpers import NOW, NS, make_show, parse, set_clock
+from .helpers.feeds import NOW, NS, make_show, parse, set_clock
+from .helpers.web import post_form
 
 FEED = "/podcasts/quiet-page/feed.xml"
 
@@ -118,7 +118,7 @@ def test_enclosure_types_are_the_ones_apple_lists(app, client):
     set_clock(app, NOW)
     make_show(app, episodes=3)
     with app.app_context():
-        from .feed_helpers import DATA, media_row
+        from .helpers.media import DATA, media_row
 
         episodes = {e.slug: e for e in db.session.execute(db.select(Episode)).scalars()}
         episodes["episode-1"].audio = media_row(app, "audio/quiet-page/e1.m4a", source=DATA / "aac.m4a",
@@ -142,7 +142,7 @@ def test_episode_overrides_explicit_and_artwork(app, client):
     set_clock(app, NOW)
     make_show(app, episodes=2, explicit=True)
     with app.app_context():
-        from .feed_helpers import artwork
+        from .helpers.feeds import artwork
 
         episode = db.session.execute(db.select(Episode).filter_by(slug="episode-2")).scalar_one()
         episode.explicit = False
@@ -300,12 +300,13 @@ def test_an_uploaded_tagged_episodes_enclosure_length_is_the_size_served(app, cl
     """Through the real forms with ID3 tagging on: the tags change the file, and the feed must follow."""
     from mutagen.id3 import ID3
 
-    from .feed_helpers import DATA
-    from .podcast_helpers import artwork_bytes, create_show
+    from .helpers.images import image_bytes
+    from .helpers.media import DATA
+    from .helpers.podcasts import create_show
 
     auth.login()
     show = create_show(app, client, title="Tagged Page", tag_mp3="y",
-                       artwork=(io.BytesIO(artwork_bytes(1400)), "cover.jpg"))
+                       artwork=(io.BytesIO(image_bytes(1400)), "cover.jpg"))
     original = (DATA / "cbr.mp3").read_bytes()
     fields = {"title": "Tagged one", "slug": "", "notes": "Notes.", "summary": "", "season": "", "number": "1",
               "episode_type": "full", "explicit": "", "status": "published", "publish_at": "", "guests": "",

@@ -12,7 +12,7 @@ from podcaster.content.feeds import cache
 from podcaster.extensions import db
 from podcaster.models import Author, Episode, FeedCache, MediaFile, Show, ShowAuthor
 
-from .feed_helpers import NOW, NS, make_show, parse, set_clock
+from .helpers.feeds import NOW, NS, make_show, parse, set_clock
 
 FEED = "/podcasts/quiet-page/feed.xml"
 
@@ -248,7 +248,7 @@ def test_weak_validators_lists_and_star_give_304(feed_app, client, header):
 
 
 def test_feeds_can_be_read_by_web_players_in_a_browser(feed_app, client):
-    from .feed_helpers import make_posts
+    from .helpers.feeds import make_posts
 
     make_posts(feed_app)
     for url in (FEED, "/blog/feed.xml"):

@@ -1,11 +1,7 @@
 """Uploaded images: checked by content, stored with variants, nothing left on failure."""
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
-from werkzeug.datastructures import FileStorage
 
 from podcaster.content.artwork import ImageError
 from podcaster.extensions import db
@@ -13,20 +9,9 @@ from podcaster.models import MediaFile
 from podcaster.web import media_store
 from podcaster.web.images import ARTWORK, COVER, delete_media, remove_files, store_image
 
-
-def image_bytes(width, height, fmt="JPEG", mode="RGB"):
-    out = io.BytesIO()
-    Image.new(mode, (width, height), "teal" if mode == "RGB" else 0).save(out, fmt)
-    return out.getvalue()
-
-
-def upload(data, name="pic.jpg"):
-    return FileStorage(stream=io.BytesIO(data), filename=name)
-
-
-def files_on_disk(app):
-    root = media_store().root
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+from .helpers.images import file_upload as upload
+from .helpers.images import image_bytes
+from .helpers.media import media_files as files_on_disk
 
 
 def test_cover_is_stored_with_thumbnail(app):

@@ -19,7 +19,7 @@ from podcaster.extensions import db
 from podcaster.models import MediaFile
 from podcaster.web.media import UNSATISFIABLE, parse_byte_range
 
-from .conftest import DATA
+from .helpers.media import DATA
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONTENT = (DATA / "cbr.mp3").read_bytes()
@@ -277,7 +277,7 @@ def test_unpublished_episode_audio_is_private_until_its_time(app, client, auth):
 
     from podcaster.models import Episode, Show, utcnow
 
-    from .feed_helpers import media_row
+    from .helpers.media import media_row
 
     with app.app_context():
         show = Show(title="Private", slug="private")
@@ -301,7 +301,7 @@ def test_unpublished_episode_audio_is_private_until_its_time(app, client, auth):
 
 
 def test_chapters_and_transcripts_are_readable_cross_origin_audio_is_not(app, client):
-    from .feed_helpers import media_row
+    from .helpers.media import media_row
 
     client = BufferedClient(client)
     chapters = b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"}]}'
@@ -327,7 +327,7 @@ def test_a_scheduled_episodes_files_and_chapters_stay_private_until_its_time(app
 
     from podcaster.models import Episode
 
-    from .feed_helpers import NOW, make_show, set_clock
+    from .helpers.feeds import NOW, make_show, set_clock
 
     set_clock(app, NOW)
     make_show(app, episodes=0, scheduled=1)  # episode 1, with a transcript and a chapters file, due tomorrow

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 
-from .conftest import DATA, browser_login
-from .podcast_helpers import artwork_bytes
+from .helpers.images import image_bytes
+from .helpers.live import browser_login
+from .helpers.media import DATA
 
 # Records every value the upload progress bar shows, in sessionStorage, so the
 # record survives the navigation that follows a finished upload.
@@ -52,8 +53,8 @@ def _status(url: str) -> int:
 
 def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
     good_cover, bad_cover = tmp_path / "cover.jpg", tmp_path / "small.jpg"
-    good_cover.write_bytes(artwork_bytes(1400))
-    bad_cover.write_bytes(artwork_bytes(600))
+    good_cover.write_bytes(image_bytes(1400))
+    bad_cover.write_bytes(image_bytes(600))
     page.add_init_script(RECORD_PROGRESS)
     browser_login(page)
 

@@ -7,8 +7,8 @@ import pytest
 
 from podcaster.models import utcnow
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token
-from .feed_helpers import NOW, make_posts, make_show, set_clock
+from .helpers.feeds import NOW, make_posts, make_show, set_clock
+from .helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token
 
 
 def _sample_url(app, rule):

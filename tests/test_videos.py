@@ -4,21 +4,12 @@ from __future__ import annotations
 from podcaster.extensions import db
 from podcaster.models import Video
 
-from .authoring import count, page_text
-from .conftest import post_form
+from .helpers.authoring import VIDEO_ID as ID
+from .helpers.authoring import video_data
+from .helpers.rows import count
+from .helpers.web import page_text, post_form
 
 NEW = "/admin/videos/new"
-ID = "dQw4w9WgXcQ"
-
-
-def video_data(**overrides):
-    data = {"url": f"https://youtu.be/{ID}?si=abc123", "title": "Reading the first chapter",
-            "description": "A reading in the garden.", "published_on": "2025-05-04", "position": "0",
-            "author_id": "0", "book_id": "0", "episode_id": "0"}
-    data.update(overrides)
-    return data
-
-
 def test_add_video_normalises_link_and_public_page_has_no_iframe(app, client, auth):
     auth.login()
     response = post_form(client, NEW, video_data())
