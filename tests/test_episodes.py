@@ -144,7 +144,8 @@ def test_transcript_chapters_artwork_and_books(app, client, show):
         db.session.commit()
         book_id = db.session.execute(db.select(Book.id)).scalar_one()
     data = episode_data(audio=upload("cbr.mp3"), transcript=(io.BytesIO(SRT), "t.srt"),
-                        chapters=(io.BytesIO(CHAPTERS), "c.json"), artwork=(io.BytesIO(image_bytes()), "a.jpg"),
+                        chapters=(io.BytesIO(CHAPTERS), "c.json"),
+                        artwork=(io.BytesIO(image_bytes()), "a.jpg"),
                         books=str(book_id), guests="Bo Reed | guest | https://bo.example.com")
     assert post_episode(client, show.id, data).status_code == 302
     episode = only_episode(app)

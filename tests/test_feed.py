@@ -16,7 +16,6 @@ from podcaster.extensions import db
 from podcaster.models import Episode, Show
 
 from .helpers.feeds import NOW, NS, make_show, parse, set_clock
-from .helpers.web import post_form
 
 FEED = "/podcasts/quiet-page/feed.xml"
 
@@ -302,21 +301,20 @@ def test_an_uploaded_tagged_episodes_enclosure_length_is_the_size_served(app, cl
 
     from .helpers.images import image_bytes
     from .helpers.media import DATA
-    from .helpers.podcasts import create_show
+    from .helpers.podcasts import create_show, episode_data, post_episode
 
     auth.login()
     show = create_show(app, client, title="Tagged Page", tag_mp3="y",
                        artwork=(io.BytesIO(image_bytes(1400)), "cover.jpg"))
     original = (DATA / "cbr.mp3").read_bytes()
-    fields = {"title": "Tagged one", "slug": "", "notes": "Notes.", "summary": "", "season": "", "number": "1",
-              "episode_type": "full", "explicit": "", "status": "published", "publish_at": "", "guests": "",
-              "audio": (io.BytesIO(original), "cbr.mp3")}
-    saved = post_form(client, f"/admin/shows/{show.id}/episodes/new", fields, content_type="multipart/form-data")
+    fields = episode_data(title="Tagged one", audio=(io.BytesIO(original), "cbr.mp3"))
+    saved = post_episode(client, show.id, fields)
     assert saved.status_code == 302, saved.get_data(as_text=True)
     auth.logout()
 
     visitor = app.test_client()
-    [enclosure] = xp(parse(visitor.get(f"/podcasts/{show.slug}/feed.xml").data), "/rss/channel/item/enclosure")
+    feed = parse(visitor.get(f"/podcasts/{show.slug}/feed.xml").data)
+    [enclosure] = xp(feed, "/rss/channel/item/enclosure")
     url = enclosure.get("url")
     assert url.startswith("http://podcaster.test/media/audio/tagged-page/")
     with visitor.get(url.removeprefix("http://podcaster.test")) as response:

@@ -19,7 +19,8 @@ def image_bytes(width: int = 1400, height: int | None = None, fmt: str = "JPEG",
     return buffer.getvalue()
 
 
-def image_upload(name: str = "photo.jpg", width: int = 600, height: int = 800, **kwargs) -> tuple[io.BytesIO, str]:
+def image_upload(name: str = "photo.jpg", width: int = 600, height: int = 800,
+                 **kwargs) -> tuple[io.BytesIO, str]:
     """A file tuple for the test client's ``data``, its format taken from ``name``'s extension."""
     fmt = _FORMATS.get(name.rsplit(".", 1)[-1], "JPEG")
     return io.BytesIO(image_bytes(width, height, fmt=fmt, **kwargs)), name

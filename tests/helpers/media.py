@@ -12,7 +12,7 @@ DATA = Path(__file__).parent.parent / "data"
 
 
 def files_under(root: Path) -> list[str]:
-    """Every file under ``root`` (hidden and temporary files included), relative, sorted; [] if it is absent."""
+    """Every file under ``root`` (temporary files included), relative, sorted; [] when it is absent."""
     return sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()) \
         if root.exists() else []
 
