@@ -9,19 +9,18 @@ from podcaster.models import MediaFile
 from podcaster.web import media_store
 from podcaster.web.images import ARTWORK, COVER, delete_media, remove_files, store_image
 
-from .helpers.images import file_upload as upload
-from .helpers.images import image_bytes
-from .helpers.media import media_files as files_on_disk
+from .helpers.images import file_upload, image_bytes
+from .helpers.media import media_files
 
 
 def test_cover_is_stored_with_thumbnail(app):
     with app.test_request_context():
-        media = store_image(media_store(), upload(image_bytes(1200, 1800)), COVER, 10**7)
+        media = store_image(media_store(), file_upload(image_bytes(1200, 1800)), COVER, 10**7)
         db.session.commit()
         assert (media.width, media.height, media.mime_type) == (1200, 1800, "image/jpeg")
         thumb = media.variant_or_self("thumb")
         assert thumb is not media and max(thumb.width, thumb.height) == 600
-        assert sorted([media.path, thumb.path]) == files_on_disk(app)
+        assert sorted([media.path, thumb.path]) == media_files(app)
 
 
 @pytest.mark.parametrize(
@@ -39,33 +38,33 @@ def test_cover_is_stored_with_thumbnail(app):
 def test_bad_podcast_artwork_is_refused_and_leaves_nothing(app, data, message):
     with app.test_request_context():
         with pytest.raises(ImageError, match=message):
-            store_image(media_store(), upload(data), ARTWORK, 10**7)
+            store_image(media_store(), file_upload(data), ARTWORK, 10**7)
         db.session.commit()
         assert db.session.query(MediaFile).count() == 0
-        assert files_on_disk(app) == []
+        assert media_files(app) == []
 
 
 def test_good_artwork_gets_feed_and_thumb_sizes_and_deletes_cleanly(app):
     with app.test_request_context():
         store = media_store()
-        media = store_image(store, upload(image_bytes(3000, 3000, "PNG"), "art.png"), ARTWORK, 10**8)
+        media = store_image(store, file_upload(image_bytes(3000, 3000, "PNG"), "art.png"), ARTWORK, 10**8)
         db.session.commit()
         assert media.mime_type == "image/png"
         assert media.variant_or_self("feed").width == 1400
         assert media.variant_or_self("thumb").width == 400
-        assert len(files_on_disk(app)) == 3
+        assert len(media_files(app)) == 3
         paths = delete_media(media)
         db.session.commit()
         remove_files(store, paths)
         assert db.session.query(MediaFile).count() == 0
-        assert files_on_disk(app) == []
+        assert media_files(app) == []
 
 
 def test_oversize_image_is_refused(app):
     with app.test_request_context():
         with pytest.raises(ImageError, match="larger than"):
-            store_image(media_store(), upload(image_bytes(2000, 2000)), COVER, 1000)
-        assert files_on_disk(app) == []
+            store_image(media_store(), file_upload(image_bytes(2000, 2000)), COVER, 1000)
+        assert media_files(app) == []
 
 
 @pytest.mark.parametrize("data, name", [
@@ -75,5 +74,5 @@ def test_oversize_image_is_refused(app):
 def test_svg_or_html_disguised_as_an_image_is_refused(app, data, name):
     with app.test_request_context():
         with pytest.raises(ImageError, match="not an image"):
-            store_image(media_store(), upload(data, name), COVER, 10**7)
-        assert files_on_disk(app) == []
+            store_image(media_store(), file_upload(data, name), COVER, 10**7)
+        assert media_files(app) == []

@@ -11,7 +11,7 @@ from podcaster.extensions import db
 from podcaster.models import Author, Book, MediaFile, Post
 
 from .helpers.authoring import seed_site
-from .helpers.media import media_contents as media_files
+from .helpers.media import media_contents
 
 
 def test_doctor_is_clean_on_a_consistent_site(app, runner):
@@ -83,7 +83,7 @@ def test_export_and_import_round_trip(app, runner, make_app, tmp_path):
     restored = make_app("restored")
     restore = restored.test_cli_runner().invoke(args=["import-backup", str(archive)])
     assert restore.exit_code == 0, restore.output
-    assert media_files(restored) == media_files(app)
+    assert media_contents(restored) == media_contents(app)
     for url in ("/",):
         assert restored.test_client().get(url).data == app.test_client().get(url).data
     with restored.app_context():
@@ -114,7 +114,7 @@ def test_import_refuses_a_tampered_archive_and_leaves_nothing(app, runner, make_
     restored = make_app("restored")
     result = restored.test_cli_runner().invoke(args=["import-backup", str(tampered)])
     assert result.exit_code != 0 and "checksum" in result.output
-    assert media_files(restored) == {}
+    assert media_contents(restored) == {}
     with restored.app_context():
         assert db.session.execute(db.select(db.func.count(Author.id))).scalar() == 0
 
