@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,8 @@ from podcaster import create_app
 from podcaster.extensions import db
 from podcaster.models import User
 
-DATA = Path(__file__).parent / "data"
-ADMIN_EMAIL = "owner@example.com"
-ADMIN_PASSWORD = "correct horse battery"
-
+from .helpers.podcasts import create_show
+from .helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions
 
 ALL_DATABASES = ("sqlite", "postgresql")
 
@@ -67,7 +64,7 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="session")
 def postgres_server():
     """One throwaway PostgreSQL cluster for the whole run (its URL), stopped at the end."""
-    from . import pg
+    from .helpers import pg
 
     reason = pg.available()
     if reason:
@@ -167,47 +164,22 @@ def runner(app):
     return app.test_cli_runner()
 
 
-_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf_token(client, url: str) -> str:
-    """Fetch ``url`` and return the CSRF token of its first form."""
-    page = client.get(url)
-    match = _CSRF_RE.search(page.get_data(as_text=True))
-    assert match, f"no CSRF token on {url} (status {page.status_code})"
-    return match.group(1)
-
-
-class AuthActions:
-    def __init__(self, client):
-        self._client = client
-
-    def login(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD):
-        token = csrf_token(self._client, "/login")
-        return self._client.post(
-            "/login", data={"email": email, "password": password, "csrf_token": token}
-        )
-
-    def logout(self):
-        token = csrf_token(self._client, "/admin/")
-        return self._client.post("/logout", data={"csrf_token": token})
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
 
 
-def post_form(client, url: str, data: dict, form_url: str | None = None, **kwargs):
-    """POST ``data`` to ``url`` with a valid CSRF token taken from ``form_url`` (default ``url``)."""
-    token = csrf_token(client, form_url or url)
-    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+@pytest.fixture
+def show(app, client, auth):
+    """A show made through the admin form, with the author logged in."""
+    auth.login()
+    return create_show(app, client)
 
 
 @pytest.fixture(scope="module")
 def live_site(tmp_path_factory):
     """A gunicorn-served site with its own database, media folder and admin account."""
-    from .live import LiveSite
+    from .helpers.live import LiveSite
 
     site = LiveSite(tmp_path_factory.mktemp("live")).start()
     site.command("create-admin", ADMIN_EMAIL, "--password-stdin", input=ADMIN_PASSWORD + "\n")
@@ -218,7 +190,7 @@ def live_site(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    from .live import CHROMIUM, CHROMIUM_ARGS
+    from .helpers.live import CHROMIUM, CHROMIUM_ARGS
 
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
@@ -246,7 +218,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def page(request, browser, live_site):
     """A fresh browser tab on the live site; a screenshot is kept in test-artifacts/ when the test fails."""
-    from .live import keep_offline
+    from .helpers.live import keep_offline
 
     context = browser.new_context(base_url=live_site.url)
     elsewhere = keep_offline(context)
@@ -261,11 +233,3 @@ def page(request, browser, live_site):
         tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert elsewhere == [], f"the page asked for hosts other than 127.0.0.1: {elsewhere}"
-
-
-def browser_login(tab, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
-    tab.goto("/login")
-    tab.get_by_label("Email").fill(email)
-    tab.get_by_label("Password").fill(password)
-    tab.get_by_role("button", name="Log in").click()
-    tab.wait_for_url("**/admin/")

@@ -10,8 +10,7 @@ from mutagen.id3 import ID3
 from podcaster.extensions import db
 from podcaster.models import Episode, MediaFile, Show
 
-from .conftest import DATA
-from .podcast_helpers import media_files
+from .helpers.media import DATA, media_files
 
 
 @pytest.fixture

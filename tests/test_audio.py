@@ -19,7 +19,8 @@ from podcaster.content.audio import (
     write_id3_tags,
 )
 
-from .conftest import DATA
+from .helpers.images import image_bytes
+from .helpers.media import DATA
 
 # Decoded durations (ffmpeg sample counts / rate), printed by tests/data/make_fixtures.py.
 DECODED = {
@@ -156,8 +157,7 @@ def test_write_id3_tags_keeps_audio_and_duration(tmp_path):
     before = probe(target).duration
     original_audio = (DATA / "vbr_no_xing.mp3").read_bytes()
     cover = tmp_path / "cover.jpg"
-    from PIL import Image
-    Image.new("RGB", (64, 64), (200, 40, 40)).save(cover, "JPEG")
+    cover.write_bytes(image_bytes(64))
     chapters = [{"startTime": 0, "title": "Start"}, {"startTime": 10.25, "title": "Tone", "url": "https://e.x/t"}]
 
     result = write_id3_tags(target, title="Episode 1", artist="Ann Author", album="The Show", year=2026,

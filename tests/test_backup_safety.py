@@ -23,13 +23,14 @@ import pytest
 from podcaster.extensions import db
 from podcaster.models import Author, MediaFile
 
-from .test_maintenance import seed
+from .helpers.authoring import seed_site
+from .helpers.media import files_under
 
 BOMB_BYTES = 200 * 1024 * 1024
 
 
 def export(app, runner, tmp_path) -> Path:
-    seed(app)
+    seed_site(app)
     archive = tmp_path / "backup.zip"
     assert runner.invoke(args=["export", str(archive)]).exit_code == 0
     return archive
@@ -62,10 +63,6 @@ def rebuild(source: Path, target: Path, *, manifest=None, drop=(), add=(), raw_m
 
 def entry(content: bytes) -> dict:
     return {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
-
-
-def files_under(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 @contextlib.contextmanager

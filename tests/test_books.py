@@ -4,8 +4,11 @@ from __future__ import annotations
 from podcaster.extensions import db
 from podcaster.models import Author, Book, BookContributor, MediaFile
 
-from .authoring import count, image_upload, media_files, page_text
-from .conftest import post_form
+from .helpers.authoring import book_data
+from .helpers.images import image_upload
+from .helpers.media import media_files
+from .helpers.rows import count
+from .helpers.web import page_text, post_form
 
 NEW = "/admin/books/new"
 
@@ -17,19 +20,6 @@ def make_authors(app, number):
         db.session.add_all(authors)
         db.session.commit()
         return [author.id for author in authors]
-
-
-def book_data(contributors=(), **overrides):
-    data = {
-        "title": "The Lantern Years", "subtitle": "A novel", "slug": "", "pub_year": "2021", "pub_date": "",
-        "isbn": "978-0-306-40615-7", "publisher": "Invented Press", "description": "A *quiet* book.",
-        "buy_links": "Bookshop | https://bookshop.example/lantern", "position": "1",
-    }
-    for index, (author_id, role) in enumerate(contributors):
-        data[f"contributors-{index}-author_id"] = str(author_id)
-        data[f"contributors-{index}-role"] = role
-    data.update(overrides)
-    return data
 
 
 def load_book(app, slug):
@@ -98,7 +88,7 @@ def test_isbn_check_digit_error_and_no_half_saved_cover(app, client, auth):
     text = page_text(response)
     assert response.status_code == 400
     assert "The check digit is wrong" in text
-    assert 'value="978-0-306-40615-8"' in text or "978-0-306-40615-8" in text
+    assert 'value="978-0-306-40615-8"' in text
     assert count(app, Book) == 0 and count(app, MediaFile) == 0 and media_files(app) == []
 
 

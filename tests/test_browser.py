@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, browser_login
+from .helpers.live import browser_login
+from .helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD
 
 
 def test_login_reaches_the_dashboard_and_logout_leaves(page):
@@ -17,7 +18,7 @@ def test_login_reaches_the_dashboard_and_logout_leaves(page):
 def test_keep_me_logged_in_then_log_out_everywhere_ends_both_browsers(page, browser, live_site):
     from playwright.sync_api import expect
 
-    from .live import keep_offline
+    from .helpers.live import keep_offline
 
     page.goto("/login")
     page.get_by_label("Email").fill(ADMIN_EMAIL)

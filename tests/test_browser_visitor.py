@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from .live import keep_offline
+from .helpers.live import keep_offline
 
 YOUTUBE_HOSTS = ("i.ytimg.com", "www.youtube-nocookie.com")
 PHONE = {"width": 375, "height": 740}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -12,10 +11,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-
-DATA = Path(__file__).parent / "data"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+from .helpers.media import DATA, files_under
+from .helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_in
 
 
 class Session:
@@ -41,7 +38,7 @@ class Session:
     def token(self, path: str) -> str:
         status, html = self.request("GET", path)
         assert status == 200, (path, status)
-        return CSRF_RE.search(html).group(1)
+        return csrf_in(html)
 
 
 def _make_show(site) -> int:
@@ -72,12 +69,8 @@ def _pids_with(text: str) -> list[int]:
     return found
 
 
-def _files(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-
-
 def test_killed_mid_upload_leaves_no_row_and_no_visible_file(tmp_path):
-    from .live import LiveSite
+    from .helpers.live import LiveSite
 
     site = LiveSite(tmp_path, workers=1).start()
     try:
@@ -114,7 +107,7 @@ def test_killed_mid_upload_leaves_no_row_and_no_visible_file(tmp_path):
         while time.monotonic() < deadline and sent < 8 * 1024 * 1024:
             upload.sendall(audio)
             sent += len(audio)
-            partial_seen = any(".upload-" in name for name in _files(site.media_root))
+            partial_seen = any(".upload-" in name for name in files_under(site.media_root))
             if partial_seen and sent > 2 * 1024 * 1024:
                 break
         assert partial_seen, "the upload was being written into the media folder"
@@ -126,7 +119,7 @@ def test_killed_mid_upload_leaves_no_row_and_no_visible_file(tmp_path):
         site.process.wait(timeout=10)
         upload.close()
 
-        leftovers = _files(site.media_root)
+        leftovers = files_under(site.media_root)
         assert leftovers and all(Path(name).name.startswith(".upload-") for name in leftovers), leftovers
         report = subprocess.run([sys.executable, "-m", "podcaster", "doctor"], env=site.env,
                                 capture_output=True, text=True, timeout=120)
@@ -147,7 +140,7 @@ def test_killed_mid_upload_leaves_no_row_and_no_visible_file(tmp_path):
         fixed = subprocess.run([sys.executable, "-m", "podcaster", "doctor", "--fix"], env=site.env,
                                capture_output=True, text=True, timeout=120)
         assert fixed.returncode == 0 and "stale-upload" in fixed.stdout
-        assert _files(site.media_root) == []
+        assert files_under(site.media_root) == []
     finally:
         site.stop()
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import copy
-import re
 import functools
 import http.server
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,9 +19,10 @@ from podcaster.content.http import FetchPolicy
 from podcaster.extensions import db
 from podcaster.models import Show
 
-from .conftest import post_form
-from .feed_helpers import NOW, NS, image_bytes, make_show, set_clock
-from .live import free_port
+from .helpers.feeds import NOW, NS, make_show, set_clock
+from .helpers.images import image_bytes
+from .helpers.live import free_port
+from .helpers.web import post_form
 
 SITE = "https://podcaster.test"
 
@@ -38,10 +39,10 @@ def good(tmp_path_factory):
     set_clock(app, NOW)
     make_show(app, episodes=3, category="Religion & Spirituality", subcategory="Religion")
     media = Path(app.config["MEDIA_ROOT"])
-    (media / "images/cover.gif").write_bytes(image_bytes(1400, "GIF", "P"))
+    (media / "images/cover.gif").write_bytes(image_bytes(1400, fmt="GIF", mode="P"))
     (media / "images/wide.jpg").write_bytes(_wide_jpeg())
-    (media / "images/cmyk.jpg").write_bytes(image_bytes(1400, "JPEG", "CMYK"))
-    (media / "images/huge.png").write_bytes(image_bytes(3200, "PNG"))
+    (media / "images/cmyk.jpg").write_bytes(image_bytes(1400, mode="CMYK"))
+    (media / "images/huge.png").write_bytes(image_bytes(3200, fmt="PNG"))
     with app.app_context():
         from podcaster.web.feeds import check_show, current_show_feed, media_file_resolver
 
@@ -56,13 +57,7 @@ def good(tmp_path_factory):
 
 
 def _wide_jpeg() -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (1400, 1600), "#345").save(buffer, "JPEG")
-    return buffer.getvalue()
+    return image_bytes(1400, 1600)
 
 
 def test_a_valid_demo_like_feed_is_clean(good):
@@ -289,7 +284,8 @@ def test_cli_exit_status(good, web_server, tmp_path):
     wrong = runner.invoke(args=["check-feed", str(saved)])
     assert wrong.exit_code == 1 and "apple.explicit.value" in wrong.output
     unknown = runner.invoke(args=["check-feed", "no-such-thing"])
-    assert unknown.exit_code != 0 and "neither a show slug" in unknown.output
+    assert unknown.exit_code == 1
+    assert unknown.output == "Error: 'no-such-thing' is neither a show slug, an http(s) URL nor a file.\n"
 
 
 def test_admin_feed_health_panel(app, client, auth):
@@ -310,7 +306,9 @@ def test_admin_feed_health_panel(app, client, auth):
 
 
 def test_admin_panel_needs_login(client):
-    assert client.get("/admin/feed-doctor").status_code in (302, 401)
+    response = client.get("/admin/feed-doctor")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Fadmin%2Ffeed-doctor"
 
 
 def test_published_episode_without_audio_is_reported(app):

@@ -4,11 +4,11 @@ from __future__ import annotations
 from podcaster.extensions import db
 from podcaster.models import Episode
 
-from .conftest import post_form
-from .test_episodes import episode_data, only_episode, post_episode, show, upload  # noqa: F401 (fixture)
+from .helpers.podcasts import episode_data, only_episode, post_episode, upload
+from .helpers.web import post_form
 
 
-def test_upload_lands_on_the_episode_with_what_was_detected(app, client, show):  # noqa: F811
+def test_upload_lands_on_the_episode_with_what_was_detected(app, client, show):
     response = post_episode(client, show.id, episode_data(audio=upload("chapters.mp3"), status="draft"))
     assert response.status_code == 302
     episode = only_episode(app)
@@ -20,7 +20,7 @@ def test_upload_lands_on_the_episode_with_what_was_detected(app, client, show): 
     assert "Publish now" in page and "Draft" in page
 
 
-def test_publish_now_makes_a_draft_public(app, client, show):  # noqa: F811
+def test_publish_now_makes_a_draft_public(app, client, show):
     post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"), status="draft"))
     episode = only_episode(app)
     page_url = f"/podcasts/{show.slug}/{episode.slug}"
@@ -34,7 +34,7 @@ def test_publish_now_makes_a_draft_public(app, client, show):  # noqa: F811
     assert "Publish now" not in client.get(edit_url).get_data(as_text=True)
 
 
-def test_upload_form_offers_progress_and_the_size_limit(app, client, show):  # noqa: F811
+def test_upload_form_offers_progress_and_the_size_limit(app, client, show):
     page = client.get(f"/admin/shows/{show.id}/episodes/new").get_data(as_text=True)
     assert 'data-upload="progress"' in page and "js/upload.js" in page
     assert f'data-max-bytes="{app.config["MAX_UPLOAD_BYTES"]}"' in page

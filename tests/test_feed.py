@@ -15,7 +15,7 @@ from podcaster.content.feeds.podcast import cut_to_bytes
 from podcaster.extensions import db
 from podcaster.models import Episode, Show
 
-from .feed_helpers import NOW, NS, make_show, parse, set_clock
+from .helpers.feeds import NOW, NS, make_show, parse, set_clock
 
 FEED = "/podcasts/quiet-page/feed.xml"
 
@@ -117,7 +117,7 @@ def test_enclosure_types_are_the_ones_apple_lists(app, client):
     set_clock(app, NOW)
     make_show(app, episodes=3)
     with app.app_context():
-        from .feed_helpers import DATA, media_row
+        from .helpers.media import DATA, media_row
 
         episodes = {e.slug: e for e in db.session.execute(db.select(Episode)).scalars()}
         episodes["episode-1"].audio = media_row(app, "audio/quiet-page/e1.m4a", source=DATA / "aac.m4a",
@@ -141,7 +141,7 @@ def test_episode_overrides_explicit_and_artwork(app, client):
     set_clock(app, NOW)
     make_show(app, episodes=2, explicit=True)
     with app.app_context():
-        from .feed_helpers import artwork
+        from .helpers.feeds import artwork
 
         episode = db.session.execute(db.select(Episode).filter_by(slug="episode-2")).scalar_one()
         episode.explicit = False
@@ -293,3 +293,37 @@ def test_complete_unlocked_show_without_owner_email(app, client):
     assert not xp(root, "/rss/channel/podcast:locked/@owner")
     assert not xp(root, "/rss/channel/itunes:owner")  # the doctor reports the missing email
     assert not xp(root, "/rss/channel/copyright")
+
+
+def test_an_uploaded_tagged_episodes_enclosure_length_is_the_size_served(app, client, auth):
+    """Through the real forms with ID3 tagging on: the tags change the file, and the feed must follow."""
+    from mutagen.id3 import ID3
+
+    from .helpers.images import image_bytes
+    from .helpers.media import DATA
+    from .helpers.podcasts import create_show, episode_data, post_episode
+
+    auth.login()
+    show = create_show(app, client, title="Tagged Page", tag_mp3="y",
+                       artwork=(io.BytesIO(image_bytes(1400)), "cover.jpg"))
+    original = (DATA / "cbr.mp3").read_bytes()
+    fields = episode_data(title="Tagged one", audio=(io.BytesIO(original), "cbr.mp3"))
+    saved = post_episode(client, show.id, fields)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    auth.logout()
+
+    visitor = app.test_client()
+    feed = parse(visitor.get(f"/podcasts/{show.slug}/feed.xml").data)
+    [enclosure] = xp(feed, "/rss/channel/item/enclosure")
+    url = enclosure.get("url")
+    assert url.startswith("http://podcaster.test/media/audio/tagged-page/")
+    with visitor.get(url.removeprefix("http://podcaster.test")) as response:
+        assert response.status_code == 200
+        served = response.data
+    on_disk = Path(app.config["MEDIA_ROOT"], url.removeprefix("http://podcaster.test/media/")).read_bytes()
+    assert served == on_disk
+    assert int(enclosure.get("length")) == len(served) == len(on_disk)
+    # The file really was tagged (title and cover), so its size is not the uploaded one.
+    tags = ID3(io.BytesIO(on_disk))
+    assert str(tags["TIT2"]) == "Tagged one" and tags.getall("APIC")
+    assert len(on_disk) != len(original)

@@ -6,7 +6,7 @@ import feedparser
 from podcaster.extensions import db
 from podcaster.models import Post
 
-from .feed_helpers import NOW, NS, make_posts, parse, set_clock
+from .helpers.feeds import NOW, NS, make_posts, parse, set_clock
 
 FEED = "/blog/feed.xml"
 ATOM = {"a": NS["atom"]}

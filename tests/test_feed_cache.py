@@ -12,7 +12,7 @@ from podcaster.content.feeds import cache
 from podcaster.extensions import db
 from podcaster.models import Author, Episode, FeedCache, MediaFile, Show, ShowAuthor
 
-from .feed_helpers import NOW, NS, make_show, parse, set_clock
+from .helpers.feeds import NOW, NS, make_show, parse, set_clock
 
 FEED = "/podcasts/quiet-page/feed.xml"
 
@@ -121,6 +121,56 @@ def test_any_edit_invalidates_the_feed(feed_app, client, edit):
         assert "Episode 3:" not in text
 
 
+@pytest.mark.parametrize("change", ["role", "author", "removed"])
+def test_a_credit_changed_alone_invalidates_the_feed(feed_app, client, change):
+    # Only the credit row changes here: the show itself is not touched, so nothing else marks the feed stale.
+    before = client.get(FEED)
+    assert parse(before.data).xpath("/rss/channel/podcast:person/@role", namespaces=NS) == ["host"]
+    with feed_app.app_context():
+        credit = db.session.execute(db.select(ShowAuthor)).scalar_one()
+        if change == "role":
+            credit.role = "cohost"
+        elif change == "author":
+            credit.author = Author(name="Bea Stone", slug="bea-stone")
+        else:
+            db.session.delete(credit)
+        assert not any(isinstance(row, Show) for row in (*db.session.dirty, *db.session.deleted))
+        db.session.commit()
+    after = client.get(FEED, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    persons = parse(after.data).xpath("/rss/channel/podcast:person/text()", namespaces=NS)
+    roles = parse(after.data).xpath("/rss/channel/podcast:person/@role", namespaces=NS)
+    assert (persons, roles) == {"role": (["Ada Quill"], ["cohost"]), "author": (["Bea Stone"], ["host"]),
+                                "removed": ([], [])}[change]
+
+
+@pytest.mark.parametrize("how", ["show_id", "show"])
+def test_an_episode_moved_to_another_show_leaves_neither_feed_stale(feed_app, client, how):
+    with feed_app.app_context():
+        db.session.add(Show(title="The Other Page", slug="other-page", author_name="Bea Stone",
+                            owner_name="Bea Stone", owner_email="bea@example.com"))
+        db.session.commit()
+    other_feed = "/podcasts/other-page/feed.xml"
+
+    def item_titles(url: str) -> list[str]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return parse(response.data).xpath("/rss/channel/item/title/text()", namespaces=NS)
+
+    moved = "Episode 2: chapter & verse"
+    assert moved in item_titles(FEED) and item_titles(other_feed) == []
+    with feed_app.app_context():
+        other = db.session.execute(db.select(Show).filter_by(slug="other-page")).scalar_one()
+        episode = db.session.execute(db.select(Episode).filter_by(slug="episode-2")).scalar_one()
+        if how == "show_id":
+            episode.show_id = other.id
+        else:
+            episode.show = other
+        db.session.commit()
+    assert moved not in item_titles(FEED)
+    assert item_titles(other_feed) == [moved]
+
+
 def test_rolled_back_edits_do_not_invalidate(feed_app, client):
     client.get(FEED)
     with feed_app.app_context():
@@ -198,7 +248,7 @@ def test_weak_validators_lists_and_star_give_304(feed_app, client, header):
 
 
 def test_feeds_can_be_read_by_web_players_in_a_browser(feed_app, client):
-    from .feed_helpers import make_posts
+    from .helpers.feeds import make_posts
 
     make_posts(feed_app)
     for url in (FEED, "/blog/feed.xml"):

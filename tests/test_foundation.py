@@ -10,7 +10,7 @@ from podcaster.config import from_environment
 from podcaster.extensions import db
 from podcaster.models import User
 
-from .conftest import ADMIN_EMAIL, csrf_token
+from .helpers.web import ADMIN_EMAIL, csrf_token
 
 
 def test_settings_come_from_prefixed_environment():
@@ -115,7 +115,7 @@ def test_init_command_on_a_fresh_database(tmp_path):
 
 
 def test_changing_site_url_rebuilds_feeds_at_init(app, database, tmp_path):
-    from .feed_helpers import NOW, make_show, set_clock
+    from .helpers.feeds import NOW, make_show, set_clock
 
     make_show(app, episodes=1)
     set_clock(app, NOW)

@@ -1,10 +1,7 @@
 """Uploaded images: checked by content, stored with variants in the given session, nothing left on failure."""
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 from sqlalchemy.orm import Session
 
 from podcaster.content.images import ARTWORK, COVER, ImageError
@@ -13,31 +10,18 @@ from podcaster.extensions import db
 from podcaster.models import MediaFile
 from podcaster.web import media_store
 
-
-def image_bytes(width, height, fmt="JPEG", mode="RGB"):
-    out = io.BytesIO()
-    Image.new(mode, (width, height), "teal" if mode == "RGB" else 0).save(out, fmt)
-    return out.getvalue()
-
-
-def upload(data, name="pic.jpg"):
-    """What ``store_image`` takes of an upload: its stream and its name."""
-    return io.BytesIO(data), name
-
-
-def files_on_disk(app):
-    root = media_store().root
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+from .helpers.images import image_bytes, image_upload
+from .helpers.media import media_files
 
 
 def test_cover_is_stored_with_thumbnail(app):
     with app.test_request_context():
-        media = store_image(db.session, media_store(), *upload(image_bytes(1200, 1800)), COVER, 10**7)
+        media = store_image(db.session, media_store(), *image_upload(image_bytes(1200, 1800)), COVER, 10**7)
         db.session.commit()
         assert (media.width, media.height, media.mime_type) == (1200, 1800, "image/jpeg")
         thumb = media.variant_or_self("thumb")
         assert thumb is not media and max(thumb.width, thumb.height) == 600
-        assert sorted([media.path, thumb.path]) == files_on_disk(app)
+        assert sorted([media.path, thumb.path]) == media_files(app)
 
 
 @pytest.mark.parametrize(
@@ -55,33 +39,33 @@ def test_cover_is_stored_with_thumbnail(app):
 def test_bad_podcast_artwork_is_refused_and_leaves_nothing(app, data, message):
     with app.test_request_context():
         with pytest.raises(ImageError, match=message):
-            store_image(db.session, media_store(), *upload(data), ARTWORK, 10**7)
+            store_image(db.session, media_store(), *image_upload(data), ARTWORK, 10**7)
         db.session.commit()
         assert db.session.query(MediaFile).count() == 0
-        assert files_on_disk(app) == []
+        assert media_files(app) == []
 
 
 def test_good_artwork_gets_feed_and_thumb_sizes_and_deletes_cleanly(app):
     with app.test_request_context():
         store = media_store()
-        media = store_image(db.session, store, *upload(image_bytes(3000, 3000, "PNG"), "art.png"), ARTWORK, 10**8)
+        media = store_image(db.session, store, *image_upload(image_bytes(3000, 3000, "PNG"), "art.png"), ARTWORK, 10**8)
         db.session.commit()
         assert media.mime_type == "image/png"
         assert media.variant_or_self("feed").width == 1400
         assert media.variant_or_self("thumb").width == 400
-        assert len(files_on_disk(app)) == 3
+        assert len(media_files(app)) == 3
         paths = delete_media(db.session, media)
         db.session.commit()
         remove_files(store, paths)
         assert db.session.query(MediaFile).count() == 0
-        assert files_on_disk(app) == []
+        assert media_files(app) == []
 
 
 def test_oversize_image_is_refused(app):
     with app.test_request_context():
         with pytest.raises(ImageError, match="larger than"):
-            store_image(db.session, media_store(), *upload(image_bytes(2000, 2000)), COVER, 1000)
-        assert files_on_disk(app) == []
+            store_image(db.session, media_store(), *image_upload(image_bytes(2000, 2000)), COVER, 1000)
+        assert media_files(app) == []
 
 
 @pytest.mark.parametrize("data, name", [
@@ -91,14 +75,14 @@ def test_oversize_image_is_refused(app):
 def test_svg_or_html_disguised_as_an_image_is_refused(app, data, name):
     with app.test_request_context():
         with pytest.raises(ImageError, match="not an image"):
-            store_image(db.session, media_store(), *upload(data, name), COVER, 10**7)
-        assert files_on_disk(app) == []
+            store_image(db.session, media_store(), *image_upload(data, name), COVER, 10**7)
+        assert media_files(app) == []
 
 
 def test_rows_go_into_the_session_given(app):
     """The demo and the importer pass a session of their own: the rows must land there, not in db.session."""
     with app.app_context(), Session(db.engine) as session:
-        media = store_image(session, media_store(), *upload(image_bytes(1200, 1800)), COVER, 10**7)
+        media = store_image(session, media_store(), *image_upload(image_bytes(1200, 1800)), COVER, 10**7)
         assert media in session and media not in db.session and not db.session.new
         session.commit()
         assert db.session.get(MediaFile, media.id).variant_or_self("thumb").width == 400

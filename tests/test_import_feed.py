@@ -9,13 +9,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from podcaster.extensions import db
 from podcaster.content.feeds.importer import FeedImportError, parse_duration, parse_feed_xml
 from podcaster.models import Episode, Show
 
-DATA = Path(__file__).parent / "data"
+from .helpers.images import image_bytes
+from .helpers.media import DATA
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -80,7 +80,7 @@ def feed_server(tmp_path):
     """
     folder = tmp_path / "www"
     folder.mkdir()
-    Image.new("RGB", (1400, 1400), "purple").save(folder / "art.jpg", "JPEG")
+    (folder / "art.jpg").write_bytes(image_bytes(1400))
     audio = DATA / "cbr.mp3"
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -223,7 +223,7 @@ def test_import_into_a_session_of_its_own_keeps_the_artwork(app, feed_server):
 
 
 def test_admin_import_page(app, client, auth, feed_server, allow_private):
-    from .conftest import post_form
+    from .helpers.web import post_form
 
     url = feed_server()
     auth.login()
@@ -277,7 +277,7 @@ def test_a_closed_port_answers_like_a_refused_address(app, runner, allow_private
 
 
 def test_admin_import_refuses_this_machine_by_default(app, client, auth, feed_server):
-    from .conftest import post_form
+    from .helpers.web import post_form
 
     url = feed_server()
     auth.login()
@@ -396,7 +396,7 @@ def test_an_atom_feed_gets_a_clear_message(app, runner, tmp_path):
 
 
 def test_the_admin_import_says_what_was_repaired(app, client, auth):
-    from .conftest import post_form
+    from .helpers.web import post_form
 
     auth.login()
     done = post_form(client, "/admin/import", {"feed_file": (io.BytesIO(_minimal("Fix &gtgt; me")), "f.xml")},

@@ -9,7 +9,7 @@ import werkzeug.security
 from podcaster.extensions import db
 from podcaster.models import User, users
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token
+from .helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token
 
 
 def _login(client, remember: bool = False):

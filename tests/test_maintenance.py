@@ -1,64 +1,30 @@
 """podcaster doctor, export and import-backup on real files and databases."""
 from __future__ import annotations
 
-import io
 import os
 import time
 import zipfile
 
 import pytest
-from PIL import Image
 
 from podcaster.content.images import COVER, PHOTO
 from podcaster.content.media import store_image
 from podcaster.extensions import db
-from podcaster.models import Author, Book, BookContributor, MediaFile, Post, Tag, utcnow
-from podcaster.web import media_store
+from podcaster.models import Author, Book, MediaFile, Post
 
-
-def _image(width=800, height=1200):
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), "navy").save(out, "JPEG")
-    return io.BytesIO(out.getvalue()), "picture.jpg"
-
-
-def seed(app):
-    """A small site: an author with a photo, a book with a cover and a contributor, a tagged post."""
-    with app.test_request_context():
-        store = media_store()
-        author = Author(name="Ada Quill", slug="ada-quill", bio="Writes *books*.", is_main=True,
-                        links=[{"label": "Blog", "url": "https://ada.example"}])
-        author.photo = store_image(db.session, store, *_image(500, 500), PHOTO, 10**7)
-        book = Book(title="Quiet Rooms", slug="quiet-rooms", pub_year=2024, isbn="9780306406157",
-                    buy_links=[{"label": "Shop", "url": "https://shop.example/q"}])
-        book.cover = store_image(db.session, store, *_image(), COVER, 10**7)
-        book.contributors.append(BookContributor(author=author, role="author"))
-        post = Post(title="Hello", slug="hello", body="First post", author=author, status="published",
-                    publish_at=utcnow(), tags=[Tag(name="News", slug="news")])
-        db.session.add_all([author, book, post])
-        db.session.commit()
-
-
-def media_files(app):
-    base = app.config["MEDIA_ROOT"]
-    found = {}
-    for folder, _, names in os.walk(base):
-        for name in names:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as handle:
-                found[os.path.relpath(path, base)] = handle.read()
-    return found
+from .helpers.authoring import seed_site
+from .helpers.media import media_contents
 
 
 def test_doctor_is_clean_on_a_consistent_site(app, runner):
-    seed(app)
+    seed_site(app)
     result = runner.invoke(args=["doctor"])
     assert result.exit_code == 0, result.output
     assert "agree" in result.output
 
 
 def test_doctor_finds_missing_changed_and_unknown_files(app, runner):
-    seed(app)
+    seed_site(app)
     root = app.config["MEDIA_ROOT"]
     with app.app_context():
         photo, cover = (db.session.execute(db.select(MediaFile).where(MediaFile.variant == "original")
@@ -88,7 +54,7 @@ def test_doctor_finds_missing_changed_and_unknown_files(app, runner):
 
 
 def test_doctor_removes_stale_partial_uploads_and_unused_rows(app, runner):
-    seed(app)
+    seed_site(app)
     root = app.config["MEDIA_ROOT"]
     partial = os.path.join(root, "covers", ".upload-0123456789abcdef.part")
     with open(partial, "wb") as handle:
@@ -129,7 +95,7 @@ def test_doctor_treats_stale_files_in_the_incoming_folder_as_partial_uploads(app
 
 
 def test_export_and_import_round_trip(app, runner, make_app, tmp_path):
-    seed(app)
+    seed_site(app)
     archive = tmp_path / "site-backup.zip"
     result = runner.invoke(args=["export", str(archive)])
     assert result.exit_code == 0, result.output
@@ -139,7 +105,7 @@ def test_export_and_import_round_trip(app, runner, make_app, tmp_path):
     restored = make_app("restored")
     restore = restored.test_cli_runner().invoke(args=["import-backup", str(archive)])
     assert restore.exit_code == 0, restore.output
-    assert media_files(restored) == media_files(app)
+    assert media_contents(restored) == media_contents(app)
     for url in ("/",):
         assert restored.test_client().get(url).data == app.test_client().get(url).data
     with restored.app_context():
@@ -157,7 +123,7 @@ def test_export_and_import_round_trip(app, runner, make_app, tmp_path):
 
 
 def test_import_refuses_a_tampered_archive_and_leaves_nothing(app, runner, make_app, tmp_path):
-    seed(app)
+    seed_site(app)
     archive = tmp_path / "backup.zip"
     runner.invoke(args=["export", str(archive)])
     tampered = tmp_path / "tampered.zip"
@@ -170,7 +136,7 @@ def test_import_refuses_a_tampered_archive_and_leaves_nothing(app, runner, make_
     restored = make_app("restored")
     result = restored.test_cli_runner().invoke(args=["import-backup", str(tampered)])
     assert result.exit_code != 0 and "checksum" in result.output
-    assert media_files(restored) == {}
+    assert media_contents(restored) == {}
     with restored.app_context():
         assert db.session.execute(db.select(db.func.count(Author.id))).scalar() == 0
 
@@ -186,7 +152,7 @@ def test_import_refuses_a_non_archive(make_app, tmp_path, content, app):
 def test_restored_site_serves_the_same_feed_and_media(app, runner, make_app, tmp_path):
     import re
 
-    from .feed_helpers import NOW, make_show, set_clock
+    from .helpers.feeds import NOW, make_show, set_clock
 
     make_show(app, episodes=3, scheduled=1, drafts=1)
     archive = tmp_path / "podcast-backup.zip"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -18,7 +19,7 @@ from podcaster.extensions import db
 from podcaster.models import MediaFile
 from podcaster.web.media import UNSATISFIABLE, parse_byte_range
 
-from .conftest import DATA
+from .helpers.media import DATA
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONTENT = (DATA / "cbr.mp3").read_bytes()
@@ -300,7 +301,7 @@ def test_unpublished_episode_audio_is_private_until_its_time(app, client, auth):
 
     from podcaster.models import Episode, Show, utcnow
 
-    from .feed_helpers import media_row
+    from .helpers.media import media_row
 
     with app.app_context():
         show = Show(title="Private", slug="private")
@@ -324,7 +325,7 @@ def test_unpublished_episode_audio_is_private_until_its_time(app, client, auth):
 
 
 def test_chapters_and_transcripts_are_readable_cross_origin_audio_is_not(app, client):
-    from .feed_helpers import media_row
+    from .helpers.media import media_row
 
     client = BufferedClient(client)
     chapters = b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"}]}'
@@ -343,3 +344,43 @@ def test_chapters_and_transcripts_are_readable_cross_origin_audio_is_not(app, cl
         again = client.get(url, headers={**origin, "If-None-Match": "W/" + response.headers["ETag"]})
         assert again.status_code == 304 and again.headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Origin" not in client.get(URL, headers=origin).headers
+
+
+def test_a_scheduled_episodes_files_and_chapters_stay_private_until_its_time(app, client, auth):
+    from datetime import timedelta
+
+    from podcaster.models import Episode
+
+    from .helpers.feeds import NOW, make_show, set_clock
+
+    set_clock(app, NOW)
+    make_show(app, episodes=0, scheduled=1)  # episode 1, with a transcript and a chapters file, due tomorrow
+    with app.app_context():
+        episode = db.session.execute(db.select(Episode)).scalar_one()
+        episode.chapters = [{"startTime": 0, "title": "Intro"}, {"startTime": 5, "title": "Later"}]
+        due = episode.publish_at
+        db.session.commit()
+    assert due == NOW + timedelta(days=1)
+    files = ("/media/audio/quiet-page/episode-1.mp3", "/media/transcripts/quiet-page/e1.vtt",
+             "/media/chapters/quiet-page/e1.json")
+    chapters = "/podcasts/quiet-page/episode-1/chapters.json"
+
+    def statuses() -> list[int]:
+        answers = []
+        for url in (*files, chapters):
+            with client.get(url) as response:
+                answers.append(response.status_code)
+        return answers
+
+    assert statuses() == [404, 404, 404, 404]
+    set_clock(app, due - timedelta(seconds=1))
+    assert statuses() == [404, 404, 404, 404]
+    auth.login()  # the author previews the files, never from a shared cache
+    for url in files:
+        with client.get(url) as preview:
+            assert preview.status_code == 200 and preview.headers["Cache-Control"] == "private, no-store", url
+    auth.logout()
+    set_clock(app, due)
+    assert statuses() == [200, 200, 200, 200]
+    with client.get(chapters) as response:
+        assert [c["title"] for c in json.loads(response.data)["chapters"]] == ["Intro", "Later"]

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 
-from .conftest import DATA, browser_login
-from .podcast_helpers import artwork_bytes
+from .helpers.images import image_bytes
+from .helpers.live import browser_login
+from .helpers.media import DATA
 
 # Records every value the upload progress bar shows, in sessionStorage, so the
 # record survives the navigation that follows a finished upload.
@@ -52,8 +53,8 @@ def _status(url: str) -> int:
 
 def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
     good_cover, bad_cover = tmp_path / "cover.jpg", tmp_path / "small.jpg"
-    good_cover.write_bytes(artwork_bytes(1400))
-    bad_cover.write_bytes(artwork_bytes(600))
+    good_cover.write_bytes(image_bytes(1400))
+    bad_cover.write_bytes(image_bytes(600))
     page.add_init_script(RECORD_PROGRESS)
     browser_login(page)
 
@@ -122,22 +123,31 @@ def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
 def test_scheduled_episode_appears_at_its_time(page, live_site):
     browser_login(page)
     open_new_episode_form(page, "Timed Show", "Timing.")
-    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=8)
+    # An hour ahead, so the episode is certainly still hidden when it is checked, however slow the upload.
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     page.get_by_label("Title", exact=True).fill("Later On")
     page.get_by_label("Audio file").set_input_files(str(DATA / "cbr.mp3"))
     page.get_by_label("Status", exact=True).select_option("scheduled")
-    page.get_by_label("Publication time (UTC)").fill(when.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_label("Publication time (UTC)").fill(later.strftime("%Y-%m-%dT%H:%M:%S"))
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/admin/episodes/*/edit", timeout=30_000)
     expect(page.get_by_text("Scheduled", exact=True)).to_be_visible()
+    edit_url = page.url
     episode_url = f"{live_site.url}/podcasts/timed-show/later-on"
-    if datetime.now(UTC) < when - timedelta(seconds=1):
-        assert _status(episode_url) == 404
-        assert "later-on" not in page.request.get("/sitemap.xml").text()
+    assert _status(episode_url) == 404
+    assert "later-on" not in page.request.get("/sitemap.xml").text()
+    assert "Later On" not in page.request.get("/podcasts/timed-show/feed.xml").text()
+
+    # Moved through the edit form to a few seconds ahead, it appears at that time and not before.
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    page.get_by_label("Publication time (UTC)").fill(when.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved “Later On”.")).to_be_visible()
+    assert page.url == edit_url
     deadline = time.monotonic() + 30
     while _status(episode_url) != 200:
         assert time.monotonic() < deadline, "the scheduled episode did not appear at its time"
-        time.sleep(0.5)
+        time.sleep(0.25)
     assert datetime.now(UTC) >= when
     assert "later-on" in page.request.get("/sitemap.xml").text()
     assert "<title>Later On</title>" in page.request.get("/podcasts/timed-show/feed.xml").text()

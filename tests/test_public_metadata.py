@@ -12,7 +12,7 @@ from lxml import html as lxml_html
 from podcaster.extensions import db
 from podcaster.models import Author, Book, BookContributor, Post, Tag, Video, utcnow
 
-from .authoring import page_text
+from .helpers.web import page_text
 
 SCRIPT_BREAKOUT = "</script><script>alert(1)</script>"
 ATTRIBUTE_BREAKOUT = '"><img src=x onerror=alert(1)>'

@@ -48,10 +48,15 @@ def test_resolve_publication():
     assert resolve_publication("published", None, NOW) == ("published", NOW)
     assert resolve_publication("published", NOW + HOUR, NOW) == ("scheduled", NOW + HOUR)
     assert resolve_publication("scheduled", NOW - HOUR, NOW) == ("published", NOW - HOUR)
-    with pytest.raises(PublishingError, match="needs a publication time"):
+    # A time of exactly now is public now, as is_visible says.
+    assert resolve_publication("scheduled", NOW, NOW) == ("published", NOW)
+    assert resolve_publication("published", NOW, NOW) == ("published", NOW)
+    with pytest.raises(PublishingError) as refused:
         resolve_publication("scheduled", None, NOW)
-    with pytest.raises(PublishingError, match="Unknown status"):
+    assert str(refused.value) == "A scheduled item needs a publication time."
+    with pytest.raises(PublishingError) as refused:
         resolve_publication("secret", None, NOW)
+    assert str(refused.value) == "Unknown status 'secret'."
 
 
 def test_filter_and_next_change_match_is_visible(app):
@@ -62,11 +67,13 @@ def test_filter_and_next_change_match_is_visible(app):
             ("soon", Status.SCHEDULED, NOW + HOUR),
             ("later", Status.SCHEDULED, NOW + 5 * HOUR),
             ("undated", Status.DRAFT, None),
+            ("draft-for-soon", Status.DRAFT, NOW + HOUR / 2),  # a draft's time changes nothing
         ]
         for slug, status, when in rows:
             db.session.add(Post(title=slug, slug=slug, status=status.value, publish_at=when))
         db.session.commit()
-        for moment, expected in [(NOW, {"past"}), (NOW + 2 * HOUR, {"past", "soon"})]:
+        # An item is public from the very moment of its time (publish_at == now), in SQL as in Python.
+        for moment, expected in [(NOW, {"past"}), (NOW + HOUR, {"past", "soon"}), (NOW + 2 * HOUR, {"past", "soon"})]:
             found = db.session.execute(db.select(Post.slug).where(visible_filter(Post, moment))).scalars()
             assert set(found) == expected
             assert expected == {p.slug for p in db.session.query(Post) if is_visible(p.status, p.publish_at, moment)}

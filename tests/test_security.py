@@ -7,7 +7,8 @@ import pytest
 
 from podcaster.models import utcnow
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token
+from .helpers.feeds import NOW, make_posts, make_show, set_clock
+from .helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token
 
 
 def _sample_url(app, rule):
@@ -134,13 +135,26 @@ def test_unknown_and_wrong_password_get_the_same_answer(client):
     assert b"Wrong email or password" in unknown.data and b"Wrong email or password" in wrong.data
 
 
-def test_feeds_and_media_do_not_vary_by_cookie_or_set_one(client, auth):
+PUBLIC_BYTES = (
+    "/podcasts/quiet-page/feed.xml", "/blog/feed.xml", "/media/audio/quiet-page/episode-1.mp3",
+    "/media/images/cover-feed.jpg", "/media/transcripts/quiet-page/e1.vtt",
+)
+
+
+@pytest.mark.parametrize("logged_in", [False, True], ids=["visitor", "author"])
+def test_feeds_and_media_do_not_vary_by_cookie_or_set_one(app, client, auth, logged_in):
     """Listeners share one cached copy: public bytes carry no Vary: Cookie and no Set-Cookie."""
-    auth.login()
-    for url in ("/blog/feed.xml",):
-        response = client.get(url)
-        assert response.status_code == 200
-        assert "Cookie" not in response.headers.get("Vary", "")
-        assert "Set-Cookie" not in response.headers
+    set_clock(app, NOW)
+    make_show(app, episodes=2)
+    make_posts(app)
+    if logged_in:
+        auth.login()
+    for url in PUBLIC_BYTES:
+        for headers in ({}, {"Range": "bytes=0-9"}, {"Accept-Encoding": "gzip"}, {"If-None-Match": "*"}):
+            with client.get(url, headers=headers) as response:
+                assert response.status_code == (304 if "If-None-Match" in headers else 206 if "Range" in headers
+                                                 and url.startswith("/media/") else 200), (url, headers)
+                assert "Cookie" not in response.headers.get("Vary", ""), (url, headers)
+                assert "Set-Cookie" not in response.headers, (url, headers)
     page = client.get("/admin/")
     assert "Cookie" in page.headers.get("Vary", "")

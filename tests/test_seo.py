@@ -40,13 +40,8 @@ def test_sitemap_lists_public_pages_and_no_unpublished_item(app, client):
     _seed(app)
     locations = _locations(client)
     assert "http://podcaster.test/" in locations
-    expected = {
-        "public.post": "/blog/out", "public.book": "/books/rooms", "public.author": "/authors/ada",
-        "podcasts.show": "/podcasts/ink", "podcasts.episode": "/podcasts/ink/one",
-    }
-    for endpoint, path in expected.items():
-        if endpoint in app.view_functions:
-            assert "http://podcaster.test" + path in locations
+    for path in ("/blog/out", "/books/rooms", "/authors/ada", "/podcasts/ink", "/podcasts/ink/one"):
+        assert "http://podcaster.test" + path in locations
     assert not any(hidden in loc for loc in locations for hidden in ("draft", "later"))
     for location in locations:  # every listed page really answers
         assert client.get(location.removeprefix("http://podcaster.test")).status_code == 200, location
@@ -56,10 +51,8 @@ def test_scheduled_items_join_the_sitemap_at_their_time(app, client):
     _seed(app)
     app.config["CLOCK"] = lambda: utcnow() + timedelta(days=3)
     locations = _locations(client)
-    if "public.post" in app.view_functions:
-        assert "http://podcaster.test/blog/later-post" in locations
-    if "podcasts.episode" in app.view_functions:
-        assert "http://podcaster.test/podcasts/ink/three-later" in locations
+    assert "http://podcaster.test/blog/later-post" in locations
+    assert "http://podcaster.test/podcasts/ink/three-later" in locations
 
 
 def test_robots_points_at_the_sitemap_and_hides_the_admin(client):

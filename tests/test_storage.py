@@ -7,9 +7,7 @@ import pytest
 
 from podcaster.content.storage import MediaStore, StorageError, TooLarge
 
-
-def _visible_files(root):
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+from .helpers.media import files_under
 
 
 def test_save_stream_stores_bytes_size_and_hash(tmp_path):
@@ -18,14 +16,14 @@ def test_save_stream_stores_bytes_size_and_hash(tmp_path):
     assert stored.size == 11
     assert stored.sha256 == "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
     assert (tmp_path / "audio/show/ep.mp3").read_bytes() == b"hello world"
-    assert _visible_files(tmp_path) == ["audio/show/ep.mp3"]
+    assert files_under(tmp_path) == ["audio/show/ep.mp3"]
 
 
 def test_too_large_stream_leaves_nothing(tmp_path):
     store = MediaStore(tmp_path)
     with pytest.raises(TooLarge):
         store.save_stream(io.BytesIO(b"x" * 5000), "a/big.bin", max_bytes=4096)
-    assert _visible_files(tmp_path) == []
+    assert files_under(tmp_path) == []
 
 
 def test_failing_stream_leaves_nothing(tmp_path):
@@ -41,7 +39,7 @@ def test_failing_stream_leaves_nothing(tmp_path):
     store = MediaStore(tmp_path)
     with pytest.raises(ConnectionResetError):
         store.save_stream(Broken(), "a/partial.bin")
-    assert _visible_files(tmp_path) == []
+    assert files_under(tmp_path) == []
 
 
 def test_existing_file_is_never_overwritten(tmp_path):
@@ -50,7 +48,7 @@ def test_existing_file_is_never_overwritten(tmp_path):
     with pytest.raises(StorageError):
         store.save_bytes(b"second", "x/f.txt")
     assert (tmp_path / "x/f.txt").read_bytes() == b"first"
-    assert _visible_files(tmp_path) == ["x/f.txt"]
+    assert files_under(tmp_path) == ["x/f.txt"]
 
 
 def test_unique_path_cleans_names_and_avoids_clashes(tmp_path):

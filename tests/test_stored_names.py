@@ -16,11 +16,11 @@ from podcaster.content.feeds.podcast import enclosure_type
 from podcaster.extensions import db
 from podcaster.models import Author, Book, Episode, MediaFile, Show
 
-from .authoring import image_bytes
-from .conftest import DATA, post_form
-from .podcast_helpers import artwork_bytes, create_show, show_data
-from .test_authors import author_data
-from .test_books import book_data
+from .helpers.authoring import author_data, book_data
+from .helpers.images import image_bytes
+from .helpers.media import DATA
+from .helpers.podcasts import create_show, show_data
+from .helpers.web import post_form
 
 HOSTILE_NAMES = ["x.php", "x.html", "ｐｏｌｙ．ｈｔｍｌ", "../../evil.jpg", "x.jpg.html", ".htaccess",
                  "a\\..\\b.svg"]
@@ -67,7 +67,7 @@ def admin(client, auth):
 @pytest.mark.parametrize("fmt, extension, mime_type",
                          [("JPEG", "jpg", "image/jpeg"), ("PNG", "png", "image/png")])
 def test_author_photo_takes_the_detected_extension(app, client, admin, name, fmt, extension, mime_type):
-    upload = (io.BytesIO(image_bytes(fmt=fmt)), name)
+    upload = (io.BytesIO(image_bytes(600, 800, fmt=fmt)), name)
     assert post_form(client, "/admin/authors/new", author_data(photo=upload)).status_code == 302
     with app.app_context():
         files = stored_files(db.session.execute(db.select(Author)).scalar_one().photo)
@@ -78,7 +78,7 @@ def test_author_photo_takes_the_detected_extension(app, client, admin, name, fmt
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_book_cover_takes_the_detected_extension(app, client, admin, name):
-    upload = (io.BytesIO(image_bytes(fmt="WEBP")), name)
+    upload = (io.BytesIO(image_bytes(600, 800, fmt="WEBP")), name)
     assert post_form(client, "/admin/books/new", book_data(cover=upload)).status_code == 302
     with app.app_context():
         files = stored_files(db.session.execute(db.select(Book)).scalar_one().cover)
@@ -88,7 +88,7 @@ def test_book_cover_takes_the_detected_extension(app, client, admin, name):
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_show_artwork_takes_the_detected_extension(app, client, admin, name):
     data = show_data()
-    data["artwork"] = (io.BytesIO(artwork_bytes(fmt="PNG")), name)
+    data["artwork"] = (io.BytesIO(image_bytes(fmt="PNG")), name)
     response = post_form(client, "/admin/shows/new", data, form_url="/admin/shows/new",
                          content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -104,7 +104,7 @@ def test_episode_files_take_the_detected_extensions(app, client, admin, name):
     show = create_show(app, client)
     data = episode_form(audio=(io.BytesIO((DATA / "aac.m4a").read_bytes()), name),
                         transcript=(io.BytesIO(VTT), name), chapters=(io.BytesIO(CHAPTERS), name),
-                        artwork=(io.BytesIO(artwork_bytes()), name))
+                        artwork=(io.BytesIO(image_bytes()), name))
     response = post_form(client, f"/admin/shows/{show.id}/episodes/new", data,
                          content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -134,7 +134,7 @@ def test_srt_transcript_and_mp3_take_the_detected_extensions(app, client, admin,
 
 
 def test_the_client_name_survives_only_as_an_ascii_stem(app, client, admin):
-    upload = (io.BytesIO(image_bytes()), "Zoë's Portrait (final).v2.PHP")
+    upload = (io.BytesIO(image_bytes(600, 800)), "Zoë's Portrait (final).v2.PHP")
     assert post_form(client, "/admin/authors/new", author_data(photo=upload)).status_code == 302
     with app.app_context():
         photo = db.session.execute(db.select(Author)).scalar_one().photo
@@ -147,7 +147,7 @@ def test_imported_audio_takes_the_detected_extension(app, tmp_path):
     from podcaster.content.feeds.importer import import_feed
     from podcaster.web import media_store
 
-    feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Imported</title>
+    feed = """<?xml version="1.0"?><rss version="2.0"><channel><title>Imported</title>
       <item><title>One</title><guid>one</guid><enclosure url="http://podcasts.example/play.php?id=1"
         type="audio/mpeg" length="1"/></item></channel></rss>""".encode()
 
@@ -165,7 +165,7 @@ def test_imported_audio_takes_the_detected_extension(app, tmp_path):
 def test_nginx_is_handed_the_detected_type_and_a_detected_extension(app, client, admin):
     """With X-Accel-Redirect nginx keeps the app's Content-Type; the file name agrees with it anyway."""
     app.config["MEDIA_ACCEL_REDIRECT"] = "/_protected_media/"
-    upload = (io.BytesIO(image_bytes()), "x.html")
+    upload = (io.BytesIO(image_bytes(600, 800)), "x.html")
     assert post_form(client, "/admin/authors/new", author_data(photo=upload)).status_code == 302
     with app.app_context():
         path = db.session.execute(db.select(Author)).scalar_one().photo.path

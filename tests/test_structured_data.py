@@ -63,7 +63,7 @@ def test_structured_data_for_each_kind(app):
 
 
 def test_show_and_episode_pages_describe_themselves(app, client):
-    from .feed_helpers import NOW, make_show, set_clock
+    from .helpers.feeds import NOW, make_show, set_clock
 
     make_show(app, episodes=1)
     set_clock(app, NOW)

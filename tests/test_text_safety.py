@@ -18,15 +18,12 @@ from podcaster.content.markup import plain_text, render_markdown
 from podcaster.extensions import db
 from podcaster.models import Author, Book, Episode, FeedCache, Post, Show, Video
 
-from .authoring import count
-from .conftest import DATA, post_form
-from .feed_helpers import NOW, NS, make_posts, make_show, parse, set_clock
-from .podcast_helpers import create_show, show_data
-from .test_authors import author_data
-from .test_blog import post_data
-from .test_books import book_data
-from .test_episodes import episode_data
-from .test_videos import video_data
+from .helpers.authoring import author_data, book_data, post_data, video_data
+from .helpers.feeds import NOW, NS, make_posts, make_show, parse, set_clock
+from .helpers.media import DATA
+from .helpers.podcasts import create_show, episode_data, show_data
+from .helpers.rows import count
+from .helpers.web import post_form
 
 VT = "\x0b"
 FEED = "/podcasts/quiet-page/feed.xml"

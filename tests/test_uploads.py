@@ -27,7 +27,7 @@ from podcaster.extensions import csrf
 from podcaster.web import media_store
 from podcaster.web.uploads import UploadSpool, commit_upload, receive_upload, streams_uploads
 
-from .conftest import DATA
+from .helpers.media import DATA
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -1,18 +1,16 @@
 """Rows and real files for feed tests: a show with artwork, credits, audio, transcript and chapters."""
 from __future__ import annotations
 
-import hashlib
-import shutil
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from lxml import etree
-from PIL import Image
 
 from podcaster.extensions import db
 from podcaster.models import Author, Episode, MediaFile, Post, Show, ShowAuthor
 
-DATA = Path(__file__).parent / "data"
+from .images import image_bytes
+from .media import DATA, media_row
+
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
     "podcast": "https://podcastindex.org/namespace/1.0",
@@ -21,29 +19,6 @@ NS = {
 }
 #: A fixed present for tests (``app.config["CLOCK"]``).
 NOW = datetime(2026, 6, 1, 12, 0, 0)
-
-
-def media_row(app, relative: str, data: bytes | None = None, source: Path | None = None, *, kind: str,
-              mime: str, width: int | None = None, height: int | None = None, variant: str = "original",
-              parent: MediaFile | None = None) -> MediaFile:
-    """Write a real file into the app's media folder and return its (unsaved) row."""
-    target = Path(app.config["MEDIA_ROOT"]) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if source is not None:
-        shutil.copyfile(source, target)
-    else:
-        target.write_bytes(data)
-    content = target.read_bytes()
-    return MediaFile(path=relative, size=len(content), sha256=hashlib.sha256(content).hexdigest(), kind=kind,
-                     mime_type=mime, width=width, height=height, variant=variant, parent=parent)
-
-
-def image_bytes(size: int = 1400, fmt: str = "JPEG", mode: str = "RGB") -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    Image.new(mode, (size, size), "#3a6" if mode == "RGB" else 128).save(buffer, fmt)
-    return buffer.getvalue()
 
 
 def artwork(app, name: str = "cover", size: int = 1400) -> MediaFile:

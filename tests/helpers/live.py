@@ -115,3 +115,14 @@ class LiveSite:
                 self.process.wait(timeout=15)
         if getattr(self, "log", None):
             self.log.close()
+
+
+def browser_login(tab, email: str | None = None, password: str | None = None) -> None:
+    """Log in through the login page in a Playwright tab and wait for the dashboard."""
+    from .web import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    tab.goto("/login")
+    tab.get_by_label("Email").fill(email or ADMIN_EMAIL)
+    tab.get_by_label("Password").fill(password or ADMIN_PASSWORD)
+    tab.get_by_role("button", name="Log in").click()
+    tab.wait_for_url("**/admin/")

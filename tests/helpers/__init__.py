@@ -1,0 +1,7 @@
+"""Helpers shared by the tests: each exists once here, and no test module imports another test module.
+
+``web`` (login, CSRF, forms), ``media`` (the data folder and the media root), ``images`` (real images made
+with Pillow), ``rows`` (row counts), ``feeds`` (complete shows and posts for feed tests), ``podcasts``
+(shows and episodes through the admin forms), ``authoring`` (author, book, post and video form data and a
+small seeded site), ``live`` (gunicorn and Chromium), ``pg`` (a throwaway PostgreSQL cluster).
+"""

@@ -1,0 +1,50 @@
+"""The admin account, CSRF tokens and form posts for the Flask test client."""
+from __future__ import annotations
+
+import re
+
+ADMIN_EMAIL = "owner@example.com"
+ADMIN_PASSWORD = "correct horse battery"
+
+_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_in(html: str) -> str | None:
+    """The CSRF token of the first form in ``html``, if any."""
+    match = _CSRF_RE.search(html)
+    return match and match.group(1)
+
+
+def csrf_token(client, url: str) -> str:
+    """Fetch ``url`` and return the CSRF token of its first form."""
+    page = client.get(url)
+    token = csrf_in(page.get_data(as_text=True))
+    assert token, f"no CSRF token on {url} (status {page.status_code})"
+    return token
+
+
+def post_form(client, url: str, data: dict, form_url: str | None = None, **kwargs):
+    """POST ``data`` to ``url`` with a valid CSRF token taken from ``form_url`` (default ``url``)."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def page_text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+class AuthActions:
+    """Log the test client in and out through the real forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD):
+        token = csrf_token(self._client, "/login")
+        return self._client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = csrf_token(self._client, "/admin/")
+        return self._client.post("/logout", data={"csrf_token": token})
