@@ -127,13 +127,13 @@ def test_refuses_a_second_episode_with_the_same_season_and_number(app, runner, s
 def test_adds_artwork_guests_books_and_summary_like_the_form(app, runner, show, tmp_path):
     from podcaster.models import Book
 
-    from .podcast_helpers import artwork_bytes
+    from .helpers.images import image_bytes
 
     with app.app_context():
         db.session.add_all([Book(title="Quiet Rooms", slug="quiet-rooms"), Book(title="Tides", slug="tides")])
         db.session.commit()
     cover = tmp_path / "cover.jpg"
-    cover.write_bytes(artwork_bytes())
+    cover.write_bytes(image_bytes(1400))
     result = runner.invoke(args=[
         "add-episode", "quiet", str(DATA / "cbr.mp3"), "--title", "With guests", "--artwork", str(cover),
         "--guest", "Ben Page|guest|https://example.com/ben", "--guest", "Cy Reed|producer", "--guest", "Di",

@@ -59,13 +59,13 @@ def _dashboard_without_the_doctor(client, monkeypatch) -> str:
 
 
 def _check_now(client, show_id: int):
-    from .conftest import post_form
+    from .helpers.web import post_form
 
     return post_form(client, f"/admin/feed-doctor/{show_id}/check", {}, form_url="/admin/")
 
 
 def test_dashboard_never_runs_the_doctor_at_one_or_five_shows(app, client, auth, monkeypatch):
-    from .feed_helpers import NOW, make_show, set_clock
+    from .helpers.feeds import NOW, make_show, set_clock
 
     set_clock(app, NOW)
     ids = [make_show(app, episodes=2, owner_email="")]
@@ -90,7 +90,7 @@ def test_dashboard_never_runs_the_doctor_at_one_or_five_shows(app, client, auth,
 
 
 def test_stored_feed_health_goes_stale_on_an_edit_and_updates_when_checked(app, client, auth, monkeypatch):
-    from .feed_helpers import NOW, make_show, set_clock
+    from .helpers.feeds import NOW, make_show, set_clock
 
     set_clock(app, NOW)
     show_id = make_show(app, episodes=2, owner_email="")
@@ -125,7 +125,7 @@ def test_stored_feed_health_goes_stale_on_an_edit_and_updates_when_checked(app, 
 
 
 def test_feed_health_goes_stale_when_a_scheduled_episode_goes_out(app, client, auth, monkeypatch):
-    from .feed_helpers import NOW, make_show, set_clock
+    from .helpers.feeds import NOW, make_show, set_clock
 
     set_clock(app, NOW)
     show_id = make_show(app, episodes=1, scheduled=1)
@@ -139,7 +139,7 @@ def test_feed_health_goes_stale_when_a_scheduled_episode_goes_out(app, client, a
 def test_a_deleted_show_leaves_no_feed_health(app, client, auth):
     from podcaster.models import FeedHealth
 
-    from .feed_helpers import NOW, make_show, set_clock
+    from .helpers.feeds import NOW, make_show, set_clock
 
     set_clock(app, NOW)
     show_id = make_show(app, episodes=1)

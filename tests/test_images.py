@@ -10,13 +10,13 @@ from podcaster.extensions import db
 from podcaster.models import MediaFile
 from podcaster.web import media_store
 
-from .helpers.images import image_bytes, image_upload
+from .helpers.images import image_bytes, image_stream
 from .helpers.media import media_files
 
 
 def test_cover_is_stored_with_thumbnail(app):
     with app.test_request_context():
-        media = store_image(db.session, media_store(), *image_upload(image_bytes(1200, 1800)), COVER, 10**7)
+        media = store_image(db.session, media_store(), *image_stream(image_bytes(1200, 1800)), COVER, 10**7)
         db.session.commit()
         assert (media.width, media.height, media.mime_type) == (1200, 1800, "image/jpeg")
         thumb = media.variant_or_self("thumb")
@@ -39,7 +39,7 @@ def test_cover_is_stored_with_thumbnail(app):
 def test_bad_podcast_artwork_is_refused_and_leaves_nothing(app, data, message):
     with app.test_request_context():
         with pytest.raises(ImageError, match=message):
-            store_image(db.session, media_store(), *image_upload(data), ARTWORK, 10**7)
+            store_image(db.session, media_store(), *image_stream(data), ARTWORK, 10**7)
         db.session.commit()
         assert db.session.query(MediaFile).count() == 0
         assert media_files(app) == []
@@ -48,7 +48,7 @@ def test_bad_podcast_artwork_is_refused_and_leaves_nothing(app, data, message):
 def test_good_artwork_gets_feed_and_thumb_sizes_and_deletes_cleanly(app):
     with app.test_request_context():
         store = media_store()
-        media = store_image(db.session, store, *image_upload(image_bytes(3000, 3000, "PNG"), "art.png"), ARTWORK, 10**8)
+        media = store_image(db.session, store, *image_stream(image_bytes(3000, 3000, "PNG"), "art.png"), ARTWORK, 10**8)
         db.session.commit()
         assert media.mime_type == "image/png"
         assert media.variant_or_self("feed").width == 1400
@@ -64,7 +64,7 @@ def test_good_artwork_gets_feed_and_thumb_sizes_and_deletes_cleanly(app):
 def test_oversize_image_is_refused(app):
     with app.test_request_context():
         with pytest.raises(ImageError, match="larger than"):
-            store_image(db.session, media_store(), *image_upload(image_bytes(2000, 2000)), COVER, 1000)
+            store_image(db.session, media_store(), *image_stream(image_bytes(2000, 2000)), COVER, 1000)
         assert media_files(app) == []
 
 
@@ -75,14 +75,14 @@ def test_oversize_image_is_refused(app):
 def test_svg_or_html_disguised_as_an_image_is_refused(app, data, name):
     with app.test_request_context():
         with pytest.raises(ImageError, match="not an image"):
-            store_image(db.session, media_store(), *image_upload(data, name), COVER, 10**7)
+            store_image(db.session, media_store(), *image_stream(data, name), COVER, 10**7)
         assert media_files(app) == []
 
 
 def test_rows_go_into_the_session_given(app):
     """The demo and the importer pass a session of their own: the rows must land there, not in db.session."""
     with app.app_context(), Session(db.engine) as session:
-        media = store_image(session, media_store(), *image_upload(image_bytes(1200, 1800)), COVER, 10**7)
+        media = store_image(session, media_store(), *image_stream(image_bytes(1200, 1800)), COVER, 10**7)
         assert media in session and media not in db.session and not db.session.new
         session.commit()
         assert db.session.get(MediaFile, media.id).variant_or_self("thumb").width == 400

@@ -75,7 +75,7 @@ def test_doctor_removes_stale_partial_uploads_and_unused_rows(app, runner):
 
 
 def test_doctor_treats_stale_files_in_the_incoming_folder_as_partial_uploads(app, runner):
-    seed(app)
+    seed_site(app)
     incoming = os.path.join(app.config["MEDIA_ROOT"], "incoming")
     os.makedirs(incoming, exist_ok=True)
     old = time.time() - 7 * 3600

@@ -7,7 +7,7 @@ from podcaster.web import media_store
 from podcaster.content.images import COVER, PHOTO
 from podcaster.content.media import store_image
 
-from .images import image_bytes, image_upload
+from .images import image_bytes, image_stream
 
 #: The YouTube video id of ``video_data``.
 VIDEO_ID = "dQw4w9WgXcQ"
@@ -59,10 +59,10 @@ def seed_site(app) -> None:
         store = media_store()
         author = Author(name="Ada Quill", slug="ada-quill", bio="Writes *books*.", is_main=True,
                         links=[{"label": "Blog", "url": "https://ada.example"}])
-        author.photo = store_image(db.session, store, *image_upload(image_bytes(500, 500)), PHOTO, 10**7)
+        author.photo = store_image(db.session, store, *image_stream(image_bytes(500, 500)), PHOTO, 10**7)
         book = Book(title="Quiet Rooms", slug="quiet-rooms", pub_year=2024, isbn="9780306406157",
                     buy_links=[{"label": "Shop", "url": "https://shop.example/q"}])
-        book.cover = store_image(db.session, store, *image_upload(image_bytes(800, 1200)), COVER, 10**7)
+        book.cover = store_image(db.session, store, *image_stream(image_bytes(800, 1200)), COVER, 10**7)
         book.contributors.append(BookContributor(author=author, role="author"))
         post = Post(title="Hello", slug="hello", body="First post", author=author, status="published",
                     publish_at=utcnow(), tags=[Tag(name="News", slug="news")])

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 
 from PIL import Image
-from werkzeug.datastructures import FileStorage
 
 _FORMATS = {"png": "PNG", "webp": "WEBP", "gif": "GIF"}
 
@@ -26,11 +25,6 @@ def image_upload(name: str = "photo.jpg", width: int = 600, height: int = 800,
     return io.BytesIO(image_bytes(width, height, fmt=fmt, **kwargs)), name
 
 
-def file_upload(data: bytes, name: str = "picture.jpg") -> FileStorage:
-    """``data`` as an uploaded file, for code that takes a ``FileStorage``."""
-    return FileStorage(stream=io.BytesIO(data), filename=name)
-
-
-def image_upload(data: bytes, name: str = "picture.jpg") -> tuple[io.BytesIO, str]:
+def image_stream(data: bytes, name: str = "picture.jpg") -> tuple[io.BytesIO, str]:
     """What ``content.media.store_image`` takes of an upload: its stream and its name."""
     return io.BytesIO(data), name
