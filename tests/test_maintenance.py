@@ -7,8 +7,6 @@ import zipfile
 
 import pytest
 
-from podcaster.content.images import COVER, PHOTO
-from podcaster.content.media import store_image
 from podcaster.extensions import db
 from podcaster.models import Author, Book, MediaFile, Post
 

@@ -1,11 +1,11 @@
 """Form data for authors, books, posts and videos, and a small seeded site."""
 from __future__ import annotations
 
+from podcaster.content.images import COVER, PHOTO
+from podcaster.content.media import store_image
 from podcaster.extensions import db
 from podcaster.models import Author, Book, BookContributor, Post, Tag, utcnow
 from podcaster.web import media_store
-from podcaster.content.images import COVER, PHOTO
-from podcaster.content.media import store_image
 
 from .images import image_bytes, image_stream
 
