@@ -418,7 +418,7 @@ def test_a_tagged_upload_is_written_fsynced_and_hashed_once(app, client, show, m
     import os
     from types import SimpleNamespace
 
-    from podcaster.content import audio, episodes, storage
+    from podcaster.content import audio, storage
 
     real_fsync = os.fsync
     fsynced: list[int] = []  # inode numbers
@@ -443,7 +443,7 @@ def test_a_tagged_upload_is_written_fsynced_and_hashed_once(app, client, show, m
             return self._digest.hexdigest()
 
     monkeypatch.setattr(os, "fsync", counting_fsync)
-    for module in (audio, episodes, storage):
+    for module in (audio, storage):
         monkeypatch.setattr(module, "hashlib", SimpleNamespace(sha256=CountingSha256))
 
     assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"))).status_code == 302

@@ -16,7 +16,6 @@ ID3 tags, fsynced once and linked into place.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +39,7 @@ from .podcasts import (
 )
 from .publishing import PublishingError, resolve_publication
 from .slugs import SLUG_RE
-from .storage import CHUNK_SIZE, MediaStore, StorageError, TooLarge
+from .storage import INCOMING_FOLDER, MediaStore, StorageError, TooLarge, sha256_of
 from .transcripts import MAX_TRANSCRIPT_BYTES, TranscriptError
 
 _EXPLICIT = {"": None, "yes": True, "no": False}
@@ -311,37 +310,17 @@ def _incoming_audio(store: MediaStore, audio: IncomingFile, max_bytes: int | Non
         size = audio.size if audio.size is not None else audio.received.stat().st_size
         if max_bytes is not None and size > max_bytes:
             raise EpisodeRefused("audio", _too_large(max_bytes), 413)
-        return audio.received, size, audio.sha256 or _sha256_of(audio.received)
-    temp = store.incoming_path()
-    digest, size = hashlib.sha256(), 0
+        return audio.received, size, audio.sha256 or sha256_of(audio.received)
     stream = audio.open()
     try:
         # Not fsynced here: attach_audio does it once, after any tagging.
-        with open(temp, "xb") as out:
-            while chunk := stream.read(CHUNK_SIZE):
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise TooLarge(f"larger than {max_bytes} bytes")
-                digest.update(chunk)
-                out.write(chunk)
+        staged = store.stage_stream(stream, INCOMING_FOLDER, max_bytes, fsync=False)
     except TooLarge as exc:
-        temp.unlink(missing_ok=True)
         raise EpisodeRefused("audio", _too_large(max_bytes), 413) from exc
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
     finally:
         if stream is not audio.stream:
             stream.close()
-    return temp, size, digest.hexdigest()
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK_SIZE):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return staged.path, staged.size, staged.sha256
 
 
 def _too_large(max_bytes: int) -> str:

@@ -5,16 +5,14 @@ after a crash alike.
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import MediaFile
-from .storage import CHUNK_SIZE, INCOMING_FOLDER, TEMP_PREFIX, MediaStore
+from .storage import INCOMING_FOLDER, TEMP_PREFIX, MediaStore, sha256_of
 
 #: A temporary upload file older than this belongs to no running request.
 STALE_TEMP_SECONDS = 6 * 3600
@@ -43,14 +41,6 @@ class Report:
         finding = Finding(severity, kind, path, message)
         self.findings.append(finding)
         return finding
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK_SIZE):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _referenced_media_ids(session: Session) -> set[int]:
@@ -91,7 +81,7 @@ def check(session: Session, store: MediaStore, *, verify_checksums: bool = True,
         size = path.stat().st_size
         if size != row.size:
             report.add("error", "size-mismatch", row.path, f"the row says {row.size} bytes, the file has {size}")
-        elif verify_checksums and _sha256(path) != row.sha256:
+        elif verify_checksums and sha256_of(path) != row.sha256:
             report.add("error", "checksum-mismatch", row.path, "the file's SHA-256 differs from the row's")
 
     referenced = _referenced_media_ids(session)

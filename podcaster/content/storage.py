@@ -51,6 +51,15 @@ class StagedFile:
     sha256: str
 
 
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def clean_filename(name: str, default: str = "file") -> str:
     """Reduce a user-supplied file name to a safe ASCII name (keeps the extension)."""
     cleaned = secure_filename(name or "")
@@ -117,13 +126,16 @@ class MediaStore:
         """A new hidden temporary path in the incoming folder (see ``INCOMING_FOLDER``)."""
         return self.temp_path_for(f"{INCOMING_FOLDER}/upload")
 
-    def stage_stream(self, stream: BinaryIO, folder: str, max_bytes: int | None = None) -> StagedFile:
+    def stage_stream(self, stream: BinaryIO, folder: str, max_bytes: int | None = None, *,
+                     fsync: bool = True) -> StagedFile:
         """Copy ``stream`` to a temporary file in ``folder``, for a name chosen once its content is known.
 
         Args:
             stream: a readable binary stream, read to its end in chunks.
             folder: the folder (relative to the root) the file will be named in.
             max_bytes: refuse streams longer than this.
+            fsync: flush the copy to disk now; False when the caller changes the file first (audio
+                tagged before it is linked into place) and fsyncs it once afterwards.
 
         Returns:
             The temporary file, for ``commit_temp`` (the caller removes it if it is not committed).
@@ -143,8 +155,9 @@ class MediaStore:
                         raise TooLarge(f"larger than {max_bytes} bytes")
                     digest.update(chunk)
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+                if fsync:
+                    out.flush()
+                    os.fsync(out.fileno())
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
