@@ -10,7 +10,15 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
-from ...content.episodes import EpisodeFields, EpisodeFiles, EpisodeLimits, EpisodeRefused, IncomingFile, save_episode
+from ...content.episodes import (
+    EpisodeFields,
+    EpisodeFiles,
+    EpisodeLimits,
+    EpisodeRefused,
+    IncomingFile,
+    save_episode,
+)
+from ...content.media import remove_files
 from ...content.podcasts import delete_episode
 from ...content.publishing import display_status, resolve_publication
 from ...extensions import db
@@ -158,8 +166,6 @@ def episode_delete(episode_id: int):
     show_id, title = episode.show_id, episode.title
     paths = delete_episode(db.session, episode)
     db.session.commit()
-    store = media_store()
-    for path in paths:
-        store.delete(path)
+    remove_files(media_store(), paths)
     flash(f"Deleted “{title}”.", "success")
     return redirect(url_for("admin.episodes", show_id=show_id))

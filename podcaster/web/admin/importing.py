@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
 
-from ...extensions import db
 from ...content.feeds.importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
+from ...extensions import db
 from .. import fetch_policy, media_store
 from ..forms.importing import ImportFeedForm
 from . import bp

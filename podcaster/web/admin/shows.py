@@ -7,7 +7,7 @@ from werkzeug.datastructures import FileStorage
 from ...content.categories import join_choice
 from ...content.images import ARTWORK, ImageError
 from ...content.links import format_links
-from ...content.media import FileChanges, delete_media, store_image
+from ...content.media import FileChanges, delete_media, remove_files, store_image
 from ...content.podcasts import delete_show, podcast_guid
 from ...content.slugs import slug_taken, unique_slug
 from ...extensions import db
@@ -163,8 +163,6 @@ def show_delete(show_id: int):
     title = show.title
     paths = delete_show(db.session, show)
     db.session.commit()
-    store = media_store()
-    for path in paths:
-        store.delete(path)
+    remove_files(media_store(), paths)
     flash(f"Deleted {title} and its episodes.", "success")
     return redirect(url_for("admin.shows"))
