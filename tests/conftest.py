@@ -155,6 +155,16 @@ def app(tmp_path, database):
 
 
 @pytest.fixture
+def clock(app):
+    """The app's clock, starting at NOW and moved by the test."""
+    from .helpers.feeds import NOW, Clock
+
+    clock = Clock(NOW)
+    app.config["CLOCK"] = clock
+    return clock
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

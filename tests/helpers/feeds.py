@@ -98,3 +98,13 @@ def parse(data: bytes) -> etree._Element:
 
 def set_clock(app, moment: datetime) -> None:
     app.config["CLOCK"] = lambda: moment
+
+
+class Clock:
+    """The app's clock, moved by the test: ``clock.now += timedelta(minutes=16)``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

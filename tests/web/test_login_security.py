@@ -1,7 +1,7 @@
 """Every login credential can be revoked: logout, log out everywhere, a password reset."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import werkzeug.security
@@ -126,20 +126,6 @@ def test_an_unknown_email_costs_the_same_password_check_as_a_wrong_password(clie
         assert client.post("/login", data=data).status_code == 401
     assert password_checks == ["scrypt", "scrypt"], "one scrypt check each, known account or not"
 
-
-class _Clock:
-    def __init__(self):
-        self.now = datetime(2026, 6, 1, 12, 0)
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(app):
-    clock = _Clock()
-    app.config["CLOCK"] = clock
-    return clock
 
 
 def _attempt(client, password: str):

@@ -5,8 +5,6 @@ from datetime import timedelta
 
 import pytest
 
-from podcaster.models import utcnow
-
 from ..helpers.feeds import NOW, make_posts, make_show, set_clock
 from ..helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token
 
@@ -90,20 +88,6 @@ def test_login_renews_the_session(client, auth):
     with client.session_transaction() as session:
         assert "planted" not in session
 
-
-class _Clock:
-    def __init__(self):
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(app):
-    clock = _Clock()
-    app.config["CLOCK"] = clock
-    return clock
 
 
 def _try(client, email, password):
