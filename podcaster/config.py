@@ -29,6 +29,15 @@ ENV_SETTINGS: dict[str, type] = {
     "SESSION_COOKIE_SECURE": bool,
     "TRUSTED_PROXIES": int,
     "FETCH_ALLOW_PRIVATE": bool,
+    "MEDIA_BACKEND": str,
+    "S3_BUCKET": str,
+    "S3_ENDPOINT_URL": str,
+    "S3_REGION": str,
+    "S3_ACCESS_KEY_ID": str,
+    "S3_SECRET_ACCESS_KEY": str,
+    "S3_PUBLIC_BASE_URL": str,
+    "S3_PRESIGNED_SECONDS": int,
+    "S3_PART_BYTES": int,
 }
 
 
@@ -82,6 +91,20 @@ class Config:
     #: Let requests made for the author (feed import, the feed doctor, downloads) reach loopback and private
     #: addresses; off, so a feed URL typed in the admin cannot reach inside the server's network.
     FETCH_ALLOW_PRIVATE = False
+    #: Where new media goes: ``local`` (MEDIA_ROOT) or ``s3`` (the S3_* bucket; MEDIA_ROOT then only stages
+    #: uploads). Files already in the bucket are read from it whenever S3_BUCKET is set.
+    MEDIA_BACKEND = "local"
+    S3_BUCKET = ""
+    S3_ENDPOINT_URL = ""
+    S3_REGION = ""
+    S3_ACCESS_KEY_ID = ""
+    S3_SECRET_ACCESS_KEY = ""
+    #: The CDN (or public bucket) URL in front of the bucket: published media redirect there.
+    S3_PUBLIC_BASE_URL = ""
+    #: How long a presigned URL for media without a CDN URL (or not yet public) stays valid.
+    S3_PRESIGNED_SECONDS = 300
+    #: Multipart part size for uploads to the bucket (at least 5 MiB, S3's smallest part).
+    S3_PART_BYTES = 8 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

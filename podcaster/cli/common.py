@@ -6,6 +6,7 @@ from flask_migrate import upgrade
 
 from ..content.http import FetchPolicy
 from ..content.storage import MediaStore
+from ..content.storage_s3 import S3MediaStore, remote_store_from_config, store_from_config
 
 
 def upgrade_schema() -> None:
@@ -14,8 +15,13 @@ def upgrade_schema() -> None:
 
 
 def media_store() -> MediaStore:
-    """The app's media store (``MEDIA_ROOT``)."""
-    return MediaStore(current_app.config["MEDIA_ROOT"])
+    """The store new media goes to: the local folder, or the S3 bucket (``MEDIA_BACKEND``)."""
+    return store_from_config(current_app.config)
+
+
+def remote_media_store() -> S3MediaStore | None:
+    """The S3 store when a bucket is configured (files already there are read from it), else None."""
+    return remote_store_from_config(current_app.config)
 
 
 def fetch_policy() -> FetchPolicy:

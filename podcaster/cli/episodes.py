@@ -10,10 +10,10 @@ from flask.cli import with_appcontext
 
 from ..content.credits import CreditLineError, parse_credit_lines
 from ..content.episodes import EpisodeFields, EpisodeFiles, EpisodeLimits, EpisodeRefused, IncomingFile, save_episode
-from ..content.storage import MediaStore
 from ..content.text import LONG_TEXT_MAX, TITLE_MAX, TextRuleError, check_field
 from ..extensions import db
 from ..models import Book, Show, Status, utcnow
+from .common import media_store
 
 TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 
@@ -97,7 +97,7 @@ def add_episode_command(show_slug: str, audio_file: Path, title: str, slug: str 
     # No size limit for the audio: the site's upload limit guards the web server, not its owner's shell.
     limits = EpisodeLimits(max_audio_bytes=None, max_image_bytes=current_app.config["MAX_IMAGE_BYTES"])
     try:
-        episode = save_episode(db.session, MediaStore(current_app.config["MEDIA_ROOT"]), show, None, fields, files,
+        episode = save_episode(db.session, media_store(), show, None, fields, files,
                                clock() if clock else utcnow(), limits)
     except EpisodeRefused as refusal:
         where = {"audio": audio_file, "artwork": artwork}.get(refusal.field)

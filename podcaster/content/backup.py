@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import MediaFile
+from ..models.media import STORED_LOCALLY
 from .filetypes import EXTENSIONS
 from .storage import CHUNK_SIZE, MediaStore, StorageError
 
@@ -99,18 +100,20 @@ def export_site(session: Session, store: MediaStore, target: str | Path) -> dict
                 manifest["tables"][table.name] = len(rows)
             paths = session.execute(sa.text("SELECT path FROM media_file ORDER BY id")).scalars()
             for relative in paths:
-                source = store.path_of(relative)
-                if not source.is_file():
-                    raise BackupError(f"media file {relative} is missing; run `podcaster doctor` first")
+                # store.open reads the local file, or (S3 backend) the object when this machine has no copy.
+                try:
+                    handle = store.open(relative)
+                except (FileNotFoundError, StorageError) as exc:
+                    raise BackupError(f"media file {relative} is missing; run `podcaster doctor` first") from exc
                 digest = hashlib.sha256()
+                size = 0
                 # Audio is already compressed; storing it saves time for nothing lost.
-                with open(source, "rb") as handle, archive.open(
-                    zipfile.ZipInfo(f"media/{relative}"), "w", force_zip64=True
-                ) as out:
+                with handle, archive.open(zipfile.ZipInfo(f"media/{relative}"), "w", force_zip64=True) as out:
                     while chunk := handle.read(CHUNK_SIZE):
                         digest.update(chunk)
+                        size += len(chunk)
                         out.write(chunk)
-                manifest["media"][relative] = {"size": source.stat().st_size, "sha256": digest.hexdigest()}
+                manifest["media"][relative] = {"size": size, "sha256": digest.hexdigest()}
             archive.writestr("manifest.json", json.dumps(manifest, indent=1))
         partial.replace(target)
     except BaseException:
@@ -399,6 +402,9 @@ def import_site(session: Session, store: MediaStore, source: str | Path,
                 except sa.exc.SQLAlchemyError as exc:
                     raise BackupError(
                         f"data/{table.name}.json could not be restored: {_first_line(exc)}") from exc
+            # The files arrive in the local folder whatever the exporting site used (the S3 backend then
+            # sends them to its bucket, see ``transfers.migrate_media``).
+            session.execute(sa.update(MediaFile).values(stored_in=STORED_LOCALLY))
             try:
                 for temp, relative in staged:
                     store.commit_temp(temp, relative, size=manifest["media"][relative]["size"],

@@ -41,6 +41,7 @@ from .publishing import PublishingError, resolve_publication
 from .slugs import SLUG_RE
 from .storage import INCOMING_FOLDER, MediaStore, StorageError, TooLarge, sha256_of
 from .transcripts import MAX_TRANSCRIPT_BYTES, TranscriptError
+from .transfers import hold_until_transferred
 
 _EXPLICIT = {"": None, "yes": True, "no": False}
 
@@ -196,7 +197,6 @@ def save_episode(session: Session, store: MediaStore, show: Show, episode: Episo
     try:
         episode = _save(session, store, show, episode, fields, files, now, limits, changes)
         changes.commit(session, store)
-        return episode
     except EpisodeRefused:
         changes.discard(session, store)
         raise
@@ -210,6 +210,10 @@ def save_episode(session: Session, store: MediaStore, show: Show, episode: Episo
         # Consumed on success (linked into place), unwanted on refusal.
         for temp in files.received():
             temp.unlink(missing_ok=True)
+    # Committed: from here on nothing may discard the files. The S3 backend makes the episode public
+    # only once its audio is verified in the bucket; the reason it is not (yet) goes to the author.
+    episode.transfer_error = hold_until_transferred(session, store, episode, changes.transfer_failures)
+    return episode
 
 
 def _save(session: Session, store: MediaStore, show: Show, episode: Episode | None, fields: EpisodeFields,

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import MediaFile
-from .storage import INCOMING_FOLDER, TEMP_PREFIX, MediaStore, sha256_of
+from ..models.media import STORED_IN_S3
+from .storage import INCOMING_FOLDER, TEMP_PREFIX, MediaStore, StorageError, sha256_of
+from .storage_s3 import S3MediaStore
 
 #: A temporary upload file older than this belongs to no running request.
 STALE_TEMP_SECONDS = 6 * 3600
@@ -55,13 +57,32 @@ def _referenced_media_ids(session: Session) -> set[int]:
     return ids
 
 
+def _check_object(report: Report, store: MediaStore, row: MediaFile) -> None:
+    """HEAD the object of a row that says it is in the bucket: there, its size, its recorded SHA-256."""
+    if not isinstance(store, S3MediaStore):
+        report.add("error", "no-bucket", row.path, f"media row {row.id} is in S3 but no bucket is configured")
+        return
+    try:
+        found = store.head(row.path)
+    except StorageError as exc:
+        report.add("error", "bucket-unreachable", row.path, str(exc))
+        return
+    if found is None:
+        report.add("error", "missing-object", row.path, f"media row {row.id} points at a missing S3 object")
+    elif found.size != row.size:
+        report.add("error", "size-mismatch", row.path, f"the row says {row.size} bytes, the object has {found.size}")
+    elif found.sha256 != row.sha256:
+        report.add("error", "checksum-mismatch", row.path, "the object's recorded SHA-256 differs from the row's")
+
+
 def check(session: Session, store: MediaStore, *, verify_checksums: bool = True,
           fix: bool = False) -> Report:
     """Compare the media rows with the files on disk.
 
     Args:
         session: a database session.
-        store: the media store.
+        store: the media store; an ``S3MediaStore`` for rows in the bucket (their objects are checked
+            with HEAD: present, size, the SHA-256 recorded in their metadata).
         verify_checksums: re-hash every file (slower, finds silent corruption).
         fix: repair what is safe to repair: delete stale temporary uploads, files no row
             knows and rows nothing references (with their files). Missing or changed files are
@@ -74,6 +95,9 @@ def check(session: Session, store: MediaStore, *, verify_checksums: bool = True,
     rows = session.execute(sa.select(MediaFile)).scalars().all()
     known_paths = {row.path for row in rows}
     for row in rows:
+        if row.stored_in == STORED_IN_S3:
+            _check_object(report, store, row)
+            continue
         path = store.path_of(row.path)
         if not path.is_file():
             report.add("error", "missing-file", row.path, f"media row {row.id} points at a missing file")

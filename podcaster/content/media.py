@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..models import MediaFile
 from .images import ImageError, ImageRule, check_podcast_artwork, inspect_image, resized_jpeg
 from .storage import MediaStore, StorageError, TooLarge
+from .storage_s3 import S3MediaStore
 
 
 @dataclass
@@ -24,15 +25,26 @@ class FileChanges:
 
     new_paths: list[str] = field(default_factory=list)
     old_paths: list[str] = field(default_factory=list)
+    #: New files the S3 backend could not send yet (path -> reason): still local, their rows say so.
+    transfer_failures: dict[str, str] = field(default_factory=dict)
 
     def commit(self, session: Session, store: MediaStore) -> None:
-        """Commit ``session``; then remove replaced files, or on failure the new ones."""
+        """Commit ``session``; then remove replaced files, or on failure the new ones.
+
+        With the S3 backend the new files are then sent to the bucket (``transfers.send_new_files``),
+        after the commit, as a job will later do; one that fails stays local and is listed in
+        ``transfer_failures``.
+        """
         try:
             session.commit()
         except BaseException:
             self.discard(session, store)
             raise
         remove_files(store, self.old_paths)
+        if isinstance(store, S3MediaStore):
+            from .transfers import send_new_files  # transfers imports the feed code, which imports this
+
+            self.transfer_failures = send_new_files(session, store, self.new_paths)
 
     def discard(self, session: Session, store: MediaStore) -> None:
         """Give up the change: roll back and remove the files written for it."""

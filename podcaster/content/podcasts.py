@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 from sqlalchemy import select
@@ -200,10 +201,12 @@ def _tag_temp(store: MediaStore, temp: Path, episode: Episode, show: Show, year:
     """Write the episode's ID3 tags into the not yet named MP3 ``temp`` (see ``attach_audio``)."""
     cover = episode.artwork or show.artwork
     feed_cover = cover.variant_or_self("feed") if cover is not None else None
-    cover_path = store.path_of(feed_cover.path) if feed_cover is not None and \
-        feed_cover.mime_type == "image/jpeg" else None
-    return tag_in_place(temp, title=episode.title, artist=show.author_name or show.title, album=show.title,
-                        year=year, cover_jpeg_path=cover_path, chapters=chapters or None, duration=duration)
+    with ExitStack() as stack:
+        # The cover may live in the bucket only (S3 backend): the tagger reads a local copy.
+        cover_path = stack.enter_context(store.local_copy(feed_cover.path)) if feed_cover is not None and \
+            feed_cover.mime_type == "image/jpeg" else None
+        return tag_in_place(temp, title=episode.title, artist=show.author_name or show.title, album=show.title,
+                            year=year, cover_jpeg_path=cover_path, chapters=chapters or None, duration=duration)
 
 
 def attach_transcript(session: Session, store: MediaStore, episode: Episode, show: Show, data: bytes,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -90,6 +92,18 @@ class MediaStore:
     def exists(self, relative: str) -> bool:
         return self.path_of(relative).is_file()
 
+    def name_taken(self, relative: str) -> bool:
+        """Whether a new file may not be given this name (something is there already)."""
+        return self.path_of(relative).exists()
+
+    @contextmanager
+    def local_copy(self, relative: str) -> Iterator[Path]:
+        """A path on this machine holding the stored file's bytes, for libraries that read paths.
+
+        Here the file itself; a remote backend downloads a temporary copy, removed afterwards.
+        """
+        yield self.path_of(relative)
+
     def unique_path(self, folder: str, filename: str) -> str:
         """A free relative path in ``folder`` for ``filename``, adding a short random suffix on a clash."""
         name = clean_filename(filename)
@@ -97,7 +111,7 @@ class MediaStore:
         if not dot:
             stem, ext = name, ""
         candidate = f"{folder}/{name}" if folder else name
-        while self.path_of(candidate).exists():
+        while self.name_taken(candidate):
             suffixed = f"{stem}-{secrets.token_hex(3)}{'.' + ext if ext else ''}"
             candidate = f"{folder}/{suffixed}" if folder else suffixed
         return candidate

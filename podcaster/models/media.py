@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .common import utcnow
 
+#: ``MediaFile.stored_in`` values.
+STORED_LOCALLY = "local"
+STORED_IN_S3 = "s3"
+
 
 class MediaFile(db.Model):
     """A file in the media store.
@@ -16,7 +20,9 @@ class MediaFile(db.Model):
     ``path`` is relative to the store root, with forward slashes. Derived
     files (resized artwork) point at their original through ``parent_id`` and
     name themselves with ``variant`` ("feed", "thumb"); deleting the original
-    deletes its variants.
+    deletes its variants. ``stored_in`` says where the bytes are: ``local`` (the media folder) or
+    ``s3`` (the bucket, set only once the object was verified); with the S3 backend a ``local`` row
+    is a file still waiting for its transfer.
     """
 
     __tablename__ = "media_file"
@@ -33,6 +39,7 @@ class MediaFile(db.Model):
     height: Mapped[int | None]
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("media_file.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stored_in: Mapped[str] = mapped_column(String(10), default=STORED_LOCALLY, server_default=STORED_LOCALLY)
 
     variants: Mapped[list[MediaFile]] = relationship(
         back_populates="parent", cascade="all, delete-orphan", passive_deletes=True

@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from ..content.feeds.doctor import CHECK_SHOW_EXTENSION
 from ..content.http import FetchPolicy
 from ..content.storage import MediaStore
+from ..content.storage_s3 import S3MediaStore, remote_store_from_config, store_from_config
 from ..models import utcnow
 
 
@@ -18,8 +19,13 @@ def current_time() -> datetime:
 
 
 def media_store() -> MediaStore:
-    """The media store configured for this app."""
-    return MediaStore(current_app.config["MEDIA_ROOT"])
+    """The store new media goes to: the local folder, or the S3 bucket (``MEDIA_BACKEND``)."""
+    return store_from_config(current_app.config)
+
+
+def remote_media_store() -> S3MediaStore | None:
+    """The S3 store when a bucket is configured (files already there are read from it), else None."""
+    return remote_store_from_config(current_app.config)
 
 
 def fetch_policy() -> FetchPolicy:

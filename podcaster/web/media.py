@@ -30,7 +30,7 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, redirect, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.http import is_resource_modified, parse_if_range_header, parse_range_header
@@ -41,7 +41,8 @@ from ..content.publishing import is_visible
 from ..content.storage import StorageError
 from ..extensions import db
 from ..models import Episode, MediaFile
-from . import current_time, media_store
+from ..models.media import STORED_IN_S3
+from . import current_time, media_store, remote_media_store
 from .feeds import PUBLIC_READ_HEADERS
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -91,8 +92,8 @@ def serve(path: str):
     # The episode a file belongs to comes in the same query: an unpublished episode's audio,
     # transcript and chapters stay private until its time, even at a guessed URL.
     media = db.session.execute(
-        select(MediaFile.path, MediaFile.sha256, MediaFile.mime_type, MediaFile.kind, Episode.status,
-               Episode.publish_at)
+        select(MediaFile.path, MediaFile.sha256, MediaFile.mime_type, MediaFile.kind, MediaFile.stored_in,
+               Episode.status, Episode.publish_at)
         .outerjoin(Episode, or_(Episode.audio_id == MediaFile.id, Episode.transcript_id == MediaFile.id,
                                 Episode.chapters_id == MediaFile.id))
         .where(MediaFile.path == path).limit(1)
@@ -102,6 +103,10 @@ def serve(path: str):
     private = media.status is not None and not is_visible(media.status, media.publish_at, current_time())
     if private and not current_user.is_authenticated:  # the author previews unpublished episodes
         abort(404)
+    # Audio goes out with the type its feed enclosure declares (audio/x-m4a for M4A, Apple's).
+    content_type = enclosure_type(media.mime_type) if media.kind == "audio" else media.mime_type
+    if media.stored_in == STORED_IN_S3:
+        return _redirect_to_bucket(media, content_type, private)
     try:
         file_path = media_store().path_of(media.path)
         info = os.stat(file_path)
@@ -110,8 +115,6 @@ def serve(path: str):
     if not stat.S_ISREG(info.st_mode):
         abort(404)
 
-    # Audio goes out with the type its feed enclosure declares (audio/x-m4a for M4A, Apple's).
-    content_type = enclosure_type(media.mime_type) if media.kind == "audio" else media.mime_type
     prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
     if prefix:
         response = _accel_redirect(prefix, media, content_type)
@@ -122,6 +125,31 @@ def serve(path: str):
     if private:  # no shared cache may keep what only the author may hear yet
         response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
+    return response
+
+
+def _redirect_to_bucket(media, content_type: str, private: bool) -> Response:
+    """Send the listener to the object: the CDN URL for a published file, else a short-lived presigned URL.
+
+    The enclosure URL stays this ``/media/...`` one whatever the backend (and this is where downloads can
+    be counted); objects are never public, so without a CDN even published files go out presigned.
+    """
+    store = remote_media_store()
+    if store is None:  # the row says S3 but this server has no bucket configured
+        abort(503)
+    target = None if private else store.public_url(media.path)
+    if target is not None:
+        response = redirect(target, 302)
+        response.headers["Cache-Control"] = "public, max-age=300"
+    else:
+        seconds = current_app.config.get("S3_PRESIGNED_SECONDS", 300)
+        response = redirect(store.presigned_url(media.path, seconds, content_type), 302)
+        # A presigned URL expires, and one for a private file is the author's alone: no cache keeps it.
+        response.headers["Cache-Control"] = "private, no-store"
+        if private:
+            response.vary.add("Cookie")
+    if media.kind in CROSS_ORIGIN_KINDS:
+        response.headers.update(PUBLIC_READ_HEADERS)
     return response
 
 

@@ -1,14 +1,17 @@
 """Public show and episode pages: players, notes, chapters, transcripts, subscribe links."""
 from __future__ import annotations
 
+import contextlib
+
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy.orm import selectinload
 
 from ..content.publishing import is_visible, visible_filter
+from ..content.storage import StorageError
 from ..content.transcripts import transcript_lines
 from ..extensions import db
 from ..models import Episode, Show
-from . import current_time, media_store
+from . import current_time, media_store, remote_media_store
 from .urls import absolute_url
 
 bp = Blueprint("podcasts", __name__, url_prefix="/podcasts")
@@ -95,9 +98,9 @@ def episode(show_slug: str, episode_slug: str):
         abort(404)
     transcript = None
     if item.transcript is not None and item.transcript.size <= MAX_INLINE_TRANSCRIPT_BYTES:
-        store = media_store()
-        if store.exists(item.transcript.path):
-            with store.open(item.transcript.path) as handle:
-                transcript = transcript_lines(handle.read())
+        # The S3 store reads a file still local here, else its object: one request, no HEAD first.
+        store = remote_media_store() or media_store()
+        with contextlib.suppress(FileNotFoundError, StorageError), store.open(item.transcript.path) as handle:
+            transcript = transcript_lines(handle.read())
     return render_template("public/podcasts_episode.html", show=found, episode=item, transcript=transcript,
                            subscribe=subscribe_links(found))

@@ -21,6 +21,7 @@ from ...content.episodes import (
 from ...content.media import remove_files
 from ...content.podcasts import delete_episode
 from ...content.publishing import display_status, resolve_publication
+from ...content.transfers import hold_until_transferred
 from ...extensions import db
 from ...models import Book, Episode, Show
 from .. import current_time, media_store
@@ -91,6 +92,8 @@ def _edit_episode(show: Show, episode: Episode | None):
             status = refusal.status
         else:
             flash(_saved_message(saved, uploaded=has_upload(form.audio.data)), "success")
+            if saved.transfer_error:
+                flash(_held_message(saved.transfer_error), "error")
             # After an upload the author lands on the episode itself: player, what was
             # detected, and a one-click publish.
             return redirect(url_for("admin.episode_edit", episode_id=saved.id))
@@ -142,6 +145,11 @@ def _saved_message(episode: Episode, uploaded: bool) -> str:
             f"{episode.audio.size / 1_000_000:.1f} MB{chapters}.")
 
 
+def _held_message(reason: str) -> str:
+    return (f"The audio is not in media storage yet, so the episode stays a draft ({reason}). "
+            "Publish it again to retry the transfer.")
+
+
 @bp.route("/episodes/<int:episode_id>/publish", methods=["POST"])
 def episode_publish(episode_id: int):
     """Publish an episode now, with one click."""
@@ -153,6 +161,10 @@ def episode_publish(episode_id: int):
         return redirect(url_for("admin.episode_edit", episode_id=episode.id)), 303
     episode.status, episode.publish_at = resolve_publication("published", None, current_time())
     db.session.commit()
+    held = hold_until_transferred(db.session, media_store(), episode)
+    if held:
+        flash(_held_message(held), "error")
+        return redirect(url_for("admin.episode_edit", episode_id=episode.id)), 303
     flash(f"“{episode.title}” is published.", "success")
     return redirect(url_for("admin.episode_edit", episode_id=episode.id))
 
