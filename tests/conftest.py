@@ -75,6 +75,35 @@ def postgres_server():
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    """One throwaway S3-compatible server (Swift + s3api) for the whole run, stopped by PID at the end."""
+    from .helpers import s3
+
+    reason = s3.available()
+    if reason:
+        pytest.skip(f"S3 tests need a local Swift server: {reason}")
+    server = s3.SwiftS3().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_settings(s3_server):
+    """The ``S3_*`` app settings of a new empty bucket on the test server."""
+    from .helpers.s3 import new_bucket_settings
+
+    return new_bucket_settings(s3_server)
+
+
+@pytest.fixture(params=["local", "s3"])
+def media_backend(request, app):
+    """Run the test on both media backends: the app keeps new media in MEDIA_ROOT or in an S3 bucket."""
+    if request.param == "s3":
+        app.config.update(MEDIA_BACKEND="s3", **request.getfixturevalue("s3_settings"))
+    return request.param
+
+
 _database_names = itertools.count(1)
 
 

@@ -222,3 +222,22 @@ class SwiftS3:
                 process.wait(timeout=5)
         self.processes.clear()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+_bucket_numbers = iter(range(1, 1_000_000))
+
+
+def new_bucket_settings(server: SwiftS3) -> dict:
+    """App settings for a new empty bucket on ``server`` (one per test: no test sees another's objects)."""
+    from podcaster.content.storage_s3 import S3MediaStore, S3Settings
+
+    settings = server.settings(f"test-{os.getpid()}-{next(_bucket_numbers)}")
+    S3MediaStore(tempfile.gettempdir(), S3Settings.from_config(settings)).ensure_bucket()
+    return settings
+
+
+def s3_store(root, settings: dict, **overrides):
+    """An ``S3MediaStore`` staging in ``root`` on the bucket of ``settings`` (see ``new_bucket_settings``)."""
+    from podcaster.content.storage_s3 import S3MediaStore, S3Settings
+
+    return S3MediaStore(root, S3Settings.from_config({**settings, **overrides}))
