@@ -49,7 +49,8 @@ class FileChanges:
     def discard(self, session: Session, store: MediaStore) -> None:
         """Give up the change: roll back and remove the files written for it."""
         session.rollback()
-        remove_files(store, self.new_paths)
+        for path in self.new_paths:
+            store.delete_uncommitted(path)
         self.new_paths.clear()
 
 

@@ -244,5 +244,9 @@ class MediaStore:
         """Remove a stored file; a file already gone is not an error."""
         self.path_of(relative).unlink(missing_ok=True)
 
+    def delete_uncommitted(self, relative: str) -> None:
+        """Remove a file written for a change that was given up (``FileChanges.discard``)."""
+        self.delete(relative)
+
     def open(self, relative: str) -> BinaryIO:
         return open(self.path_of(relative), "rb")

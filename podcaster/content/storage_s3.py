@@ -21,6 +21,7 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 import boto3
+from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
@@ -146,7 +147,7 @@ class S3MediaStore(MediaStore):
             self.client.upload_file(str(local), self.bucket, relative, Config=config,
                                     ExtraArgs={"Metadata": {SHA256_METADATA: sha256}, "ContentType": content_type})
             found = self.head(relative)
-        except (ClientError, BotoCoreError, OSError, StorageError) as exc:
+        except (Boto3Error, ClientError, BotoCoreError, OSError, StorageError) as exc:
             self.delete_object(relative, quiet=True)
             raise StorageError(f"could not send {relative} to the bucket: {exc}") from exc
         if found is None or found.size != size or found.sha256 != sha256:
@@ -161,7 +162,7 @@ class S3MediaStore(MediaStore):
         """
         try:
             self.client.download_file(self.bucket, relative, str(target))
-        except (ClientError, BotoCoreError) as exc:
+        except (Boto3Error, ClientError, BotoCoreError) as exc:
             raise StorageError(f"could not fetch {relative} from the bucket: {exc}") from exc
 
     def delete_object(self, relative: str, *, quiet: bool = False) -> None:
@@ -199,7 +200,18 @@ class S3MediaStore(MediaStore):
         return super().exists(relative) or self.head(relative) is not None
 
     def name_taken(self, relative: str) -> bool:
-        return super().name_taken(relative) or self.head(relative) is not None
+        if super().name_taken(relative):
+            return True
+        try:
+            return self.head(relative) is not None
+        except StorageError:
+            # The bucket is out of reach: an upload still goes ahead and is sent later. The name cannot
+            # take a file's place unseen: every object has a row, and ``media_file.path`` is unique.
+            return False
+
+    def delete_uncommitted(self, relative: str) -> None:
+        """New files are sent only after their commit, so one given up never reached the bucket."""
+        self.delete_local(relative)
 
     def delete_local(self, relative: str) -> None:
         """Remove only the local copy (once the object is verified and its row says so)."""

@@ -41,3 +41,13 @@ def media_row(app, relative: str, data: bytes | None = None, source: Path | None
     content = target.read_bytes()
     return MediaFile(path=relative, size=len(content), sha256=hashlib.sha256(content).hexdigest(), kind=kind,
                      mime_type=mime, width=width, height=height, variant=variant, parent=parent)
+
+
+def stored_bytes(app, relative: str) -> bytes:
+    """A stored file's bytes wherever the app keeps it: the media folder or (S3 backend) the bucket."""
+    from podcaster.content.storage import MediaStore
+    from podcaster.content.storage_s3 import remote_store_from_config
+
+    store = remote_store_from_config(app.config) or MediaStore(app.config["MEDIA_ROOT"])
+    with store.open(relative) as handle:
+        return handle.read()
