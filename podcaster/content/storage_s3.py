@@ -20,10 +20,6 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
-import boto3
-from boto3.exceptions import Boto3Error
-from boto3.s3.transfer import TransferConfig
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .storage import MediaStore, StorageError
@@ -74,6 +70,10 @@ class S3Settings:
 @functools.lru_cache(maxsize=8)
 def _client(settings: S3Settings):
     """One boto3 client per settings (clients are thread-safe and costly to build)."""
+    # boto3 takes a second or more to import: only sites (and commands) that use a bucket pay for it.
+    import boto3
+    from botocore.config import Config as BotoConfig
+
     config = BotoConfig(
         signature_version="s3v4",
         # Path-style addressing for an explicit endpoint (MinIO, Swift, Ceph need it; R2 and B2 accept it).
@@ -140,6 +140,9 @@ class S3MediaStore(MediaStore):
         Raises:
             StorageError: the upload failed or the object differs from the file; no object is left.
         """
+        from boto3.exceptions import Boto3Error
+        from boto3.s3.transfer import TransferConfig
+
         part = self.settings.part_bytes
         config = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
         try:
@@ -160,6 +163,8 @@ class S3MediaStore(MediaStore):
         Raises:
             StorageError: no such object, or the server could not be reached.
         """
+        from boto3.exceptions import Boto3Error
+
         try:
             self.client.download_file(self.bucket, relative, str(target))
         except (Boto3Error, ClientError, BotoCoreError) as exc:
