@@ -18,7 +18,8 @@ from ..content.feeds.podcast import FeedLinks
 from ..content.publishing import is_visible
 from ..content.storage import StorageError
 from ..extensions import db
-from ..models import Episode, Show
+from ..models import Episode, MediaFile, Show
+from ..models.media import STORED_IN_S3
 from . import current_time, media_store
 from .urls import site_url_builder
 
@@ -218,16 +219,24 @@ def chapters(show_slug: str, episode_slug: str):
 
 
 def media_file_resolver() -> Callable[[str], Path | None]:
-    """Map our absolute media URLs to files in the media store (None for any other URL)."""
+    """Map our absolute media URLs to files in the media store (None for any other URL).
+
+    Files in the S3 bucket have no local file: they map to None, so the doctor treats them as it treats
+    any URL it may fetch (``podcaster doctor`` checks the objects themselves).
+    """
     marker = "__path__"
     prefix = site_url_builder()("media.serve", path=marker).removesuffix(marker)
     store = media_store()
+    in_bucket = set(db.session.execute(select(MediaFile.path).where(MediaFile.stored_in == STORED_IN_S3)).scalars())
 
     def resolve(url: str) -> Path | None:
         if not url.startswith(prefix):
             return None
+        relative = unquote(url[len(prefix):].split("?", 1)[0])
+        if relative in in_bucket:
+            return None
         try:
-            return store.path_of(unquote(url[len(prefix):].split("?", 1)[0]))
+            return store.path_of(relative)
         except StorageError:
             return Path("/nonexistent") / "unsafe-media-path"
 

@@ -95,3 +95,13 @@ def test_failed_transfer_keeps_the_file_and_a_draft_until_a_retry(app, client, s
         assert again.status == "published" and again.audio.stored_in == "s3"
     assert media_files(app) == []
     assert store.head(episode.audio.path).sha256 == episode.audio.sha256
+
+
+def test_feed_doctor_finds_no_missing_files_for_media_in_the_bucket(app, client, show, media_backend):
+    from podcaster.models import Show
+    from podcaster.web.feeds import check_show
+
+    assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"))).status_code == 302
+    with app.test_request_context():
+        report = check_show(db.session.get(Show, show.id))
+    assert [finding.rule for finding in report.errors if finding.rule.startswith("local.")] == []
