@@ -192,7 +192,7 @@ def parse_timestamp(text: str) -> float:
 
 
 def format_timestamp(seconds: float) -> str:
-    """The editor's form of a start time: ``m:ss`` or ``h:mm:ss``, with milliseconds only when there are any."""
+    """The editor's form of a start time: ``m:ss`` or ``h:mm:ss``, with a fraction only when there is one."""
     whole, fraction = divmod(round(float(seconds), 3), 1)
     hours, rest = divmod(int(whole), 3600)
     minutes, secs = divmod(rest, 60)
@@ -215,7 +215,8 @@ def chapters_from_rows(rows: list[dict[str, str]], duration: float | None) -> li
             after the previous chapter's, an address that is not http(s)), each naming its row.
     """
     if len(rows) > MAX_CHAPTER_ROWS:
-        raise ChapterRowsError([(MAX_CHAPTER_ROWS + 1, "start", f"At most {MAX_CHAPTER_ROWS} chapters, please.")])
+        raise ChapterRowsError([(MAX_CHAPTER_ROWS + 1, "start",
+                                 f"At most {MAX_CHAPTER_ROWS} chapters, please.")])
     problems: list[tuple[int, str, str]] = []
     chapters: list[dict] = []
     previous: float | None = None

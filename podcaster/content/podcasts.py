@@ -268,7 +268,8 @@ def replace_chapters(session: Session, store: MediaStore, episode: Episode, show
     with store.open(audio.path) as source:
         staged = store.stage_stream(source, folder, fsync=False)
     try:
-        tagged = replace_chapter_frames(staged.path, chapters, episode.duration or probe(staged.path).duration)
+        duration = episode.duration or probe(staged.path).duration
+        tagged = replace_chapter_frames(staged.path, chapters, duration)
         stored = store.commit_temp(staged.path, store.path_for(folder, episode.slug, audio.mime_type),
                                    size=tagged.size, sha256=tagged.sha256)
     except BaseException:
@@ -283,8 +284,9 @@ def replace_chapters(session: Session, store: MediaStore, episode: Episode, show
     return True
 
 
-def save_chapter_rows(session: Session, store: MediaStore, episode: Episode, rows: list[dict[str, str]]) -> bool:
-    """The chapter editor's save: check the rows, then write the chapters file and the MP3's marks, and commit.
+def save_chapter_rows(session: Session, store: MediaStore, episode: Episode,
+                      rows: list[dict[str, str]]) -> bool:
+    """The chapter editor's save: check the rows, write the chapters file and the MP3's marks, commit.
 
     Args:
         session: the database session; committed here.

@@ -29,7 +29,8 @@ def fetch_policy() -> FetchPolicy:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers, error pages and the user loader."""
-    from . import admin, auth, embed, errors, feeds, media, podcasts, public, security, seo, sessions, template_helpers
+    from . import (admin, auth, embed, errors, feeds, media, podcasts, public, security, seo, sessions,
+                   template_helpers)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)

@@ -76,9 +76,11 @@ def oembed():
     show, episode = visible_episode_or_404(values["show_slug"], values["episode_slug"])
     width, height = _dimension("maxwidth", EMBED_WIDTH), _dimension("maxheight", EMBED_HEIGHT)
     answer = {
-        "version": "1.0", "type": "rich", "title": episode.title, "author_name": show.author_name or show.title,
+        "version": "1.0", "type": "rich", "title": episode.title,
+        "author_name": show.author_name or show.title,
         "author_url": absolute_url("podcasts.show", show_slug=show.slug),
-        "provider_name": current_app.config["SITE_TITLE"], "provider_url": current_app.config["SITE_URL"] + "/",
+        "provider_name": current_app.config["SITE_TITLE"],
+        "provider_url": current_app.config["SITE_URL"] + "/",
         "html": iframe_html(show.slug, episode.slug, f"{episode.title} · {show.title}", width, height),
         "width": width, "height": height, "cache_age": 3600,
     }

@@ -31,7 +31,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 #: Endpoints any site may show in an iframe: the embeddable player only.
 FRAMEABLE_ENDPOINTS = frozenset({"embed.player"})
-FRAMEABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+FRAMEABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'",
+                                                                    "frame-ancestors *")
 
 #: Failed logins allowed in the window, per account and per client address.
 MAX_FAILURES_PER_ACCOUNT = 5
