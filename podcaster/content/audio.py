@@ -540,6 +540,48 @@ def tag_in_place(path: str | os.PathLike, *, title: str, artist: str, album: str
             tags.save(path, v2_version=4)
     except mutagen.MutagenError as exc:
         raise CorruptAudio(f"The MP3's tags could not be written: {exc}") from exc
+    return _hash_and_sync(path)
+
+
+def replace_chapter_frames(path: str | os.PathLike, chapters: list[dict], duration: float) -> TaggedFile:
+    """Replace only the chapter marks (CHAP frames under one CTOC) of an MP3 nobody reads yet.
+
+    The chapter editor's save: every other tag (title, cover, the author's own frames) is kept.
+    Chapter links become WXXX sub-frames; chapter images stay in the JSON chapters file, which
+    is where podcast apps look for them.
+
+    Args:
+        path: a temporary copy of the stored MP3 (see ``content.podcasts.replace_chapters``).
+        chapters: ``{"startTime", "title", "url"?}`` dicts; empty removes every chapter mark.
+        duration: the audio's length in seconds (the last chapter's end).
+
+    Returns:
+        The file's new size and SHA-256; it is on disk (fsynced) when this returns.
+
+    Raises:
+        CorruptAudio: the file is not an MP3 mutagen can tag.
+    """
+    path = Path(path)
+    try:
+        tags = ID3(path)
+    except ID3NoHeaderError:
+        tags = ID3()
+    except mutagen.MutagenError as exc:
+        raise CorruptAudio(f"The MP3's tags could not be read: {exc}") from exc
+    tags.delall("CHAP")
+    tags.delall("CTOC")
+    if chapters:
+        _add_chapter_frames(tags, chapters, duration)
+    try:
+        if not _write_tag_in_front(path, tags):
+            tags.save(path, v2_version=4)
+    except mutagen.MutagenError as exc:
+        raise CorruptAudio(f"The MP3's tags could not be written: {exc}") from exc
+    return _hash_and_sync(path)
+
+
+def _hash_and_sync(path: Path) -> TaggedFile:
+    """Hash a just tagged file and fsync it, in one read."""
     # The one read of the tagged file: the hash taken while it was received is stale now that the
     # tag changed its first bytes, and SHA-256 cannot be patched for a new prefix. The fsync rides
     # on the same open file, so the data is durable before any row can point at it.

@@ -157,3 +157,112 @@ def chapters_document(chapters: list[dict]) -> dict:
 def chapters_json(chapters: list[dict]) -> bytes:
     """The chapters document as UTF-8 JSON bytes (for storing or serving)."""
     return json.dumps(chapters_document(chapters), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+#: Rows the chapter editor accepts at once (the same cap as an uploaded file).
+MAX_CHAPTER_ROWS = MAX_CHAPTERS
+_TIMESTAMP_RE = re.compile(r"^(?:(?:(\d+):)?(\d{1,2}):)?(\d+(?:\.\d+)?)$")
+
+
+class ChapterRowsError(ValueError):
+    """Edited chapter rows that cannot be saved; ``problems`` says which row and field, for the form.
+
+    Attributes:
+        problems: ``(row number counted from 1, field name, message)`` for each fault found.
+    """
+
+    def __init__(self, problems: list[tuple[int, str, str]]) -> None:
+        super().__init__(" ".join(message for _, _, message in problems))
+        self.problems = problems
+
+
+def parse_timestamp(text: str) -> float:
+    """Seconds from a time an author types: ``75``, ``1:15``, ``1:02:03`` or ``12:34.5``.
+
+    Raises:
+        ValueError: not such a time (minutes and seconds after a colon must be below 60).
+    """
+    match = _TIMESTAMP_RE.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    hours, minutes, seconds = match.groups()
+    if minutes is not None and float(seconds) >= 60 or hours is not None and int(minutes) >= 60:
+        raise ValueError(text)
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)
+
+
+def format_timestamp(seconds: float) -> str:
+    """The editor's form of a start time: ``m:ss`` or ``h:mm:ss``, with a fraction only when there is one."""
+    whole, fraction = divmod(round(float(seconds), 3), 1)
+    hours, rest = divmod(int(whole), 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return text + f"{fraction:.3f}".rstrip("0")[1:] if fraction else text
+
+
+def chapters_from_rows(rows: list[dict[str, str]], duration: float | None) -> list[dict]:
+    """Check the chapter editor's rows and turn them into stored chapters, in the order given.
+
+    Args:
+        rows: ``{"start", "title", "url", "img"}`` strings as typed; rows left wholly empty are skipped.
+        duration: the audio's length in seconds (every chapter must start inside it), or None.
+
+    Returns:
+        Chapters ``{"startTime", "title"}`` plus ``url`` and ``img`` when given (may be empty: no chapters).
+
+    Raises:
+        ChapterRowsError: every fault found (a missing title or start, a time outside the audio or not
+            after the previous chapter's, an address that is not http(s)), each naming its row.
+    """
+    if len(rows) > MAX_CHAPTER_ROWS:
+        raise ChapterRowsError([(MAX_CHAPTER_ROWS + 1, "start",
+                                 f"At most {MAX_CHAPTER_ROWS} chapters, please.")])
+    problems: list[tuple[int, str, str]] = []
+    chapters: list[dict] = []
+    previous: float | None = None
+    for number, row in enumerate(rows, start=1):
+        values = {key: (row.get(key) or "").strip() for key in ("start", "title", "url", "img")}
+        if not any(values.values()):
+            continue
+        where = f"Chapter {number}"
+        chapter: dict = {}
+        start = None
+        if not values["start"]:
+            problems.append((number, "start", f"{where} needs a start time (such as 0:00 or 12:34)."))
+        else:
+            try:
+                start = parse_timestamp(values["start"])
+            except ValueError:
+                problems.append((number, "start", f"{where}: “{values['start']}” is not a time "
+                                 "(write seconds, minutes:seconds or hours:minutes:seconds)."))
+        if start is not None:
+            if duration is not None and start >= duration:
+                problems.append((number, "start", f"{where} starts at {format_timestamp(start)}, after the "
+                                 f"audio ends ({format_timestamp(duration)})."))
+            elif previous is not None and start <= previous:
+                problems.append((number, "start", f"{where} starts at {format_timestamp(start)}, not after "
+                                 f"the chapter before it ({format_timestamp(previous)}): chapters go in "
+                                 "order of time."))
+            else:
+                previous = start  # a refused time is not what the next chapter must follow
+            chapter["startTime"] = _clean_time(start)
+        if not values["title"]:
+            problems.append((number, "title", f"{where} needs a title."))
+        elif message := forbidden_message(values["title"], f"{where}: the title"):
+            problems.append((number, "title", message))
+        elif len(values["title"]) > 500:
+            problems.append((number, "title", f"{where}: at most 500 characters in a title, please."))
+        chapter["title"] = values["title"]
+        for key, name in (("url", "link"), ("img", "image")):
+            value = values[key]
+            if not value:
+                continue
+            if not value.startswith(("https://", "http://")) or any(char.isspace() for char in value) \
+                    or len(value) > 2000:
+                problems.append((number, key, f"{where}: the {name} must be a web address starting with "
+                                 "https://."))
+            chapter[key] = value
+        chapters.append(chapter)
+    if problems:
+        raise ChapterRowsError(problems)
+    return chapters

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Episode, MediaFile, Show
-from .audio import AudioError, AudioInfo, CorruptAudio, probe, tag_in_place
-from .chapters import CHAPTERS_MIME, chapters_from_id3, chapters_json
+from .audio import AudioError, AudioInfo, CorruptAudio, probe, replace_chapter_frames, tag_in_place
+from .chapters import CHAPTERS_MIME, chapters_from_id3, chapters_from_rows, chapters_json
 from .media import FileChanges, delete_media
 from .media import store_text as store_text_file
 from .slugs import make_slug
@@ -235,6 +235,86 @@ def attach_chapters(session: Session, store: MediaStore, episode: Episode, show:
     episode.chapters = chapters
 
 
+def replace_chapters(session: Session, store: MediaStore, episode: Episode, show: Show, chapters: list[dict],
+                     changes: FileChanges) -> bool:
+    """Make edited chapters the episode's: its JSON chapters file and, for an MP3, its CHAP frames.
+
+    The MP3 is never changed where it is served from: a copy with the new chapter marks gets a new
+    name and row, and the old file goes after the commit (``changes``), so a failed save leaves the
+    served file and its row as they were, and caches never mix old and new bytes under one name.
+    Shows that do not want their MP3s tagged (``tag_mp3`` off) get the JSON file only.
+
+    Args:
+        session: the database session (the caller commits through ``changes``).
+        store: the media store.
+        episode: the episode; its audio, if any, must be in ``store``.
+        show: its show.
+        chapters: checked chapters (``chapters.chapters_from_rows``); empty removes them all.
+        changes: collects the files written and replaced.
+
+    Returns:
+        Whether the MP3's own chapter marks were rewritten.
+
+    Raises:
+        CorruptAudio: the MP3 could not be tagged (nothing is kept).
+    """
+    if chapters:
+        attach_chapters(session, store, episode, show, chapters, None, changes)
+    else:
+        changes.old_paths += delete_media(session, episode.chapters_file)
+        episode.chapters_file = None
+        episode.chapters = []
+    audio = episode.audio
+    if audio is None or audio.mime_type != "audio/mpeg" or not show.tag_mp3 or not store.exists(audio.path):
+        return False
+    folder = audio_folder(show.slug)
+    with store.open(audio.path) as source:
+        staged = store.stage_stream(source, folder, fsync=False)
+    try:
+        duration = episode.duration or probe(staged.path).duration
+        tagged = replace_chapter_frames(staged.path, chapters, duration)
+        stored = store.commit_temp(staged.path, store.path_for(folder, episode.slug, audio.mime_type),
+                                   size=tagged.size, sha256=tagged.sha256)
+    except BaseException:
+        staged.path.unlink(missing_ok=True)
+        raise
+    changes.new_paths.append(stored.path)
+    media = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256, mime_type=audio.mime_type,
+                      kind="audio", original_name=audio.original_name)
+    session.add(media)
+    changes.old_paths += delete_media(session, audio)
+    episode.audio = media
+    return True
+
+
+def save_chapter_rows(session: Session, store: MediaStore, episode: Episode,
+                      rows: list[dict[str, str]]) -> bool:
+    """The chapter editor's save: check the rows, write the chapters file and the MP3's marks, commit.
+
+    Args:
+        session: the database session; committed here.
+        store: the media store.
+        episode: the episode being edited.
+        rows: the editor's rows in order (see ``chapters.chapters_from_rows``).
+
+    Returns:
+        Whether the MP3's own chapter marks were rewritten too.
+
+    Raises:
+        ChapterRowsError: a row is wrong; nothing was written.
+        CorruptAudio: the MP3 could not be tagged; nothing was kept.
+    """
+    chapters = chapters_from_rows(rows, episode.duration)
+    changes = FileChanges()
+    try:
+        tagged = replace_chapters(session, store, episode, episode.show, chapters, changes)
+    except BaseException:
+        changes.discard(session, store)
+        raise
+    changes.commit(session, store)
+    return tagged
+
+
 def delete_episode(session: Session, episode: Episode) -> list[str]:
     """Delete an episode and the rows of its files; return the paths to remove after the commit."""
     paths: list[str] = []
@@ -261,6 +341,7 @@ def delete_show(session: Session, show: Show) -> list[str]:
 
 __all__ = [
     "AudioError", "CorruptAudio", "EpisodeNumberError", "FileChanges", "StorageError", "TooLarge", "attach_audio",
-    "attach_chapters", "attach_transcript", "audio_folder", "check_episode_numbering",
+    "attach_chapters", "attach_transcript", "audio_folder", "check_episode_numbering", "replace_chapters",
+    "save_chapter_rows",
     "delete_episode", "delete_show", "podcast_guid", "unique_episode_slug",
 ]

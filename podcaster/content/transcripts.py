@@ -70,6 +70,51 @@ def check_transcript(data: bytes) -> TranscriptFormat:
     )
 
 
+@dataclass(frozen=True)
+class Cue:
+    """One timed line of a transcript, for a page that follows the audio."""
+
+    start: float
+    end: float
+    text: str
+
+
+def _cue_seconds(stamp: str) -> float:
+    parts = stamp.strip().replace(",", ".").split(":")
+    return sum(float(part) * 60 ** index for index, part in enumerate(reversed(parts)))
+
+
+def transcript_cues(data: bytes) -> list[Cue]:
+    """The timed cues of an SRT or WebVTT transcript, in order, with their spoken text.
+
+    Cue numbers, the WEBVTT header, NOTE/STYLE blocks and markup tags are left out, as are
+    cues without text or with a timing line that cannot be read.
+
+    Args:
+        data: the stored transcript.
+
+    Returns:
+        Each cue's start and end (seconds) and text.
+    """
+    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    cues: list[Cue] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line for line in block.split("\n") if line.strip()]
+        timing = next((index for index, line in enumerate(lines) if "-->" in line), None)
+        if timing is None:
+            continue
+        spoken = " ".join(re.sub(r"<[^>]*>", "", line).strip() for line in lines[timing + 1:])
+        start, _, rest = lines[timing].partition("-->")
+        try:
+            # A VTT timing line may go on with cue settings ("align:start") after the end time.
+            cue = Cue(_cue_seconds(start), _cue_seconds(rest.split()[0]), spoken)
+        except (ValueError, IndexError):
+            continue
+        if spoken:
+            cues.append(cue)
+    return cues
+
+
 def transcript_lines(data: bytes) -> list[str]:
     """The spoken text of an SRT or WebVTT transcript, one cue per line, for reading on a web page.
 

@@ -7,8 +7,12 @@ from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy.orm import selectinload
 
 from ..content.publishing import is_visible, visible_filter
+<<<<<<< HEAD
 from ..content.storage import StorageError
 from ..content.transcripts import transcript_lines
+=======
+from ..content.transcripts import transcript_cues
+>>>>>>> i15-player
 from ..extensions import db
 from ..models import Episode, Show
 from . import current_time, media_store, remote_media_store
@@ -48,6 +52,17 @@ def _show_or_404(show_slug: str) -> Show:
     if show is None:
         abort(404)
     return show
+
+
+def visible_episode_or_404(show_slug: str, episode_slug: str) -> tuple[Show, Episode]:
+    """The show and its public episode at these slugs; 404 for drafts, future episodes and unknown slugs."""
+    found = _show_or_404(show_slug)
+    item = db.session.execute(
+        db.select(Episode).filter_by(show_id=found.id, slug=episode_slug)
+    ).scalar_one_or_none()
+    if item is None or not is_visible(item.status, item.publish_at, current_time()):
+        abort(404)
+    return found, item
 
 
 def subscribe_links(show: Show) -> list[tuple[str, str]]:
@@ -90,17 +105,19 @@ def show(show_slug: str):
 def episode(show_slug: str, episode_slug: str):
     """An episode: player, notes, chapters, transcript and the books it discusses. Drafts and future
     episodes answer 404."""
-    found = _show_or_404(show_slug)
-    item = db.session.execute(
-        db.select(Episode).filter_by(show_id=found.id, slug=episode_slug)
-    ).scalar_one_or_none()
-    if item is None or not is_visible(item.status, item.publish_at, current_time()):
-        abort(404)
+    found, item = visible_episode_or_404(show_slug, episode_slug)
     transcript = None
     if item.transcript is not None and item.transcript.size <= MAX_INLINE_TRANSCRIPT_BYTES:
+<<<<<<< HEAD
         # The S3 store reads a file still local here, else its object: one request, no HEAD first.
         store = remote_media_store() or media_store()
         with contextlib.suppress(FileNotFoundError, StorageError), store.open(item.transcript.path) as handle:
             transcript = transcript_lines(handle.read())
+=======
+        store = media_store()
+        if store.exists(item.transcript.path):
+            with store.open(item.transcript.path) as handle:
+                transcript = transcript_cues(handle.read())
+>>>>>>> i15-player
     return render_template("public/podcasts_episode.html", show=found, episode=item, transcript=transcript,
                            subscribe=subscribe_links(found))

@@ -2,13 +2,15 @@
 
 The Content-Security-Policy allows only the site's own scripts and styles (all
 JavaScript lives in static files), images from YouTube's thumbnail host and
-frames from youtube-nocookie.com for click-to-load video embeds.
+frames from youtube-nocookie.com for click-to-load video embeds. Pages may not be
+framed, except the embeddable player (``FRAMEABLE_ENDPOINTS``), which any site may
+put in an iframe.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import db
@@ -27,6 +29,11 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+#: Endpoints any site may show in an iframe: the embeddable player only.
+FRAMEABLE_ENDPOINTS = frozenset({"embed.player"})
+FRAMEABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'",
+                                                                    "frame-ancestors *")
+
 #: Failed logins allowed in the window, per account and per client address.
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
@@ -35,10 +42,13 @@ FAILURE_WINDOW = timedelta(minutes=15)
 
 def _add_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    frameable = request.endpoint in FRAMEABLE_ENDPOINTS
+    headers.setdefault("Content-Security-Policy",
+                       FRAMEABLE_CONTENT_SECURITY_POLICY if frameable else CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    if not frameable:  # X-Frame-Options cannot say "anyone"; frame-ancestors * does
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config["SITE_URL"].startswith("https://"):

@@ -11,11 +11,16 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 
 #: Endpoints whose responses are the same whoever asks.
-PUBLIC_ENDPOINTS = frozenset({"feeds.podcast", "feeds.blog", "media.serve"})
+PUBLIC_ENDPOINTS = frozenset({"feeds.podcast", "feeds.blog", "media.serve", "embed.player", "embed.oembed"})
+#: Endpoints that never set a cookie, whatever happened to the session: the player other sites embed
+#: (a visitor of their page must not be handed our cookie) and its oEmbed description.
+COOKIE_FREE_ENDPOINTS = frozenset({"embed.player", "embed.oembed"})
 
 
 class PublicAwareSessionInterface(SecureCookieSessionInterface):
     def save_session(self, app, session, response) -> None:
+        if request.endpoint in COOKIE_FREE_ENDPOINTS:
+            return
         if request.endpoint in PUBLIC_ENDPOINTS and not session.modified:
             return  # nothing to write and nothing the response depends on
         super().save_session(app, session, response)

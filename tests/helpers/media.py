@@ -51,3 +51,31 @@ def stored_bytes(app, relative: str) -> bytes:
     store = remote_store_from_config(app.config) or MediaStore(app.config["MEDIA_ROOT"])
     with store.open(relative) as handle:
         return handle.read()
+
+
+_MPEG1_L3_BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_MPEG1_RATES = (44100, 48000, 32000)
+
+
+def repeated_mp3(target: Path, copies: int, source: Path = DATA / "cbr.mp3") -> Path:
+    """A longer MP3 for players to skip about in: ``source``'s audio frames ``copies`` times, untagged.
+
+    ``source`` must be MPEG-1 Layer III at a constant bitrate (``cbr.mp3``: 24.6 s, so 5 copies are
+    about 2 minutes). The ID3 tag and the LAME Info frame (which states the frame count, and so the
+    duration, of the original) are left out; browsers then time the file from its bitrate and size.
+    """
+    data = source.read_bytes()
+    position = 0
+    if data[:3] == b"ID3":
+        position = 10 + ((data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F))
+    frames = []
+    while position + 4 <= len(data) and data[position] == 0xFF and data[position + 1] & 0xFE == 0xFA:
+        header = data[position + 2]
+        length = 144000 * _MPEG1_L3_BITRATES[header >> 4] // _MPEG1_RATES[(header >> 2) & 3] + ((header >> 1) & 1)
+        frame = data[position:position + length]
+        if b"Info" not in frame[:64] and b"Xing" not in frame[:64]:
+            frames.append(frame)
+        position += length
+    assert len(frames) > 100, f"{source} is not a constant-bitrate MPEG-1 Layer III file"
+    target.write_bytes(b"".join(frames) * copies)
+    return target
