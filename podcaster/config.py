@@ -29,6 +29,13 @@ ENV_SETTINGS: dict[str, type] = {
     "SESSION_COOKIE_SECURE": bool,
     "TRUSTED_PROXIES": int,
     "FETCH_ALLOW_PRIVATE": bool,
+    "QUEUE_URL": str,
+    "RUN_WORKER": bool,
+    "FEED_FILES_DIR": str,
+    "WEBSUB_HUBS": str,
+    "PODCASTINDEX_PUBNOTIFY_URL": str,
+    "PODPING_TOKEN": str,
+    "PODPING_URL": str,
 }
 
 
@@ -82,6 +89,20 @@ class Config:
     #: Let requests made for the author (feed import, the feed doctor, downloads) reach loopback and private
     #: addresses; off, so a feed URL typed in the admin cannot reach inside the server's network.
     FETCH_ALLOW_PRIVATE = False
+    #: The job queue: empty means a SQLite file in the instance folder; ``redis://host:6379/0`` across machines.
+    QUEUE_URL = ""
+    #: Whether ``podcaster run`` starts a job consumer inside its gunicorn master (off when a
+    #: ``podcaster worker`` runs elsewhere).
+    RUN_WORKER = True
+    #: Where feed files are written for nginx; empty means ``feeds/`` in the instance folder.
+    FEED_FILES_DIR = ""
+    #: WebSub hubs named in every podcast feed and pinged on change (comma- or space-separated URLs).
+    WEBSUB_HUBS = ""
+    #: Podcast Index's pubnotify endpoint (no key needed); empty turns the ping off.
+    PODCASTINDEX_PUBNOTIFY_URL = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
+    #: podping.cloud's token; podping is sent only when it is set.
+    PODPING_TOKEN = ""
+    PODPING_URL = "https://podping.cloud/"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -112,7 +112,8 @@ def make_app(request, tmp_path):
         databases = _fresh_database(request, kind, tmp_path)
         cleanups.append(databases)
         other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": next(databases),
-                            "MEDIA_ROOT": str(tmp_path / name / "media"), "SITE_URL": "http://podcaster.test"})
+                            "MEDIA_ROOT": str(tmp_path / name / "media"), "SITE_URL": "http://podcaster.test",
+                            "QUEUE_URL": "memory://", "FEED_FILES_DIR": str(tmp_path / name / "feeds")})
         with other.app_context():
             upgrade_schema()
         cleanups.append(other)
@@ -138,6 +139,9 @@ def app(tmp_path, database):
             "DATABASE_URL": database,
             "MEDIA_ROOT": str(tmp_path / "media"),
             "SITE_URL": "http://podcaster.test",
+            # Jobs queue in this process's memory; the jobs tests run them (or use SQLite and Redis queues).
+            "QUEUE_URL": "memory://",
+            "FEED_FILES_DIR": str(tmp_path / "feeds"),
         }
     )
     with app.app_context():

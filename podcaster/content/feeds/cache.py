@@ -42,6 +42,8 @@ BLOG_KEY = "blog"
 GZIP_LEVEL = 6
 #: How long a feed whose rebuild failed is served as it was before the rebuild is tried again.
 RETRY_SECONDS = 60
+#: Set in ``session.info`` when a flush marked feeds stale; a commit then means the feeds changed.
+CHANGED_INFO_KEY = "feeds_changed"
 _table = FeedCache.__table__
 logger = logging.getLogger(__name__)
 
@@ -339,6 +341,8 @@ def _mark_stale(session: Session, flush_context) -> None:
     if not changes:
         return
     invalidate(session, show_ids=changes.show_ids, all_shows=changes.all_shows, blog=changes.blog)
+    # Read after the commit by whoever writes the feed files and pings (``podcaster.jobs``).
+    session.info[CHANGED_INFO_KEY] = True
     if changes.deleted_show_ids:
         # The foreign key cascades on PostgreSQL; SQLite leaves foreign keys unenforced by default.
         session.connection().execute(delete(_table).where(_table.c.show_id.in_(changes.deleted_show_ids)))
@@ -349,7 +353,12 @@ def _forget_changes(session: Session, previous_transaction=None) -> None:
     session.info.pop("feed_changes", None)
 
 
+def _forget_committed_changes(session: Session) -> None:
+    session.info.pop(CHANGED_INFO_KEY, None)
+
+
 if not event.contains(Session, "before_flush", _note_changes):
     event.listen(Session, "before_flush", _note_changes)
     event.listen(Session, "after_flush", _mark_stale)
     event.listen(Session, "after_soft_rollback", _forget_changes)
+    event.listen(Session, "after_rollback", _forget_committed_changes)
