@@ -98,7 +98,7 @@ class Config:
     FEED_FILES_DIR = ""
     #: WebSub hubs named in every podcast feed and pinged on change (comma- or space-separated URLs).
     WEBSUB_HUBS = ""
-    #: Podcast Index's pubnotify endpoint (no key needed); empty turns the ping off.
+    #: Podcast Index's pubnotify endpoint (no key needed); ``off`` (or empty) turns the ping off.
     PODCASTINDEX_PUBNOTIFY_URL = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
     #: podping.cloud's token; podping is sent only when it is set.
     PODPING_TOKEN = ""

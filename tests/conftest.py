@@ -113,7 +113,8 @@ def make_app(request, tmp_path):
         cleanups.append(databases)
         other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": next(databases),
                             "MEDIA_ROOT": str(tmp_path / name / "media"), "SITE_URL": "http://podcaster.test",
-                            "QUEUE_URL": "memory://", "FEED_FILES_DIR": str(tmp_path / name / "feeds")})
+                            "QUEUE_URL": "memory://", "FEED_FILES_DIR": str(tmp_path / name / "feeds"),
+                            "PODCASTINDEX_PUBNOTIFY_URL": ""})
         with other.app_context():
             upgrade_schema()
         cleanups.append(other)
@@ -142,6 +143,7 @@ def app(tmp_path, database):
             # Jobs queue in this process's memory; the jobs tests run them (or use SQLite and Redis queues).
             "QUEUE_URL": "memory://",
             "FEED_FILES_DIR": str(tmp_path / "feeds"),
+            "PODCASTINDEX_PUBNOTIFY_URL": "",  # no ping leaves the machine; the ping tests set a receiver
         }
     )
     with app.app_context():

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from flask import Flask, current_app, has_app_context
 from huey.api import Huey
+from huey.exceptions import CancelExecution
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -61,7 +62,8 @@ def _describe(exc: BaseException) -> str:
 
 
 def register(app: Flask, huey: Huey, name: str, job: Callable[..., str | None], *, retries: int = 0,
-             retry_delay: int = 0, periodic: Callable | None = None) -> None:
+             retry_delay: int = 0, periodic: Callable | None = None,
+             permanent: tuple[type[Exception], ...] = ()) -> None:
     """Make ``job`` a Huey task named ``name`` that runs in ``app``'s context and keeps its record.
 
     Args:
@@ -72,6 +74,7 @@ def register(app: Flask, huey: Huey, name: str, job: Callable[..., str | None], 
         retries: attempts after the first failure.
         retry_delay: seconds before the first retry; each later one waits ``RETRY_BACKOFF`` times longer.
         periodic: a Huey ``crontab`` to run the job on by itself (the consumer's scheduler queues it).
+        permanent: errors another attempt cannot mend (a feed that is not RSS): the job fails at once.
     """
     def run(task=None, **arguments):
         with app.app_context():
@@ -84,8 +87,11 @@ def register(app: Flask, huey: Huey, name: str, job: Callable[..., str | None], 
                     message = job(context, **arguments)
                 except Exception as exc:
                     logger.warning("job %s (%s) failed: %s", name, task.id, _describe(exc))
+                    final = isinstance(exc, permanent)
                     jobrecords.errored(session, task.id, _describe(exc), app_now(app),
-                                       will_retry=task.retries > 0)
+                                       will_retry=task.retries > 0 and not final)
+                    if final:
+                        raise CancelExecution(retry=False) from exc
                     raise
                 jobrecords.finished(session, task.id, app_now(app), message or "")
             finally:

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 
 from ..content.feeds import files, pings
 from ..content.feeds.doctor import CHECK_SHOW_EXTENSION
-from ..content.feeds.importer import MAX_FEED_BYTES, fetch_url, import_feed, read_limited
+from ..content.feeds.importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
 from ..content.http import FetchPolicy
 from ..content.storage import MediaStore
 from ..models import JobRecord, JobState, Show
@@ -120,7 +120,7 @@ def register_all(app: Flask, huey: Huey) -> None:
     register(app, huey, "refresh_feeds", refresh_feeds, retries=3, retry_delay=10)
     # Hubs and directories go down for minutes: 30 s, 1, 2, 4, 8 and 16 minutes.
     register(app, huey, "ping", ping, retries=6, retry_delay=30)
-    register(app, huey, "import_podcast", import_podcast, retries=2, retry_delay=60)
+    register(app, huey, "import_podcast", import_podcast, retries=2, retry_delay=60, permanent=(FeedImportError,))
     register(app, huey, "doctor", doctor)
     # A safety net: a scheduled run lost with a queue that was flushed or down still happens.
     register(app, huey, "refresh_feeds_periodic", refresh_feeds, periodic=crontab(minute="*/15"))

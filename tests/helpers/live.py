@@ -75,6 +75,7 @@ class LiveSite:
             "PODCASTER_SITE_URL": self.url,
             "PODCASTER_QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite'}",
             "PODCASTER_FEED_FILES_DIR": str(folder / "feeds"),
+            "PODCASTER_PODCASTINDEX_PUBNOTIFY_URL": "off",
             **(extra_env or {}),
         }
         self.workers = workers

@@ -65,7 +65,7 @@ def pings_for(feed_url: str, settings: Mapping[str, Any]) -> list[Ping]:
 
     Args:
         feed_url: the feed's public URL.
-        settings: ``WEBSUB_HUBS``, ``PODCASTINDEX_PUBNOTIFY_URL`` (empty turns it off), ``PODPING_TOKEN``
+        settings: ``WEBSUB_HUBS``, ``PODCASTINDEX_PUBNOTIFY_URL`` (empty or ``off`` turns it off), ``PODPING_TOKEN``
             and ``PODPING_URL``.
 
     Returns:
@@ -75,7 +75,7 @@ def pings_for(feed_url: str, settings: Mapping[str, Any]) -> list[Ping]:
                   {"Content-Type": "application/x-www-form-urlencoded"})
              for hub in websub_hubs(settings)]
     pubnotify = settings.get("PODCASTINDEX_PUBNOTIFY_URL", PODCASTINDEX_PUBNOTIFY_URL)
-    if pubnotify:
+    if pubnotify and pubnotify.lower() != "off":
         pings.append(Ping("podcastindex", _with_query(pubnotify, {"url": feed_url})))
     token = settings.get("PODPING_TOKEN") or ""
     if token:
