@@ -75,6 +75,29 @@ def postgres_server():
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One throwaway redis-server for the whole run (its URL), stopped at the end."""
+    from .helpers import redis
+
+    reason = redis.available()
+    if reason:
+        pytest.skip(f"Redis tests need a redis-server: {reason}")
+    server = redis.RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP server on 127.0.0.1 recording the requests it gets (pings), stopped afterwards."""
+    from .helpers.receiver import Receiver
+
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
 _database_names = itertools.count(1)
 
 

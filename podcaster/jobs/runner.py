@@ -174,7 +174,7 @@ def _queue_refresh_after_commit(session: Session) -> None:
     """After a commit that changed a feed: queue one feed refresh (files and pings), never twice waiting."""
     if not session.info.pop(CHANGED_INFO_KEY, False) or not has_app_context():
         return
-    if TASKS_EXTENSION not in current_app.extensions or session.info.get(JOB_INFO_KEY) == "refresh_feeds":
+    if TASKS_EXTENSION not in current_app.extensions or str(session.info.get(JOB_INFO_KEY, "")).startswith("refresh_feeds"):
         return
     from .tasks import queue_refresh
 

@@ -334,6 +334,11 @@ def _note_changes(session: Session, flush_context, instances) -> None:
             changes.all_shows = changes.blog = True
         elif isinstance(obj, (Post, Tag)):
             changes.blog = True
+        else:
+            continue
+        # Read after the commit by whoever writes the feed files and pings (``podcaster.jobs``); new rows
+        # count too: a new show has no cached feed to mark stale, but it has a feed file to write.
+        session.info[CHANGED_INFO_KEY] = True
 
 
 def _mark_stale(session: Session, flush_context) -> None:
@@ -341,8 +346,6 @@ def _mark_stale(session: Session, flush_context) -> None:
     if not changes:
         return
     invalidate(session, show_ids=changes.show_ids, all_shows=changes.all_shows, blog=changes.blog)
-    # Read after the commit by whoever writes the feed files and pings (``podcaster.jobs``).
-    session.info[CHANGED_INFO_KEY] = True
     if changes.deleted_show_ids:
         # The foreign key cascades on PostgreSQL; SQLite leaves foreign keys unenforced by default.
         session.connection().execute(delete(_table).where(_table.c.show_id.in_(changes.deleted_show_ids)))
