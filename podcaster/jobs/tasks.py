@@ -42,11 +42,12 @@ def queue_refresh() -> str | None:
 
 
 def refresh_feeds(context: JobContext) -> str:
-    """Write every changed feed file, queue its pings, and schedule the run for the next publication."""
+    """Write every changed feed file and public media link, queue the pings, and schedule the next run."""
     app = context.app
     written = files.sync_feed_files(context.session, feed_files_dir(app), context.now,
                                     app.extensions[files.SHOW_LINKS_EXTENSION],
                                     app.extensions[files.BLOG_FEED_EXTENSION])
+    links = files.sync_public_media(context.session, feed_files_dir(app), app.config["MEDIA_ROOT"], context.now)
     queued = 0
     for feed in written:
         if feed.show_id is None:
@@ -60,7 +61,7 @@ def refresh_feeds(context: JobContext) -> str:
     if upcoming is not None:
         enqueue("refresh_feeds", label=f"Publish what is scheduled for {upcoming:%Y-%m-%d %H:%M} UTC",
                 key=f"{REFRESH_KEY}@{upcoming.isoformat()}", eta=upcoming)
-    return f"{len(written)} feed files written, {queued} pings queued"
+    return f"{len(written)} feed files written, {links} public media links changed, {queued} pings queued"
 
 
 def ping(context: JobContext, kind: str, target: str, feed_url: str) -> str:

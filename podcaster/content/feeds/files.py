@@ -9,7 +9,8 @@ the feed's Last-Modified, so nginx's validators match the app's.
 
 ``sync_feed_files`` brings the whole folder up to date and says which feeds changed: the jobs layer runs
 it after every change and at each scheduled publication, then pings for the changed ones. Running it
-twice writes nothing the second time.
+twice writes nothing the second time. ``sync_public_media`` keeps ``media/`` beside them: links to the
+audio of public episodes, which nginx then sends from disk (ranges included) without asking the app.
 """
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import FeedCache, Show
+from werkzeug.utils import safe_join
+
+from ...models import Episode, FeedCache, MediaFile, Show
+from ..publishing import visible_filter
 from . import cache, service
 from .atom import BlogLinks
 from .podcast import FeedLinks
@@ -36,6 +40,8 @@ SHOWS_FOLDER = "podcasts"
 SHOW_LINKS_EXTENSION = "podcaster.show_links"
 BLOG_FEED_EXTENSION = "podcaster.blog_feed"
 BLOG_FILE = "blog/feed.xml"
+#: Links to the audio of public episodes, at their ``/media/...`` URL paths.
+PUBLIC_MEDIA_FOLDER = "media"
 
 
 def show_feed_file(slug: str) -> str:
@@ -154,6 +160,38 @@ def sync_feed_files(session: Session, folder: str | os.PathLike, now: datetime,
         if entry is not None and write_feed(root, BLOG_FILE, entry):
             written.append(WrittenFeed(BLOG_FILE, "", entry.etag, None))
     return written
+
+
+def sync_public_media(session: Session, folder: str | os.PathLike, media_root: str | os.PathLike,
+                      now: datetime) -> int:
+    """Link the audio of every public episode under ``<folder>/media/`` so nginx sends it from disk.
+
+    Only audio of episodes public at ``now`` is linked (a symbolic link to the stored file, made under a
+    temporary name and renamed into place); the link of an episode that is no longer public is removed.
+    Everything else under ``/media/`` (and any file without a link) goes to the app, which checks it.
+
+    Returns:
+        How many links were added or removed.
+    """
+    base = Path(folder) / PUBLIC_MEDIA_FOLDER
+    wanted = set(session.execute(
+        select(MediaFile.path).join(Episode, Episode.audio_id == MediaFile.id).where(visible_filter(Episode, now))
+    ).scalars())
+    existing = ({path.relative_to(base).as_posix() for path in base.rglob("*") if path.is_symlink()}
+                if base.is_dir() else set())
+    for relative in wanted - existing:
+        target = safe_join(str(media_root), relative)
+        if target is None:
+            continue
+        link = base / relative
+        link.parent.mkdir(parents=True, exist_ok=True)
+        temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+        temporary.unlink(missing_ok=True)
+        os.symlink(os.path.abspath(target), temporary)
+        os.replace(temporary, link)
+    for relative in existing - wanted:
+        (base / relative).unlink(missing_ok=True)
+    return len(wanted ^ existing)
 
 
 def next_scheduled_change(session: Session, now: datetime) -> datetime | None:
