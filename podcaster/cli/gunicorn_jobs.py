@@ -7,6 +7,8 @@ Set ``PODCASTER_RUN_WORKER=false`` when a ``podcaster worker`` runs elsewhere.
 """
 from __future__ import annotations
 
+import signal
+
 _consumer = None
 
 
@@ -20,7 +22,12 @@ def when_ready(server) -> None:
     if not app.config.get("RUN_WORKER", True):
         return
     _consumer = queue_of(app).create_consumer(workers=2, worker_type="thread", periodic=True)
+    # Huey's start() installs its own SIGINT/SIGTERM/SIGHUP handlers: gunicorn's must stay, so that
+    # Ctrl-C and systemd stop the server (on_exit then stops the consumer).
+    kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     _consumer.start()
+    for number, handler in kept.items():
+        signal.signal(number, handler)
     server.log.info("Job consumer started in the gunicorn master")
 
 

@@ -15,6 +15,8 @@ from huey.api import Huey
 #: Where ``init_app`` keeps the app's Huey in ``app.extensions``.
 HUEY_EXTENSION = "podcaster.huey"
 QUEUE_NAME = "podcaster"
+#: Seconds a SQLite queue operation waits for the file's lock.
+SQLITE_LOCK_TIMEOUT = 60
 
 
 def default_queue_url(instance_path: str) -> str:
@@ -41,7 +43,9 @@ def make_huey(url: str) -> Huey:
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return SqliteHuey(QUEUE_NAME, filename=path)
+        # Huey takes an exclusive lock for every queue operation; a web worker starting while the consumer
+        # is busy waits for it rather than failing at its 5 s default.
+        return SqliteHuey(QUEUE_NAME, filename=path, timeout=SQLITE_LOCK_TIMEOUT)
     if url == "memory://":
         return MemoryHuey(QUEUE_NAME)
     raise ValueError(f"PODCASTER_QUEUE_URL must start with sqlite:///, redis:// or be memory://, not {url!r}")
