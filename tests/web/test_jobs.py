@@ -94,12 +94,17 @@ def test_a_scheduled_episode_goes_out_at_its_time_with_no_request(app, clock, re
     (waiting,) = sqlite_queue.scheduled()
     assert waiting.eta == NOW + timedelta(days=1)  # the refresh waits for the publication time
 
+    audio_link = Path(app.config["FEED_FILES_DIR"]) / "media" / "audio" / "quiet-page" / "episode-2.mp3"
+    assert not audio_link.exists() and audio_link.with_name("episode-1.mp3").is_symlink()
+
     clock.now = NOW + timedelta(hours=23)
     assert run_pending(app, clock()) == 0 and items() == 1
     clock.now = NOW + timedelta(days=1)
     assert run_pending(app, clock()) == 2  # the scheduled refresh, and its ping
     assert items() == 2
     assert len(receiver.requests) == 2  # a ping for each version of the feed
+    # nginx now sends the new episode's audio from disk: the link leads to the stored file
+    assert audio_link.resolve() == (Path(app.config["MEDIA_ROOT"]) / "audio/quiet-page/episode-2.mp3").resolve()
 
 
 def test_a_failing_ping_is_retried_with_backoff_and_its_record_shows_the_error(
@@ -176,6 +181,19 @@ def test_the_doctor_job_stores_its_figures_and_files_follow_a_moved_show(app, cl
         db.session.commit()
     run_pending(app, clock())
     assert not feed_file(app).exists()  # the app answers 301 there now; a file would hide it
+
+
+def test_an_edit_is_saved_when_the_queue_cannot_be_reached(app, client):
+    from ..helpers.live import free_port
+
+    app.config["QUEUE_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    jobs.init_app(app)
+    show_id = make_show(app, episodes=1)
+    with app.app_context():
+        assert db.session.get(Show, show_id) is not None
+    (refresh,) = records(app, "refresh_feeds")
+    assert refresh.state == "failed" and refresh.error.startswith("The queue could not be reached: ConnectionError")
+    assert client.get("/podcasts/quiet-page/feed.xml").status_code == 200  # the app still serves the feed
 
 
 def test_a_worker_process_runs_jobs_from_redis(app, tmp_path, redis_server):
