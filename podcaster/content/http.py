@@ -361,9 +361,9 @@ def open_url(url: str, max_bytes: int, policy: FetchPolicy | None = None, *,
         max_bytes: the largest body accepted (a larger declared length is refused at once).
         policy: the addresses allowed and the time caps (public addresses only by default).
         total_timeout: seconds for the whole fetch instead of the policy's (large downloads).
-        method: the request method (POST for a WebSub publish ping); a redirect is followed with GET
-            only for GET.
-        body: the request body, sent on the first hop only.
+        method: the request method (POST for a WebSub publish ping); only GET follows redirects (a
+            redirected POST fails: its body is not sent on to an address the first server chose).
+        body: the request body.
         headers: more request headers (Content-Type, Authorization).
         ok_statuses: the statuses that count as success (a WebSub hub answers 202 or 204).
 

@@ -42,7 +42,7 @@ BLOG_KEY = "blog"
 GZIP_LEVEL = 6
 #: How long a feed whose rebuild failed is served as it was before the rebuild is tried again.
 RETRY_SECONDS = 60
-#: Set in ``session.info`` when a flush marked feeds stale; a commit then means the feeds changed.
+#: Set in ``session.info`` when a flush touched what a feed shows; a commit then means the feeds changed.
 CHANGED_INFO_KEY = "feeds_changed"
 _table = FeedCache.__table__
 logger = logging.getLogger(__name__)
