@@ -59,12 +59,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import extensions, models  # noqa: F401  (models register their tables)
     from .web import init_app as init_web
-    from . import cli
+    from . import cli, jobs
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(Path(__file__).parent / "migrations"))
     extensions.csrf.init_app(app)
     extensions.login_manager.init_app(app)
     init_web(app)
+    jobs.init_app(app)
     cli.init_app(app)
     return app

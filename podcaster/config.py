@@ -38,6 +38,13 @@ ENV_SETTINGS: dict[str, type] = {
     "S3_PUBLIC_BASE_URL": str,
     "S3_PRESIGNED_SECONDS": int,
     "S3_PART_BYTES": int,
+    "QUEUE_URL": str,
+    "RUN_WORKER": bool,
+    "FEED_FILES_DIR": str,
+    "WEBSUB_HUBS": str,
+    "PODCASTINDEX_PUBNOTIFY_URL": str,
+    "PODPING_TOKEN": str,
+    "PODPING_URL": str,
 }
 
 
@@ -105,6 +112,20 @@ class Config:
     S3_PRESIGNED_SECONDS = 300
     #: Multipart part size for uploads to the bucket (at least 5 MiB, S3's smallest part).
     S3_PART_BYTES = 8 * 1024 * 1024
+    #: The job queue: empty means a SQLite file in the instance folder; ``redis://host:6379/0`` across machines.
+    QUEUE_URL = ""
+    #: Whether ``podcaster run`` starts a job consumer inside its gunicorn master (off when a
+    #: ``podcaster worker`` runs elsewhere).
+    RUN_WORKER = True
+    #: Where feed files are written for nginx; empty means ``feeds/`` in the instance folder.
+    FEED_FILES_DIR = ""
+    #: WebSub hubs named in every podcast feed and pinged on change (comma- or space-separated URLs).
+    WEBSUB_HUBS = ""
+    #: Podcast Index's pubnotify endpoint (no key needed); ``off`` (or empty) turns the ping off.
+    PODCASTINDEX_PUBNOTIFY_URL = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
+    #: podping.cloud's token; podping is sent only when it is set.
+    PODPING_TOKEN = ""
+    PODPING_URL = "https://podping.cloud/"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -88,6 +88,19 @@ def s3_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One throwaway redis-server for the whole run (its URL), stopped at the end."""
+    from .helpers import redis
+
+    reason = redis.available()
+    if reason:
+        pytest.skip(f"Redis tests need a redis-server: {reason}")
+    server = redis.RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()
+
+
 @pytest.fixture
 def s3_settings(s3_server):
     """The ``S3_*`` app settings of a new empty bucket on the test server."""
@@ -102,6 +115,16 @@ def media_backend(request, app):
     if request.param == "s3":
         app.config.update(MEDIA_BACKEND="s3", **request.getfixturevalue("s3_settings"))
     return request.param
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP server on 127.0.0.1 recording the requests it gets (pings), stopped afterwards."""
+    from .helpers.receiver import Receiver
+
+    server = Receiver().start()
+    yield server
+    server.stop()
 
 
 _database_names = itertools.count(1)
@@ -141,7 +164,9 @@ def make_app(request, tmp_path):
         databases = _fresh_database(request, kind, tmp_path)
         cleanups.append(databases)
         other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": next(databases),
-                            "MEDIA_ROOT": str(tmp_path / name / "media"), "SITE_URL": "http://podcaster.test"})
+                            "MEDIA_ROOT": str(tmp_path / name / "media"), "SITE_URL": "http://podcaster.test",
+                            "QUEUE_URL": "memory://", "FEED_FILES_DIR": str(tmp_path / name / "feeds"),
+                            "PODCASTINDEX_PUBNOTIFY_URL": ""})
         with other.app_context():
             upgrade_schema()
         cleanups.append(other)
@@ -167,6 +192,10 @@ def app(tmp_path, database):
             "DATABASE_URL": database,
             "MEDIA_ROOT": str(tmp_path / "media"),
             "SITE_URL": "http://podcaster.test",
+            # Jobs queue in this process's memory; the jobs tests run them (or use SQLite and Redis queues).
+            "QUEUE_URL": "memory://",
+            "FEED_FILES_DIR": str(tmp_path / "feeds"),
+            "PODCASTINDEX_PUBNOTIFY_URL": "",  # no ping leaves the machine; the ping tests set a receiver
         }
     )
     with app.app_context():

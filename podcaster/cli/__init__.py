@@ -3,7 +3,7 @@
 ``podcaster`` is the Flask CLI for this app (``podcaster routes``, ``podcaster db ...``
 work too) plus the commands of the modules below, registered on the app in ``init_app``:
 ``site`` (init, run, create-admin, demo), ``episodes`` (add-episode), ``feeds`` (check-feed,
-import-feed) and ``maintenance`` (export, import-backup, doctor). They share ``common``;
+import-feed), ``maintenance`` (export, import-backup, doctor) and ``jobs`` (worker). They share ``common``;
 none of them imports this module, so there is no import circle.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, routes_command, shell_command
 
-from . import episodes, feeds, maintenance, site
+from . import episodes, feeds, jobs, maintenance, site
 from .common import upgrade_schema
 
 __all__ = ["init_app", "main", "upgrade_schema"]
@@ -39,5 +39,5 @@ main.add_command(routes_command)
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (*site.COMMANDS, *maintenance.COMMANDS, *episodes.COMMANDS, *feeds.COMMANDS):
+    for command in (*site.COMMANDS, *maintenance.COMMANDS, *episodes.COMMANDS, *feeds.COMMANDS, *jobs.COMMANDS):
         app.cli.add_command(command)

@@ -82,7 +82,7 @@ def demo_command():
 @click.option("--demo", is_flag=True, help="Load demo content first when the site is empty.")
 @with_appcontext
 def run_command(host: str, port: int, workers: int, demo: bool):
-    """Upgrade the schema, then serve the site with gunicorn."""
+    """Upgrade the schema, then serve the site with gunicorn, and run the background jobs in its master."""
     upgrade_schema()
     forget_built_feeds()
     if demo:
@@ -98,7 +98,8 @@ def run_command(host: str, port: int, workers: int, demo: bool):
         # Threaded workers: a slow listener streaming audio or an author uploading
         # an hour of audio over a slow link must not block or get a worker killed.
         [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", "gthread",
-         "--threads", "8", "--access-logfile", "-", "podcaster:create_app()"],
+         "--threads", "8", "--access-logfile", "-", "--config", "python:podcaster.cli.gunicorn_jobs",
+         "podcaster:create_app()"],
     )
 
 

@@ -205,6 +205,7 @@ class FetchedBody:
         url: the URL asked for.
         final_url: the URL that answered, after redirects.
         headers: the response headers.
+        status: the response status.
     """
 
     def __init__(self, url: str, final_url: str, response: http.client.HTTPResponse,
@@ -213,6 +214,7 @@ class FetchedBody:
         self.url = url
         self.final_url = final_url
         self.headers = response.headers
+        self.status = response.status
         self._response = response
         self._connection = connection
         self._watchdog = watchdog
@@ -308,7 +310,8 @@ def _resolve(url: str, host: str, port: int, policy: FetchPolicy) -> list[str]:
     return addresses
 
 
-def _open_one(url: str, current: str, policy: FetchPolicy, deadline: float, watchdog: _Watchdog):
+def _open_one(url: str, current: str, policy: FetchPolicy, deadline: float, watchdog: _Watchdog,
+              method: str = "GET", body: bytes | None = None, headers: Mapping[str, str] | None = None):
     try:
         parts = urlsplit(current)
         scheme = parts.scheme.lower()
@@ -334,9 +337,9 @@ def _open_one(url: str, current: str, policy: FetchPolicy, deadline: float, watc
             connection.close()
             continue
         try:
-            connection.request("GET", _request_target(parts), headers={
+            connection.request(method, _request_target(parts), body=body, headers={
                 "User-Agent": policy.user_agent, "Accept": "*/*", "Accept-Encoding": "identity",
-                "Connection": "close"})
+                "Connection": "close", **(headers or {})})
             return connection, connection.getresponse()
         except (OSError, http.client.HTTPException, ValueError) as exc:
             connection.close()
@@ -348,7 +351,9 @@ def _open_one(url: str, current: str, policy: FetchPolicy, deadline: float, watc
 
 
 def open_url(url: str, max_bytes: int, policy: FetchPolicy | None = None, *,
-             total_timeout: float | None = None) -> FetchedBody:
+             total_timeout: float | None = None, method: str = "GET", body: bytes | None = None,
+             headers: Mapping[str, str] | None = None, ok_statuses: frozenset[int] = frozenset({200}),
+             ) -> FetchedBody:
     """GET ``url`` under ``policy`` and return its body for reading.
 
     Args:
@@ -356,6 +361,11 @@ def open_url(url: str, max_bytes: int, policy: FetchPolicy | None = None, *,
         max_bytes: the largest body accepted (a larger declared length is refused at once).
         policy: the addresses allowed and the time caps (public addresses only by default).
         total_timeout: seconds for the whole fetch instead of the policy's (large downloads).
+        method: the request method (POST for a WebSub publish ping); only GET follows redirects (a
+            redirected POST fails: its body is not sent on to an address the first server chose).
+        body: the request body.
+        headers: more request headers (Content-Type, Authorization).
+        ok_statuses: the statuses that count as success (a WebSub hub answers 202 or 204).
 
     Returns:
         The body, to be read and closed (it is a context manager).
@@ -373,8 +383,11 @@ def open_url(url: str, max_bytes: int, policy: FetchPolicy | None = None, *,
     current = url.strip()
     try:
         for _ in range(policy.max_redirects + 1):
-            connection, response = _open_one(url, current, policy, deadline, watchdog)
+            connection, response = _open_one(url, current, policy, deadline, watchdog, method, body, headers)
             if response.status in REDIRECT_STATUSES:
+                if method != "GET":  # a ping's body is not replayed at an address the first server chose
+                    connection.close()
+                    raise FetchError(f"could not fetch {url}: {method} answered with a redirect")
                 location = (response.getheader("Location") or "").strip()
                 connection.close()
                 if not location:
@@ -384,7 +397,7 @@ def open_url(url: str, max_bytes: int, policy: FetchPolicy | None = None, *,
                 except ValueError as exc:
                     raise _refused(url) from exc
                 continue
-            if response.status != 200:
+            if response.status not in ok_statuses:
                 connection.close()
                 raise FetchHTTPError(f"could not fetch {url}: the server answered HTTP {response.status}",
                                      response.status)

@@ -3,6 +3,7 @@ from .authors import Author
 from .books import Book, BookContributor, ContributorRole
 from .common import Status, utcnow
 from .feeds import FeedCache, FeedHealth
+from .jobs import JobRecord, JobState
 from .media import MediaFile
 from .posts import Post, Tag
 from .security import LoginFailure
@@ -12,5 +13,5 @@ from .videos import Video
 
 __all__ = [
     "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "FeedCache", "FeedHealth",
-    "LoginFailure", "MediaFile", "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
+    "JobRecord", "JobState", "LoginFailure", "MediaFile", "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
 ]

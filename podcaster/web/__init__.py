@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import Flask, current_app
 
 from ..content.feeds.doctor import CHECK_SHOW_EXTENSION
+from ..content.feeds.files import BLOG_FEED_EXTENSION, SHOW_LINKS_EXTENSION
 from ..content.http import FetchPolicy
 from ..content.storage import MediaStore
 from ..content.storage_s3 import S3MediaStore, remote_store_from_config, store_from_config
@@ -48,6 +49,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(embed.bp)
     # ``podcaster check-feed <slug>`` checks our feed as served, which takes this layer's URL map.
     app.extensions[CHECK_SHOW_EXTENSION] = feeds.check_show
+    # Background jobs write feed files with the same URLs (``podcaster.jobs``).
+    app.extensions[SHOW_LINKS_EXTENSION] = feeds.podcast_links
+    app.extensions[BLOG_FEED_EXTENSION] = feeds.current_blog_feed
     errors.init_app(app)
     template_helpers.init_app(app)
     security.init_app(app)

@@ -14,6 +14,7 @@ from werkzeug.http import http_date, parse_date, parse_etags, unquote_etag
 from ..content.chapters import CHAPTERS_MIME, chapters_json
 from ..content.feeds import cache, doctor, health, service
 from ..content.feeds.atom import BlogLinks
+from ..content.feeds.pings import websub_hubs
 from ..content.feeds.podcast import FeedLinks
 from ..content.publishing import is_visible
 from ..content.storage import StorageError
@@ -84,6 +85,7 @@ def podcast_links(show: Show) -> FeedLinks:
         media=lambda file: media(file.path),
         author_page=lambda author: author_page(author.slug),
         chapters=lambda episode: chapters(episode.slug),
+        hubs=tuple(websub_hubs(current_app.config)),
     )
 
 
@@ -181,6 +183,19 @@ def podcast(show_slug: str):
         return feed_response(entry, RSS_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))
     except cache.FeedUnavailable as exc:
         return unavailable(exc)
+
+
+def current_blog_feed() -> cache.CachedFeed:
+    """The blog feed as it should be served now, with its bytes (rebuilt only when stale or expired).
+
+    Raises:
+        FeedUnavailable: it cannot be built and there is no earlier copy.
+    """
+    now = current_time()
+    rebuild = lambda: service.rebuild_blog_feed(
+        db.session, now, current_app.config["SITE_TITLE"], blog_links())
+    entry = service.fresh(db.session, cache.cached_entry(db.session, cache.BLOG_KEY), now, rebuild)
+    return service.with_bodies(db.session, entry, rebuild)
 
 
 @bp.route("/blog/feed.xml")

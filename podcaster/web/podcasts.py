@@ -7,12 +7,8 @@ from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy.orm import selectinload
 
 from ..content.publishing import is_visible, visible_filter
-<<<<<<< HEAD
 from ..content.storage import StorageError
-from ..content.transcripts import transcript_lines
-=======
 from ..content.transcripts import transcript_cues
->>>>>>> i15-player
 from ..extensions import db
 from ..models import Episode, Show
 from . import current_time, media_store, remote_media_store
@@ -108,16 +104,9 @@ def episode(show_slug: str, episode_slug: str):
     found, item = visible_episode_or_404(show_slug, episode_slug)
     transcript = None
     if item.transcript is not None and item.transcript.size <= MAX_INLINE_TRANSCRIPT_BYTES:
-<<<<<<< HEAD
         # The S3 store reads a file still local here, else its object: one request, no HEAD first.
         store = remote_media_store() or media_store()
         with contextlib.suppress(FileNotFoundError, StorageError), store.open(item.transcript.path) as handle:
-            transcript = transcript_lines(handle.read())
-=======
-        store = media_store()
-        if store.exists(item.transcript.path):
-            with store.open(item.transcript.path) as handle:
-                transcript = transcript_cues(handle.read())
->>>>>>> i15-player
+            transcript = transcript_cues(handle.read())
     return render_template("public/podcasts_episode.html", show=found, episode=item, transcript=transcript,
                            subscribe=subscribe_links(found))

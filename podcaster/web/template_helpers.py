@@ -30,6 +30,7 @@ ADMIN_AREAS = [
     ("admin.posts", "Posts"),
     ("admin.feed_doctor", "Feed doctor"),
     ("admin.import_podcast", "Import a podcast"),
+    ("admin.jobs", "Jobs"),
 ]
 
 

@@ -73,6 +73,9 @@ class LiveSite:
             "PODCASTER_MEDIA_ROOT": str(self.media_root),
             "PODCASTER_SECRET_KEY": "live-test-secret",
             "PODCASTER_SITE_URL": self.url,
+            "PODCASTER_QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite'}",
+            "PODCASTER_FEED_FILES_DIR": str(folder / "feeds"),
+            "PODCASTER_PODCASTINDEX_PUBNOTIFY_URL": "off",
             **(extra_env or {}),
         }
         self.workers = workers

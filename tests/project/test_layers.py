@@ -9,7 +9,10 @@
   and no exception. What a command needs of the web layer (checking one of our feeds as served, which
   takes the URL map) the web layer registers on the app (``app.extensions``).
 - ``podcaster/demo/`` is demo content loaded through the domain: no Flask either.
-- ``podcaster/models/`` import no web, cli or demo; ``podcaster/web/`` imports no cli or demo.
+- ``podcaster/models/`` import no web, cli, demo or jobs; ``podcaster/web/`` imports no cli or demo.
+- ``podcaster/jobs/`` (Huey tasks) imports content, models, extensions and Flask, never web, cli or demo:
+  the URL makers a job needs the web layer registers on the app (``app.extensions``), as for check-feed.
+  ``content/`` and ``demo/`` import no jobs: the queue is the app's business, not the domain's.
 """
 from __future__ import annotations
 
@@ -72,7 +75,7 @@ def is_flask(name: str) -> bool:
 
 
 def content_breaks(name: str) -> bool:
-    return is_flask(name) or is_under(name, "podcaster.web", "podcaster.cli", "podcaster.demo")
+    return is_flask(name) or is_under(name, "podcaster.web", "podcaster.cli", "podcaster.demo", "podcaster.jobs")
 
 
 def cli_breaks(name: str) -> bool:
@@ -80,15 +83,19 @@ def cli_breaks(name: str) -> bool:
 
 
 def demo_breaks(name: str) -> bool:
-    return is_flask(name) or is_under(name, "podcaster.web", "podcaster.cli")
+    return is_flask(name) or is_under(name, "podcaster.web", "podcaster.cli", "podcaster.jobs")
 
 
 def models_break(name: str) -> bool:
-    return is_under(name, "podcaster.web", "podcaster.cli", "podcaster.demo")
+    return is_under(name, "podcaster.web", "podcaster.cli", "podcaster.demo", "podcaster.jobs")
 
 
 def web_breaks(name: str) -> bool:
     return is_under(name, "podcaster.cli", "podcaster.demo")
+
+
+def jobs_break(name: str) -> bool:
+    return is_under(name, "podcaster.web", "podcaster.cli", "podcaster.demo")
 
 
 RULES = [
@@ -97,6 +104,7 @@ RULES = [
     ("demo", demo_breaks),
     ("models", models_break),
     ("web", web_breaks),
+    ("jobs", jobs_break),
 ]
 
 

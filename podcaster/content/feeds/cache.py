@@ -42,6 +42,8 @@ BLOG_KEY = "blog"
 GZIP_LEVEL = 6
 #: How long a feed whose rebuild failed is served as it was before the rebuild is tried again.
 RETRY_SECONDS = 60
+#: Set in ``session.info`` when a flush touched what a feed shows; a commit then means the feeds changed.
+CHANGED_INFO_KEY = "feeds_changed"
 _table = FeedCache.__table__
 logger = logging.getLogger(__name__)
 
@@ -332,6 +334,11 @@ def _note_changes(session: Session, flush_context, instances) -> None:
             changes.all_shows = changes.blog = True
         elif isinstance(obj, (Post, Tag)):
             changes.blog = True
+        else:
+            continue
+        # Read after the commit by whoever writes the feed files and pings (``podcaster.jobs``); new rows
+        # count too: a new show has no cached feed to mark stale, but it has a feed file to write.
+        session.info[CHANGED_INFO_KEY] = True
 
 
 def _mark_stale(session: Session, flush_context) -> None:
@@ -349,7 +356,12 @@ def _forget_changes(session: Session, previous_transaction=None) -> None:
     session.info.pop("feed_changes", None)
 
 
+def _forget_committed_changes(session: Session) -> None:
+    session.info.pop(CHANGED_INFO_KEY, None)
+
+
 if not event.contains(Session, "before_flush", _note_changes):
     event.listen(Session, "before_flush", _note_changes)
     event.listen(Session, "after_flush", _mark_stale)
     event.listen(Session, "after_soft_rollback", _forget_changes)
+    event.listen(Session, "after_rollback", _forget_committed_changes)

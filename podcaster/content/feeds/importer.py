@@ -193,6 +193,7 @@ def _find_show(session: Session, channel, title: str) -> Show | None:
 def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch: Fetch | None = None,
                 policy: FetchPolicy | None = None, download_audio: bool = True, max_audio_bytes: int = 1024**3,
                 max_image_bytes: int = 20 * 1024**2, progress: Callable[[str], None] = lambda _: None,
+                step: Callable[[int, int, str], None] = lambda done, total, title: None,
                 ) -> ImportResult:
     """Create or update a show from an RSS feed.
 
@@ -207,6 +208,8 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
         max_audio_bytes: the largest enclosure to download.
         max_image_bytes: the largest artwork to download.
         progress: called with a line of progress text.
+        step: called after each item is committed with the items done, the items in the feed and the
+            item's title (the Jobs page's progress bar).
 
     Returns:
         What was created, updated and downloaded, and the problems met on the way.
@@ -276,9 +279,11 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
         raise
 
     numbers_seen: set[tuple[int | None, int]] = set()
-    for item in channel.findall("item"):
+    items = channel.findall("item")
+    for done, item in enumerate(items, start=1):
         _import_item(session, store, show, item, result, fetch=fetch, download_audio=download_audio,
                      max_audio_bytes=max_audio_bytes, progress=progress, numbers_seen=numbers_seen)
+        step(done, len(items), _text(item, "title"))
     return result
 
 

@@ -47,6 +47,7 @@ class FeedLinks:
         author_page: an author's profile page, or None when there is none.
         chapters: the JSON chapters document made from an episode's chapter list (chapters read
             from its MP3's ID3 frames, with no uploaded file), or None when there is none.
+        hubs: the WebSub hubs the feed names (``atom:link rel="hub"``), which it pings on change.
     """
 
     feed_url: str
@@ -55,6 +56,7 @@ class FeedLinks:
     media: Callable[[MediaLike], str]
     author_page: Callable[[Author], str | None]
     chapters: Callable[[EpisodeLike], str | None] = lambda episode: None
+    hubs: tuple[str, ...] = ()
 
 
 def aware(moment: datetime) -> datetime:
@@ -199,6 +201,7 @@ def build_podcast_feed(show: Show, episodes: Sequence[EpisodeLike], links: FeedL
         persons=[_person(credit.author.name, credit.role, links.author_page(credit.author),
                          _image_url(credit.author.photo, links) or None)
                  for credit in show.credits],
+        hubs=links.hubs,
     )
     for episode, number in ordered_episodes(show.show_type, episodes):
         enclosure = enclosure_of(episode, links)

@@ -19,11 +19,14 @@ dicts, so the extension knows nothing about models.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
 _ITUNES = f"{{{ITUNES_NS}}}"
@@ -59,7 +62,7 @@ class PodcastIndexExtension(BaseExtension):
 
     def set(self, *, itunes_title: str = "", explicit: bool = False, image: str = "", guid: str = "",
             locked: bool | None = None, locked_owner: str = "", funding: list[dict] | None = None,
-            persons: list[dict] | None = None, medium: str = "podcast") -> None:
+            persons: list[dict] | None = None, medium: str = "podcast", hubs: Sequence[str] = ()) -> None:
         """Set the channel values.
 
         Args:
@@ -73,15 +76,19 @@ class PodcastIndexExtension(BaseExtension):
             funding: ``{"url", "label"}`` dicts.
             persons: ``{"name", "role", "href", "img"}`` dicts.
             medium: podcast:medium.
+            hubs: WebSub hubs, each an ``atom:link rel="hub"`` (feedgen writes only the self link in RSS).
         """
         self._values = {
             "itunes_title": itunes_title, "explicit": explicit, "image": image, "guid": guid, "locked": locked,
             "locked_owner": locked_owner, "funding": funding or [], "persons": persons or [], "medium": medium,
+            "hubs": list(hubs),
         }
 
     def extend_rss(self, rss_feed: etree._Element) -> etree._Element:
         channel = rss_feed[0]
         values = self._values
+        for hub in values.get("hubs", []):
+            _sub(channel, f"{{{ATOM_NS}}}link", rel="hub", href=hub)
         if values.get("itunes_title") and values["itunes_title"] != channel.findtext("title"):
             _sub(channel, _ITUNES + "title", values["itunes_title"])
         _sub(channel, _ITUNES + "explicit", "true" if values.get("explicit") else "false")

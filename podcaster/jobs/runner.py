@@ -1,0 +1,197 @@
+"""The job wrapper: every task runs in an app context, leaves a record, and is retried with backoff.
+
+A task is a plain function ``job(context, **arguments)`` taking a ``JobContext`` (the app, its session,
+the present, a progress callback) and JSON arguments; ``register`` turns it into a Huey task. The
+wrapper marks the record running (counting the attempt), done with the function's message, or
+``retrying``/``failed`` with the error; Huey's ``retry_delay`` times ``retry_backoff`` spaces the
+attempts. Keys (see ``content.jobrecords``) make queuing idempotent: a job whose result key is already
+queued or done is not queued again.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask, current_app, has_app_context
+from huey.api import Huey
+from huey.exceptions import CancelExecution
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..content import jobrecords
+from ..content.feeds.cache import CHANGED_INFO_KEY
+from ..extensions import db
+from ..models import JobState, utcnow
+from .queue import HUEY_EXTENSION, default_queue_url, make_huey
+
+logger = logging.getLogger(__name__)
+
+TASKS_EXTENSION = "podcaster.jobs"
+#: Each failed attempt waits this many times longer than the one before.
+RETRY_BACKOFF = 2
+#: ``session.info`` key naming the job a session runs (a feed refresh does not queue itself again).
+JOB_INFO_KEY = "podcaster.job"
+#: States in which a key counts as taken: the job will make (or made) its result.
+PENDING_OR_DONE = (JobState.QUEUED, JobState.RUNNING, JobState.RETRYING, JobState.DONE)
+
+
+@dataclass
+class JobContext:
+    """What a job function gets: the app, the session it writes through, the present, its record."""
+
+    app: Flask
+    session: Session
+    task_id: str
+    now: datetime
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        """Show how far the job is on the Jobs page (commits the session: call it between steps)."""
+        jobrecords.progress(self.session, self.task_id, done, total, app_now(self.app), message)
+
+
+def app_now(app: Flask) -> datetime:
+    """The app's present as naive UTC (tests set ``CLOCK``, as for the web)."""
+    clock = app.config.get("CLOCK")
+    return clock() if clock else utcnow()
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def register(app: Flask, huey: Huey, name: str, job: Callable[..., str | None], *, retries: int = 0,
+             retry_delay: int = 0, periodic: Callable | None = None,
+             permanent: tuple[type[Exception], ...] = ()) -> None:
+    """Make ``job`` a Huey task named ``name`` that runs in ``app``'s context and keeps its record.
+
+    Args:
+        app: the app whose database and settings the job uses.
+        huey: the queue.
+        name: the task's name (stable: queued tasks are found by it).
+        job: ``job(context, **arguments)``, returning a message for the record (or None).
+        retries: attempts after the first failure.
+        retry_delay: seconds before the first retry; each later one waits ``RETRY_BACKOFF`` times longer.
+        periodic: a Huey ``crontab`` to run the job on by itself (the consumer's scheduler queues it).
+        permanent: errors another attempt cannot mend (a feed that is not RSS): the job fails at once.
+    """
+    def run(task=None, **arguments):
+        with app.app_context():
+            session = db.session
+            session.info[JOB_INFO_KEY] = name
+            try:
+                jobrecords.started(session, task.id, name, app_now(app), arguments=arguments)
+                context = JobContext(app, session, task.id, app_now(app))
+                try:
+                    message = job(context, **arguments)
+                except Exception as exc:
+                    logger.warning("job %s (%s) failed: %s", name, task.id, _describe(exc))
+                    final = isinstance(exc, permanent)
+                    jobrecords.errored(session, task.id, _describe(exc), app_now(app),
+                                       will_retry=task.retries > 0 and not final)
+                    if final:
+                        raise CancelExecution(retry=False) from exc
+                    raise
+                jobrecords.finished(session, task.id, app_now(app), message or "")
+            finally:
+                session.info.pop(JOB_INFO_KEY, None)
+                db.session.remove()
+
+    options = {"retries": retries, "retry_delay": retry_delay, "retry_backoff": RETRY_BACKOFF,
+               "context": True, "name": name}
+    task = huey.periodic_task(periodic, **options)(run) if periodic else huey.task(**options)(run)
+    app.extensions[TASKS_EXTENSION][name] = task
+
+
+def queue_of(app: Flask | None = None) -> Huey:
+    """The app's Huey (the current app's by default)."""
+    return (app or current_app).extensions[HUEY_EXTENSION]
+
+
+def enqueue(name: str, *, label: str, key: str | None = None,
+            key_states: Iterable[JobState] = PENDING_OR_DONE, eta: datetime | None = None,
+            **arguments) -> str | None:
+    """Queue a job of the current app, with its record.
+
+    Args:
+        name: the task's name.
+        label: what it does, for the Jobs page.
+        key: the result it makes; when a record with this key is in one of ``key_states`` nothing is
+            queued (a ping already sent for this version of the feed, a refresh already waiting).
+        key_states: which states take the key.
+        eta: run it at this time (naive UTC), not at once.
+        **arguments: the job's JSON arguments.
+
+    Returns:
+        The task id, or None when nothing was queued (the key is taken, or the queue is unreachable: the
+        record then says so, and the periodic refresh catches up).
+    """
+    app = current_app._get_current_object()
+    task = app.extensions[TASKS_EXTENSION][name].s(**arguments)
+    if eta is not None:
+        task.eta = eta
+    with Session(db.engine) as records:
+        if key and jobrecords.key_taken(records, key, [state.value for state in key_states]):
+            return None
+        jobrecords.queued(records, task.id, name, app_now(app), label=label, key=key, arguments=arguments)
+        try:
+            queue_of(app).enqueue(task)
+        except Exception as exc:  # noqa: BLE001 - an edit never fails because the queue is away
+            logger.warning("could not queue %s: %s", name, _describe(exc))
+            jobrecords.errored(records, task.id, f"The queue could not be reached: {_describe(exc)}",
+                               app_now(app), will_retry=False)
+            return None
+    return task.id
+
+
+def run_pending(app: Flask, timestamp: datetime | None = None, limit: int = 100) -> int:
+    """Run what the queue holds now, in this process, as a consumer's worker would (tests, ``--once``).
+
+    Args:
+        app: the app.
+        timestamp: the present for the schedule (naive UTC): scheduled tasks due by then run too.
+        limit: most tasks run (a job that keeps queueing others cannot loop forever).
+
+    Returns:
+        How many tasks ran.
+    """
+    huey = queue_of(app)
+    moment = timestamp or utcnow()
+    ran = 0
+    while ran < limit:
+        for task in huey.read_schedule(moment):
+            huey.enqueue(task)
+        task = huey.dequeue()
+        if task is None:
+            break
+        huey.execute(task, moment)
+        ran += 1
+    return ran
+
+
+def _queue_refresh_after_commit(session: Session) -> None:
+    """After a commit that changed a feed: queue one feed refresh (files and pings), never twice waiting."""
+    if not session.info.pop(CHANGED_INFO_KEY, False) or not has_app_context():
+        return
+    if TASKS_EXTENSION not in current_app.extensions or str(session.info.get(JOB_INFO_KEY, "")).startswith("refresh_feeds"):
+        return
+    from .tasks import queue_refresh
+
+    try:
+        queue_refresh()
+    except Exception:  # noqa: BLE001 - the edit is committed; the periodic refresh catches up
+        logger.exception("could not queue the feed refresh")
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's queue from ``QUEUE_URL`` and register the tasks."""
+    from . import tasks
+
+    url = app.config.get("QUEUE_URL") or default_queue_url(app.instance_path)
+    huey = make_huey(url)
+    app.extensions[HUEY_EXTENSION] = huey
+    app.extensions[TASKS_EXTENSION] = {}
+    tasks.register_all(app, huey)
+    if not event.contains(Session, "after_commit", _queue_refresh_after_commit):
+        event.listen(Session, "after_commit", _queue_refresh_after_commit)

@@ -1,0 +1,132 @@
+"""The jobs: feed refresh (files, pings, the next scheduled run), pings, feed import, periodic doctor.
+
+Each is a function ``job(context, **arguments)`` calling content code with the job's session; the web
+layer's URL makers come from ``app.extensions`` (registered by ``web.init_app``), so this package imports
+no view. Every job is idempotent: the refresh writes only bytes that changed, a ping is keyed by the
+feed's ETag, the import matches episodes by guid, the doctor replaces its figures.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from huey import crontab
+from huey.api import Huey
+from sqlalchemy import delete, select
+
+from ..content.feeds import files, pings
+from ..content.feeds.doctor import CHECK_SHOW_EXTENSION
+from ..content.feeds.importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
+from ..content.http import FetchPolicy
+from ..content.storage import MediaStore
+from ..models import JobRecord, JobState, Show
+from .runner import JobContext, enqueue, register
+
+REFRESH_KEY = "refresh-feeds"
+#: Finished records older than this are removed by the periodic doctor run.
+KEEP_RECORDS = timedelta(days=14)
+
+
+def feed_files_dir(app: Flask) -> Path:
+    """The folder nginx serves feed files from (``FEED_FILES_DIR``, default ``instance/feeds``)."""
+    return Path(app.config.get("FEED_FILES_DIR") or os.path.join(app.instance_path, "feeds"))
+
+
+def queue_refresh() -> str | None:
+    """Queue a feed refresh unless one is already waiting (a burst of edits makes one refresh)."""
+    return enqueue("refresh_feeds", label="Write the feed files and send the pings", key=REFRESH_KEY,
+                   key_states=[JobState.QUEUED])
+
+
+def refresh_feeds(context: JobContext) -> str:
+    """Write every changed feed file and public media link, queue the pings, and schedule the next run."""
+    app = context.app
+    written = files.sync_feed_files(context.session, feed_files_dir(app), context.now,
+                                    app.extensions[files.SHOW_LINKS_EXTENSION],
+                                    app.extensions[files.BLOG_FEED_EXTENSION])
+    links = files.sync_public_media(context.session, feed_files_dir(app), app.config["MEDIA_ROOT"], context.now)
+    queued = 0
+    for feed in written:
+        if feed.show_id is None:
+            continue  # the blog: hubs and podcast directories are told about podcast feeds
+        for ping in pings.pings_for(feed.feed_url, app.config):
+            target = ping.url.split("?", 1)[0]
+            queued += enqueue("ping", label=f"Tell {ping.describe()} that {feed.feed_url} changed",
+                              key=f"ping:{ping.kind}:{target}:{feed.feed_url}:{feed.etag}",
+                              kind=ping.kind, target=target, feed_url=feed.feed_url) is not None
+    upcoming = files.next_scheduled_change(context.session, context.now)
+    if upcoming is not None:
+        enqueue("refresh_feeds", label=f"Publish what is scheduled for {upcoming:%Y-%m-%d %H:%M} UTC",
+                key=f"{REFRESH_KEY}@{upcoming.isoformat()}", eta=upcoming)
+    return f"{len(written)} feed files written, {links} public media links changed, {queued} pings queued"
+
+
+def ping(context: JobContext, kind: str, target: str, feed_url: str) -> str:
+    """Send one ping (rebuilt from the settings, so no token is kept in the record)."""
+    for candidate in pings.pings_for(feed_url, context.app.config):
+        if candidate.kind == kind and candidate.url.split("?", 1)[0] == target:
+            status = pings.send(candidate, FetchPolicy.from_settings(context.app.config))
+            return f"{candidate.describe()} answered HTTP {status}"
+    return f"{kind} {target} is no longer configured; nothing sent"
+
+
+def import_podcast(context: JobContext, url: str = "", feed_path: str = "", keep_remote: bool = False) -> str:
+    """Import a show from a feed URL or an uploaded feed file kept in the instance folder."""
+    app = context.app
+    policy = FetchPolicy.from_settings(app.config)
+    if feed_path:
+        data = Path(feed_path).read_bytes()
+    else:
+        data = read_limited(fetch_url(url, MAX_FEED_BYTES, policy), MAX_FEED_BYTES, "the feed")
+    result = import_feed(
+        context.session, MediaStore(app.config["MEDIA_ROOT"]), data, policy=policy,
+        download_audio=not keep_remote, max_audio_bytes=app.config["MAX_UPLOAD_BYTES"],
+        max_image_bytes=app.config["MAX_IMAGE_BYTES"],
+        step=lambda done, total, title: context.progress(done, total, f"imported “{title}”"))
+    if feed_path:
+        Path(feed_path).unlink(missing_ok=True)
+    summary = (f"Imported “{result.show.title}”: {result.created} new and {result.updated} updated episodes, "
+               f"{result.downloaded} audio files downloaded")
+    return "; ".join([summary, *result.repairs, *result.problems])
+
+
+def keep_import_file(app: Flask, data: bytes) -> str:
+    """Keep an uploaded feed in the instance folder until its import job has run; returns its path."""
+    folder = Path(app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.xml"
+    files.write_atomically(path, data)
+    return str(path)
+
+
+def doctor(context: JobContext) -> str:
+    """Run the feed doctor on every show (its figures go to ``health``) and drop old finished records."""
+    check_show = context.app.extensions[CHECK_SHOW_EXTENSION]
+    shows = context.session.execute(select(Show).order_by(Show.id)).scalars().all()
+    for done, show in enumerate(shows, start=1):
+        check_show(show)
+        context.progress(done, len(shows), f"checked “{show.title}”")
+    context.session.execute(delete(JobRecord).where(
+        JobRecord.state.in_([JobState.DONE.value, JobState.FAILED.value]),
+        JobRecord.finished_at < context.now - KEEP_RECORDS))
+    context.session.commit()
+    return f"{len(shows)} feeds checked"
+
+
+def register_all(app: Flask, huey: Huey) -> None:
+    """Register every job on the app's queue, with its retries and, for periodic ones, its schedule."""
+    register(app, huey, "refresh_feeds", refresh_feeds, retries=3, retry_delay=10)
+    # Hubs and directories go down for minutes: 30 s, 1, 2, 4, 8 and 16 minutes.
+    register(app, huey, "ping", ping, retries=6, retry_delay=30)
+    register(app, huey, "import_podcast", import_podcast, retries=2, retry_delay=60, permanent=(FeedImportError,))
+    register(app, huey, "doctor", doctor)
+    # A safety net: a scheduled run lost with a queue that was flushed or down still happens.
+    register(app, huey, "refresh_feeds_periodic", refresh_feeds, periodic=crontab(minute="*/15"))
+    register(app, huey, "doctor_periodic", doctor, periodic=crontab(minute="7", hour="*/6"))
+
+
+__all__ = ["doctor", "import_podcast", "keep_import_file", "ping", "queue_refresh",
+           "refresh_feeds", "register_all"]
