@@ -4,6 +4,7 @@ from .books import Book, BookContributor, ContributorRole
 from .common import Status, utcnow
 from .feeds import FeedCache, FeedHealth
 from .media import MediaFile
+from .pages import PageCacheState
 from .posts import Post, Tag
 from .security import LoginFailure
 from .shows import Episode, EpisodeType, Show, ShowAuthor, ShowType
@@ -12,5 +13,5 @@ from .videos import Video
 
 __all__ = [
     "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "FeedCache", "FeedHealth",
-    "LoginFailure", "MediaFile", "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
+    "LoginFailure", "MediaFile", "PageCacheState", "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
 ]
