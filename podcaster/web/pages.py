@@ -21,6 +21,7 @@ from werkzeug.http import parse_etags, unquote_etag
 from ..content import page_cache
 from ..extensions import db
 from . import current_time
+from .answers import to_response
 from .security import security_headers
 
 #: The endpoints whose pages are the same for every visitor who is not logged in.
@@ -96,11 +97,7 @@ def _serve_cached():
         g.page_key, g.page_version = key, version
         return None
     g.shared_page = True
-    status, headers, body = page_answer(entry, request.environ, current_app.config["SITE_URL"])
-    response = Response(body, status=status, headers=headers)
-    if request.method == "HEAD":
-        response.headers["Content-Length"] = str(len(entry.body))
-    return response
+    return to_response(page_answer(entry, request.environ, current_app.config["SITE_URL"]), request.environ)
 
 
 def _keep_rendered(response: Response) -> Response:
