@@ -67,4 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.login_manager.init_app(app)
     init_web(app)
     cli.init_app(app)
+    from .web import fast  # outermost: feeds, media and cached pages answered before Flask's machinery
+
+    fast.init_app(app)
     return app

@@ -72,6 +72,10 @@ class PageMemory:
     def __len__(self) -> int:
         return len(self._pages)
 
+    def __contains__(self, key: str) -> bool:
+        """Whether a copy of ``key`` is held, current or not (no query: the lean path's first check)."""
+        return key in self._pages
+
     def lookup(self, connection: Connection, key: str, now: datetime) -> tuple[CachedPage | None, int | None]:
         """This process's copy of the page ``key`` if it is still current, read with one small query.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from flask import Response
-from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.http import HTTP_STATUS_CODES, remove_entity_headers
 from werkzeug.wsgi import wrap_file
 
 #: Read size when the server iterates a file instead of using sendfile.
@@ -47,5 +47,8 @@ def to_response(answer: Answer, environ: Mapping) -> Response:
 def send(answer: Answer, environ: Mapping, start_response) -> Iterable[bytes]:
     """Send the answer straight through the WSGI server, with the security headers already in it."""
     status, headers, body = answer
+    if status == 304:  # as Werkzeug does for Flask's responses (Last-Modified, Content-Type... go)
+        headers = list(headers)
+        remove_entity_headers(headers)
     start_response(f"{status} {HTTP_STATUS_CODES.get(status, '')}", headers)
     return _body_of(environ, body)

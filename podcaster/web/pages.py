@@ -21,8 +21,7 @@ from werkzeug.http import parse_etags, unquote_etag
 from ..content import page_cache
 from ..extensions import db
 from . import current_time
-from .answers import to_response
-from .security import security_headers
+from .answers import Answer, to_response
 
 #: The endpoints whose pages are the same for every visitor who is not logged in.
 CACHED_ENDPOINTS = frozenset({
@@ -52,14 +51,12 @@ def if_none_match_hits(header: str | None, etag: str) -> bool:
     return bool(header) and parse_etags(header).contains_weak(unquote_etag(etag)[0])
 
 
-def page_answer(entry: page_cache.CachedPage, environ: Mapping, site_url: str
-                ) -> tuple[int, list[tuple[str, str]], bytes]:
+def page_answer(entry: page_cache.CachedPage, environ: Mapping) -> Answer:
     """Status, headers and body for a cached page: 304 when the client's copy is current.
 
     Args:
         entry: the cached page.
         environ: the WSGI environ (method and If-None-Match are read).
-        site_url: the configured SITE_URL (for the security headers).
     """
     headers = [("ETag", entry.etag), ("Cache-Control", SHARED_CACHE_CONTROL)]
     if if_none_match_hits(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
@@ -68,7 +65,6 @@ def page_answer(entry: page_cache.CachedPage, environ: Mapping, site_url: str
         status = 200
         headers += [("Content-Type", entry.content_type), ("Content-Length", str(len(entry.body)))]
         body = b"" if environ.get("REQUEST_METHOD") == "HEAD" else entry.body
-    headers += security_headers(site_url)
     return status, headers, body
 
 
@@ -97,7 +93,7 @@ def _serve_cached():
         g.page_key, g.page_version = key, version
         return None
     g.shared_page = True
-    return to_response(page_answer(entry, request.environ, current_app.config["SITE_URL"]), request.environ)
+    return to_response(page_answer(entry, request.environ), request.environ)
 
 
 def _keep_rendered(response: Response) -> Response:
