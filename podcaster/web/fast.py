@@ -55,18 +55,15 @@ class LeanPath:
     def __init__(self, app: Flask, fallback: Callable) -> None:
         self.app = app
         self.fallback = fallback
-        config = app.config
-        self._headers = security_headers(config["SITE_URL"])
+        config = self.config = app.config  # read per request: settings may change after start (tests do)
         self._store = MediaStore(config["MEDIA_ROOT"])
-        self._media_cache_control = config.get("MEDIA_CACHE_CONTROL", media.DEFAULT_CACHE_CONTROL)
-        self._serve_media = not config.get("MEDIA_ACCEL_REDIRECT")
         self._personal_cookies = (config["SESSION_COOKIE_NAME"] + "=",
                                   config.get("REMEMBER_COOKIE_NAME", "remember_token") + "=")
         self._pages = pages.memory(app)
         self._engine = None
 
     def _now(self):
-        clock = self.app.config.get("CLOCK")  # tests move time; see web.current_time
+        clock = self.config.get("CLOCK")  # tests move time; see web.current_time
         return clock() if clock else utcnow()
 
     @property
@@ -89,13 +86,16 @@ class LeanPath:
         if answer is None:
             return self.fallback(environ, start_response)
         status, headers, body = answer
-        return answers.send((status, [*headers, *self._headers], body), environ, start_response)
+        headers = [*headers, *security_headers(self.config["SITE_URL"])]
+        return answers.send((status, headers, body), environ, start_response)
 
     def answer(self, environ: Mapping) -> answers.Answer | None:
         """The answer to a GET or HEAD, or None when Flask must answer."""
         path = environ.get("PATH_INFO", "")
         if path.startswith(_MEDIA_PREFIX):
-            return self._media(path[len(_MEDIA_PREFIX):], environ) if self._serve_media else None
+            if self.config.get("MEDIA_ACCEL_REDIRECT"):
+                return None  # Flask hands the file to nginx
+            return self._media(path[len(_MEDIA_PREFIX):], environ)
         if path.endswith("/feed.xml"):
             return self._feed(path, environ)
         return self._page(path, environ)
@@ -128,7 +128,7 @@ class LeanPath:
             return None
         file_path, info = found
         return media.media_answer(environ, row, media.content_type_of(row), file_path, info,
-                                  self._media_cache_control)
+                                  self.config.get("MEDIA_CACHE_CONTROL", media.DEFAULT_CACHE_CONTROL))
 
     def _page(self, path: str, environ: Mapping) -> answers.Answer | None:
         cookies = environ.get("HTTP_COOKIE", "")
