@@ -116,7 +116,12 @@ def fetch(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[
         return response.status, response.read(), dict(response.headers)
 
 
-def wrk(port: int, path: str, headers: dict[str, str], seconds: float, connections: int = 8) -> float:
+_UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}
+
+
+def wrk(port: int, path: str, headers: dict[str, str], seconds: float, connections: int = 8,
+        by_bytes: bool = False) -> float:
+    """Requests per second (or MiB per second with ``by_bytes``) that wrk reached."""
     args = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
@@ -124,6 +129,9 @@ def wrk(port: int, path: str, headers: dict[str, str], seconds: float, connectio
                             timeout=seconds + 60, check=True).stdout
     if "Non-2xx or 3xx" in output:
         raise SystemExit(f"errors while loading {path}:\n{output}")
+    if by_bytes:
+        value, unit = re.search(r"Transfer/sec:\s+([\d.]+)([KMG]?B)", output).groups()
+        return float(value) * _UNITS[unit] / 1024 ** 2
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
@@ -178,14 +186,15 @@ def main() -> None:
                 for name in ["nginx", *servers]:
                     port = processes[name][1]
                     path = nginx_path if name == "nginx" else app_path
-                    wrk(port, path, headers, 1, connections)  # warm up
-                    results[label, name] = wrk(port, path, headers, seconds, connections)
+                    by_bytes = label == "full file"
+                    wrk(port, path, headers, 1, connections, by_bytes)  # warm up
+                    results[label, name] = wrk(port, path, headers, seconds, connections, by_bytes)
         finally:
             for process, _port in processes.values():
                 stop(process)
 
     print(f"one worker each, wrk -t1 keep-alive, {args.seconds:.0f} s per figure, {args.episodes}-episode feed, "
-          f"{args.mib} MiB file; req/s and ratio to nginx")
+          f"{args.mib} MiB file; req/s (full file: MiB/s) and ratio to nginx")
     print(f"{'scenario':16}{'nginx':>10}" + "".join(f"{name:>12}{'ratio':>7}" for name in servers))
     for label, *_ in scenarios:
         reference = results[label, "nginx"]
@@ -196,8 +205,6 @@ def main() -> None:
     for name in servers:
         page, robots = results["cached page", name], results["robots.txt", name]
         print(f"{name}: a cached page costs {robots / page:.2f}x /robots.txt (target <= 2x)")
-    full = {name: results["full file", name] * args.mib for name in ["nginx", *servers]}
-    print("full file MiB/s: " + ", ".join(f"{name} {value:.0f}" for name, value in full.items()))
 
 
 if __name__ == "__main__":
