@@ -68,4 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_web(app)
     jobs.init_app(app)
     cli.init_app(app)
+    from .web import fast  # outermost: feeds, media and cached pages answered before Flask's machinery
+
+    fast.init_app(app)
     return app

@@ -45,6 +45,7 @@ ENV_SETTINGS: dict[str, type] = {
     "PODCASTINDEX_PUBNOTIFY_URL": str,
     "PODPING_TOKEN": str,
     "PODPING_URL": str,
+    "LEAN_PATH": bool,
 }
 
 
@@ -95,6 +96,8 @@ class Config:
     SESSION_COOKIE_SECURE = False
     #: How many reverse proxies (nginx) sit in front and set X-Forwarded-For/-Proto.
     TRUSTED_PROXIES = 0
+    #: Answer fresh feeds, public media and cached pages in a WSGI layer before Flask (``web/fast.py``).
+    LEAN_PATH = True
     #: Let requests made for the author (feed import, the feed doctor, downloads) reach loopback and private
     #: addresses; off, so a feed URL typed in the admin cannot reach inside the server's network.
     FETCH_ALLOW_PRIVATE = False

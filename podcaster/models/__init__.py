@@ -5,6 +5,7 @@ from .common import Status, utcnow
 from .feeds import FeedCache, FeedHealth
 from .jobs import JobRecord, JobState
 from .media import MediaFile
+from .pages import PageCacheState
 from .posts import Post, Tag
 from .security import LoginFailure
 from .shows import Episode, EpisodeType, Show, ShowAuthor, ShowType
@@ -13,5 +14,6 @@ from .videos import Video
 
 __all__ = [
     "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "FeedCache", "FeedHealth",
-    "JobRecord", "JobState", "LoginFailure", "MediaFile", "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
+    "JobRecord", "JobState", "LoginFailure", "MediaFile", "PageCacheState", "Post", "Show", "ShowAuthor", "ShowType",
+    "Status", "Tag", "User", "Video", "utcnow",
 ]

@@ -36,7 +36,7 @@ def fetch_policy() -> FetchPolicy:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers, error pages and the user loader."""
-    from . import (admin, auth, embed, errors, feeds, media, podcasts, public, security, seo, sessions,
+    from . import (admin, auth, embed, errors, feeds, media, pages, podcasts, public, security, seo, sessions,
                    template_helpers)
 
     app.register_blueprint(auth.bp)
@@ -56,5 +56,6 @@ def init_app(app: Flask) -> None:
     template_helpers.init_app(app)
     security.init_app(app)
     sessions.init_app(app)
+    pages.init_app(app)
     from . import uploads  # file parts written straight into the media folder
     uploads.init_app(app)

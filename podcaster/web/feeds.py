@@ -3,13 +3,13 @@ chapters documents the podcast feed links for chapters read from ID3 tags."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
 from sqlalchemy import select
-from werkzeug.http import http_date, parse_date, parse_etags, unquote_etag
+from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags, unquote_etag
 
 from ..content.chapters import CHAPTERS_MIME, chapters_json
 from ..content.feeds import cache, doctor, health, service
@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Episode, MediaFile, Show
 from ..models.media import STORED_IN_S3
 from . import current_time, media_store
+from .answers import to_response
 from .urls import site_url_builder
 
 bp = Blueprint("feeds", __name__)
@@ -109,61 +110,80 @@ def current_show_feed(show_id: int, cached: cache.CachedFeed | None = None) -> c
     return service.with_bodies(db.session, service.fresh(db.session, cached, now, rebuild), rebuild)
 
 
-def _accepts_gzip() -> bool:
-    return request.accept_encodings.quality("gzip") > 0
+def accepts_gzip(environ: Mapping) -> bool:
+    """Whether the request's Accept-Encoding takes gzip."""
+    return parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING")).quality("gzip") > 0
 
 
-def if_none_match_hits(*etags: str) -> bool | None:
+def if_none_match_hits(*etags: str, environ: Mapping | None = None) -> bool | None:
     """Whether the request's If-None-Match names one of ``etags`` (quoted), by weak comparison.
 
     RFC 9110 §13.1.2: If-None-Match compares weakly, so ``W/"x"`` matches our ``"x"`` (a proxy
     that gzips on the fly, such as nginx, weakens the ETag it passes on), as do a list and ``*``.
 
+    Args:
+        etags: our ETags.
+        environ: the WSGI environ (default: Flask's current request).
+
     Returns:
         None when the request has no If-None-Match (the caller then looks at If-Modified-Since).
     """
-    header = request.headers.get("If-None-Match")
+    header = (request.environ if environ is None else environ).get("HTTP_IF_NONE_MATCH")
     if not header:
         return None
     tags = parse_etags(header)
     return any(tags.contains_weak(unquote_etag(etag)[0]) for etag in etags)
 
 
-def _not_modified(entry: cache.CachedFeed) -> bool:
+def _not_modified(entry: cache.CachedFeed, environ: Mapping) -> bool:
     """RFC 9110: If-None-Match wins over If-Modified-Since; either ETag of ours (plain or gzip) matches."""
-    matched = if_none_match_hits(entry.etag, entry.gzip_etag)
+    matched = if_none_match_hits(entry.etag, entry.gzip_etag, environ=environ)
     if matched is not None:
         return matched
-    since = parse_date(request.headers.get("If-Modified-Since"))
+    since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
     return since is not None and entry.last_modified <= since.replace(tzinfo=None)
 
 
-def feed_response(entry: cache.CachedFeed, mimetype: str, load: Callable[[cache.CachedFeed], cache.CachedFeed]):
-    """Answer with the cached feed: 304 when the client's copy is current, gzip when accepted.
+def feed_answer(entry: cache.CachedFeed, mimetype: str, environ: Mapping,
+                load: Callable[[cache.CachedFeed], cache.CachedFeed]
+                ) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body for a cached feed: 304 when the client's copy is current, gzip when accepted.
+
+    Flask's view and the lean WSGI path (``web/fast.py``) both answer through this, so they cannot drift.
 
     Args:
         entry: the fresh entry (validators at least).
         mimetype: the Content-Type.
+        environ: the WSGI environ of the request.
         load: adds the bytes to ``entry`` (only called when a body is sent).
     """
-    gzipped = _accepts_gzip()
-    headers = {
-        "ETag": entry.gzip_etag if gzipped else entry.etag,
-        "Last-Modified": http_date(entry.last_modified),
-        "Vary": "Accept-Encoding",
-        "Cache-Control": CACHE_CONTROL,
-        **PUBLIC_READ_HEADERS,
-    }
-    if _not_modified(entry):
-        return Response(status=304, headers=headers)
-    entry = load(entry)
-    headers["ETag"] = entry.gzip_etag if gzipped else entry.etag
-    headers["Last-Modified"] = http_date(entry.last_modified)
-    body = entry.body_gzip if gzipped else entry.body
-    if gzipped:
-        headers["Content-Encoding"] = "gzip"
-    response = Response(body, status=200, headers=headers, content_type=mimetype)
-    return response
+    gzipped = accepts_gzip(environ)
+    if _not_modified(entry, environ):
+        status, body = 304, b""
+        content = []
+    else:
+        entry = load(entry)
+        status = 200
+        body = entry.body_gzip if gzipped else entry.body
+        content = [("Content-Type", mimetype), ("Content-Length", str(len(body)))]
+        if gzipped:
+            content.append(("Content-Encoding", "gzip"))
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            body = b""
+    headers = [
+        ("ETag", entry.gzip_etag if gzipped else entry.etag),
+        ("Last-Modified", http_date(entry.last_modified)),
+        ("Vary", "Accept-Encoding"),
+        ("Cache-Control", CACHE_CONTROL),
+        *PUBLIC_READ_HEADERS.items(),
+        *content,
+    ]
+    return status, headers, body
+
+
+def feed_response(entry: cache.CachedFeed, mimetype: str, load: Callable[[cache.CachedFeed], cache.CachedFeed]):
+    """Answer with the cached feed (see ``feed_answer``) as a Flask response."""
+    return to_response(feed_answer(entry, mimetype, request.environ, load), request.environ)
 
 
 @bp.route("/podcasts/<show_slug>/feed.xml")

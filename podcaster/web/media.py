@@ -27,22 +27,23 @@ import re
 import stat
 from datetime import UTC, datetime
 from email.utils import formatdate
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, bindparam, or_, select
 from werkzeug.http import is_resource_modified, parse_if_range_header, parse_range_header
-from werkzeug.wsgi import wrap_file
 
 from ..content.feeds.podcast import enclosure_type
 from ..content.publishing import is_visible
-from ..content.storage import StorageError
+from ..content.storage import MediaStore, StorageError
 from ..extensions import db
 from ..models import Episode, MediaFile
 from ..models.media import STORED_IN_S3
 from . import current_time, media_store, remote_media_store
+from .answers import Answer, to_response
 from .feeds import PUBLIC_READ_HEADERS
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -53,9 +54,6 @@ DEFAULT_CACHE_CONTROL = "public, max-age=31536000, immutable"
 #: Files web players read from their own origin (``fetch``), like the feeds that link them. Audio and
 #: images need no CORS to play or show; uploads and admin pages never get it.
 CROSS_ORIGIN_KINDS = frozenset({"transcript", "chapters"})
-
-#: Read size when the server iterates the file instead of using sendfile.
-_BLOCK_SIZE = 256 * 1024
 
 
 class BoundedFile:
@@ -85,42 +83,68 @@ class BoundedFile:
         self._handle.close()
 
 
+# Only the columns needed: loading a full ORM object costs more than the rest of a small range request.
+# The episode a file belongs to comes in the same query: an unpublished episode's audio,
+# transcript and chapters stay private until its time, even at a guessed URL.
+_MEDIA_BY_PATH = (
+    select(MediaFile.path, MediaFile.sha256, MediaFile.mime_type, MediaFile.kind, MediaFile.stored_in,
+           Episode.status, Episode.publish_at)
+    .outerjoin(Episode, or_(Episode.audio_id == MediaFile.id, Episode.transcript_id == MediaFile.id,
+                            Episode.chapters_id == MediaFile.id))
+    .where(MediaFile.path == bindparam("path")).limit(1)
+)
+
+
+def find_media(connection: Connection, path: str):
+    """The stored file's row at ``path`` with its episode's status and time (None when not stored)."""
+    return connection.execute(_MEDIA_BY_PATH, {"path": path}).first()
+
+
+def is_private(media, now: datetime) -> bool:
+    """Whether the file belongs to an episode the public may not hear yet (a draft, or scheduled)."""
+    return media.status is not None and not is_visible(media.status, media.publish_at, now)
+
+
+def stored_file(store: MediaStore, media) -> tuple[Path, os.stat_result] | None:
+    """The file on disk and its status, or None when it is missing or not a regular file."""
+    try:
+        file_path = store.path_of(media.path)
+        info = os.stat(file_path)
+    except (StorageError, OSError):
+        return None
+    return (file_path, info) if stat.S_ISREG(info.st_mode) else None
+
+
+def content_type_of(media) -> str:
+    """Audio goes out with the type its feed enclosure declares (audio/x-m4a for M4A, Apple's)."""
+    return enclosure_type(media.mime_type) if media.kind == "audio" else media.mime_type
+
+
 @bp.route("/<path:path>", methods=["GET", "HEAD"])
 def serve(path: str):
     """Serve a stored file: whole, as one byte range, or as a 304; 404 for anything not in the store."""
-    # Only the columns needed: loading a full ORM object costs more than the rest of a small range request.
-    # The episode a file belongs to comes in the same query: an unpublished episode's audio,
-    # transcript and chapters stay private until its time, even at a guessed URL.
-    media = db.session.execute(
-        select(MediaFile.path, MediaFile.sha256, MediaFile.mime_type, MediaFile.kind, MediaFile.stored_in,
-               Episode.status, Episode.publish_at)
-        .outerjoin(Episode, or_(Episode.audio_id == MediaFile.id, Episode.transcript_id == MediaFile.id,
-                                Episode.chapters_id == MediaFile.id))
-        .where(MediaFile.path == path).limit(1)
-    ).first()
+    media = find_media(db.session.connection(), path)
     if media is None:
         abort(404)
-    private = media.status is not None and not is_visible(media.status, media.publish_at, current_time())
+    private = is_private(media, current_time())
     if private and not current_user.is_authenticated:  # the author previews unpublished episodes
         abort(404)
-    # Audio goes out with the type its feed enclosure declares (audio/x-m4a for M4A, Apple's).
-    content_type = enclosure_type(media.mime_type) if media.kind == "audio" else media.mime_type
+    content_type = content_type_of(media)
     if media.stored_in == STORED_IN_S3:
         return _redirect_to_bucket(media, content_type, private)
-    try:
-        file_path = media_store().path_of(media.path)
-        info = os.stat(file_path)
-    except (StorageError, OSError):
+    found = stored_file(media_store(), media)
+    if found is None:
         abort(404)
-    if not stat.S_ISREG(info.st_mode):
-        abort(404)
+    file_path, info = found
 
     prefix = current_app.config.get("MEDIA_ACCEL_REDIRECT")
+    cache_control = current_app.config.get("MEDIA_CACHE_CONTROL", DEFAULT_CACHE_CONTROL)
     if prefix:
         response = _accel_redirect(prefix, media, content_type)
     else:
-        response = _send(media, content_type, file_path, info.st_size, int(info.st_mtime))
-    if media.kind in CROSS_ORIGIN_KINDS:
+        answer = media_answer(request.environ, media, content_type, file_path, info, cache_control)
+        response = to_response(answer, request.environ)
+    if prefix and media.kind in CROSS_ORIGIN_KINDS:  # media_answer adds them itself
         response.headers.update(PUBLIC_READ_HEADERS)
     if private:  # no shared cache may keep what only the author may hear yet
         response.headers["Cache-Control"] = "private, no-store"
@@ -161,62 +185,81 @@ def _accel_redirect(prefix: str, media, content_type: str) -> Response:
     return response
 
 
-def _send(media, content_type: str, file_path: Path, size: int, mtime: int) -> Response:
-    """Answer with the file, one range of it, a 304 or a 416 (``media``: a row with its sha256)."""
-    etag = f'"{media.sha256}"'
-    headers = {
-        "ETag": etag,
-        "Last-Modified": formatdate(mtime, usegmt=True),
-        "Accept-Ranges": "bytes",
-        "Cache-Control": current_app.config.get("MEDIA_CACHE_CONTROL", DEFAULT_CACHE_CONTROL),
-    }
+def media_answer(environ: Mapping, media, content_type: str, file_path: Path, info: os.stat_result,
+                 cache_control: str) -> Answer:
+    """The file, one range of it, a 304 or a 416, as ``(status, headers, body)``.
 
-    if _not_modified(etag, mtime):
-        return Response(status=304, headers=headers)
+    Flask's view and the lean WSGI path (``web/fast.py``) both answer through this.
+
+    Args:
+        environ: the WSGI environ (method, Range, If-Range, If-None-Match, If-Modified-Since are read).
+        media: the file's row (``find_media``).
+        content_type: its Content-Type (``content_type_of``).
+        file_path: the file on disk.
+        info: its ``os.stat`` result.
+        cache_control: the Cache-Control of public media.
+
+    Returns:
+        The answer; its body is bytes, or a ``BoundedFile`` over the range for the server to send.
+    """
+    size, mtime = info.st_size, int(info.st_mtime)
+    etag = f'"{media.sha256}"'
+    headers = [
+        ("ETag", etag),
+        ("Last-Modified", formatdate(mtime, usegmt=True)),
+        ("Accept-Ranges", "bytes"),
+        ("Cache-Control", cache_control),
+    ]
+    if media.kind in CROSS_ORIGIN_KINDS:
+        headers += PUBLIC_READ_HEADERS.items()
+
+    if _not_modified(environ, etag, mtime):
+        return 304, headers, b""
 
     status, start, length = 200, 0, size
-    range_header = request.headers.get("Range")
-    if range_header and _if_range_allows(etag, mtime):
+    range_header = environ.get("HTTP_RANGE")
+    if range_header and _if_range_allows(environ, etag, mtime):
         wanted = parse_byte_range(range_header, size)
         if wanted == UNSATISFIABLE:
-            return Response(f"Range {range_header} is outside this {size}-byte file.\n", status=416,
-                            mimetype="text/plain",
-                            headers={"Accept-Ranges": "bytes", "Content-Range": f"bytes */{size}"})
+            message = f"Range {range_header} is outside this {size}-byte file.\n".encode()
+            return 416, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(message))),
+                         ("Accept-Ranges", "bytes"), ("Content-Range", f"bytes */{size}"),
+                         *headers[4:]], message  # the cross-origin headers, if any
         if wanted is not None:
             start, end = wanted
             status, length = 206, end - start + 1
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    headers["Content-Length"] = str(length)
+            headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
+    headers += [("Content-Type", content_type), ("Content-Length", str(length))]
 
-    if request.method == "HEAD" or length == 0:
-        # No body argument: a bytes body would reset Content-Length to 0.
-        return Response(None, status=status, mimetype=content_type, headers=headers)
+    if environ.get("REQUEST_METHOD") == "HEAD" or length == 0:
+        return status, headers, b""
     handle = open(file_path, "rb", buffering=0)  # noqa: SIM115  (the server closes it after sending)
     try:
         handle.seek(start)
-        body = wrap_file(request.environ, BoundedFile(handle, length), _BLOCK_SIZE)
     except BaseException:
         handle.close()
         raise
-    return Response(body, status=status, mimetype=content_type, headers=headers, direct_passthrough=True)
+    return status, headers, BoundedFile(handle, length)
 
 
-def _not_modified(etag: str, mtime: int) -> bool:
+def _not_modified(environ: Mapping, etag: str, mtime: int) -> bool:
     """Whether If-None-Match (or, without it, If-Modified-Since) says the client's copy is current.
 
     Only those two headers reach Werkzeug's check: it also reads If-Match and If-Range, neither of
     which may turn a GET into a 304.
     """
-    conditions = {key: request.environ[key] for key in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
-                  if key in request.environ}
+    conditions = {key: environ[key] for key in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+                  if key in environ}
+    if not conditions:
+        return False
     # Weak comparison for If-None-Match (RFC 9110 §13.1.2), as for the feeds; it wins over the date.
     return not is_resource_modified(conditions, etag=etag,
                                     last_modified=datetime.fromtimestamp(mtime, UTC))
 
 
-def _if_range_allows(etag: str, mtime: int) -> bool:
+def _if_range_allows(environ: Mapping, etag: str, mtime: int) -> bool:
     """Whether a Range may be honoured: no If-Range, or one naming this exact version (strong comparison)."""
-    header = request.headers.get("If-Range")
+    header = environ.get("HTTP_IF_RANGE")
     if header is None:
         return True
     if_range = parse_if_range_header(header)

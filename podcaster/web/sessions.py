@@ -7,7 +7,7 @@ among listeners, though the bytes are the same for everyone.
 """
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 
 #: Endpoints whose responses are the same whoever asks.
@@ -21,7 +21,8 @@ class PublicAwareSessionInterface(SecureCookieSessionInterface):
     def save_session(self, app, session, response) -> None:
         if request.endpoint in COOKIE_FREE_ENDPOINTS:
             return
-        if request.endpoint in PUBLIC_ENDPOINTS and not session.modified:
+        shared = request.endpoint in PUBLIC_ENDPOINTS or g.get("shared_page", False)  # web/pages.py
+        if shared and not session.modified:
             return  # nothing to write and nothing the response depends on
         super().save_session(app, session, response)
 

@@ -1,0 +1,211 @@
+"""The embedded server, chosen by measuring: gunicorn (gthread) and granian against nginx, same bytes.
+
+    .venv/bin/python bench/servers.py [--episodes 1000] [--mib 200] [--seconds 5]
+
+Builds a throwaway SQLite site (a show of ``--episodes`` episodes, one ``--mib`` MiB audio file
+with its row, demo-like pages), then serves it on 127.0.0.1 three ways, each with one worker:
+gunicorn gthread (8 threads, as ``podcaster run``), granian (WSGI, 8 blocking threads), and nginx
+serving the very same bytes from files (the feed as built by the app, plain and through
+``gzip_static``; the audio file; the cached page as the app rendered it; robots.txt). Load is
+``wrk -t1`` over keep-alive connections (8 connections; 1 for whole files), bounded by --seconds.
+
+Every request to the app goes through the lean path (web/fast.py) except /robots.txt, which is a
+plain Flask view: the issue's target is "a cached page costs at most 2x /robots.txt" on the same
+server. Ranges are one fixed 64 KiB range in the middle of the file (the page cache is warm on
+every side, as it is for a popular episode).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _server import free_port, stop, wait_for_port
+from _server import start_nginx as start_nginx_with
+
+NOW = datetime(2026, 6, 1, 12, 0, 0)
+SLUG = "bench-show"
+AUDIO = f"audio/{SLUG}/long.mp3"
+FEED = f"/podcasts/{SLUG}/feed.xml"
+PAGE = f"/podcasts/{SLUG}"
+
+
+def make_app():
+    """The app as served (gunicorn ``servers:make_app()``, granian ``--factory servers:make_app``)."""
+    from podcaster import create_app
+
+    root = Path(os.environ["BENCH_ROOT"])
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{root / 'bench.sqlite'}",
+                      "MEDIA_ROOT": str(root / "media"), "SITE_URL": "https://bench.example"})
+    app.config["CLOCK"] = lambda: NOW
+    return app
+
+
+def prepare(root: Path, episodes: int, mib: int) -> None:
+    """The schema, a show with ``episodes`` episodes, and one real ``mib`` MiB file with its row."""
+    os.environ["BENCH_ROOT"] = str(root)
+    from podcaster.cli import upgrade_schema
+    from podcaster.extensions import db
+    from podcaster.models import Author, Episode, MediaFile, Show, ShowAuthor
+
+    path = root / "media" / AUDIO
+    path.parent.mkdir(parents=True)
+    digest = hashlib.sha256()
+    with open(path, "wb") as handle:
+        for _ in range(mib):
+            block = os.urandom(1024 * 1024)
+            digest.update(block)
+            handle.write(block)
+    app = make_app()
+    with app.app_context():
+        upgrade_schema()
+        author = Author(name="Ada Quill", slug="ada-quill")
+        show = Show(title="The Bench Show", slug=SLUG, description="A show about **books**.",
+                    category="Arts", subcategory="Books", author_name="Ada Quill", owner_name="Ada Quill",
+                    owner_email="ada@example.com", copyright="© Ada Quill")
+        show.credits.append(ShowAuthor(author=author))
+        db.session.add(show)
+        for number in range(1, episodes + 1):
+            audio = MediaFile(path=AUDIO if number == episodes else f"audio/{SLUG}/e{number}.mp3",
+                              size=mib * 1024 * 1024 if number == episodes else 40_000_000,
+                              mime_type="audio/mpeg", kind="audio",
+                              sha256=digest.hexdigest() if number == episodes else "0" * 64)
+            db.session.add(Episode(
+                show=show, title=f"Episode {number}: a conversation", slug=f"episode-{number}",
+                notes=f"In episode **{number}** we talk about [a book](https://example.com/{number}).",
+                audio=audio, duration=3600, season=1, number=number, status="published",
+                publish_at=NOW - timedelta(days=episodes - number + 1)))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def start_app(server: str, root: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    bench = Path(__file__).resolve().parent
+    if server == "gunicorn":
+        args = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                "--worker-class", "gthread", "--threads", "8", "--keep-alive", "30",
+                "--pythonpath", f"{bench},{bench.parent}", "servers:make_app()"]
+    else:
+        args = [str(Path(sys.executable).with_name("granian")), "--interface", "wsgi", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", "1", "--blocking-threads", "8", "--factory",
+                "--working-dir", str(bench), "servers:make_app"]
+    log = open(root / f"{server}.log", "wb")  # noqa: SIM115 (kept open for the server's life)
+    process = subprocess.Popen(args, env={**os.environ, "BENCH_ROOT": str(root),
+                                          "PYTHONPATH": f"{bench}:{bench.parent}"},
+                               stdout=subprocess.DEVNULL, stderr=log)
+    wait_for_port(port, process)
+    return process, port
+
+
+def fetch(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, response.read(), dict(response.headers)
+
+
+_UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}
+
+
+def wrk(port: int, path: str, headers: dict[str, str], seconds: float, connections: int = 8,
+        by_bytes: bool = False) -> float:
+    """Requests per second (or MiB per second with ``by_bytes``) that wrk reached."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    output = subprocess.run(args + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                            timeout=seconds + 60, check=True).stdout
+    if "Non-2xx or 3xx" in output:
+        raise SystemExit(f"errors while loading {path}:\n{output}")
+    if by_bytes:
+        value, unit = re.search(r"Transfer/sec:\s+([\d.]+)([KMG]?B)", output).groups()
+        return float(value) * _UNITS[unit] / 1024 ** 2
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=1000)
+    parser.add_argument("--mib", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--servers", default="gunicorn,granian")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("bench/servers.py needs wrk (apt-get install wrk)")
+    size = args.mib * 1024 * 1024
+    middle = size // 2
+    range_header = {"Range": f"bytes={middle}-{middle + 65535}"}
+    scenarios = [  # label, app path, nginx path, headers, connections, bytes per response (for MiB/s)
+        ("feed plain", FEED, "/static/feed.xml", {}, 8),
+        ("feed gzip", FEED, "/gzip/feed.xml", {"Accept-Encoding": "gzip"}, 8),
+        ("64 KiB ranges", "/media/" + AUDIO, "/media/" + AUDIO, range_header, 8),
+        ("full file", "/media/" + AUDIO, "/media/" + AUDIO, {}, 1),
+        ("cached page", PAGE, "/static/page.html", {}, 8),
+        ("robots.txt", "/robots.txt", "/static/robots.txt", {}, 8),
+    ]
+    servers = [name for name in args.servers.split(",") if name]
+    results: dict[tuple[str, str], float] = {}
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        root = Path(tmp)
+        root.chmod(0o755)  # nginx's worker runs as an unprivileged user
+        prepare(root, args.episodes, args.mib)
+        processes = {}
+        try:
+            for name in servers:
+                processes[name] = start_app(name, root)
+            first = processes[servers[0]][1]
+            static = root / "static"
+            static.mkdir()
+            for nginx_name, app_path in (("feed.xml", FEED), ("page.html", PAGE), ("robots.txt", "/robots.txt")):
+                fetch(first, app_path)  # build / render once
+                status, body, _headers = fetch(first, app_path)
+                assert status == 200, (app_path, status)
+                (static / nginx_name).write_bytes(body)
+            (static / "feed.xml.gz").write_bytes(gzip.compress((static / "feed.xml").read_bytes(), 6, mtime=0))
+            nginx_port = free_port()
+            nginx = start_nginx_with(root, nginx_port, "application/rss+xml xml; text/html html; text/plain txt;"
+                                     " audio/mpeg mp3;", f"""
+                location /static/ {{ alias {static}/; }}
+                location /gzip/ {{ alias {static}/; gzip_static always; gunzip off; }}
+                location /media/ {{ alias {root}/media/; }}""")
+            processes["nginx"] = (nginx, nginx_port)
+            for label, app_path, nginx_path, headers, connections in scenarios:
+                seconds = args.seconds
+                for name in ["nginx", *servers]:
+                    port = processes[name][1]
+                    path = nginx_path if name == "nginx" else app_path
+                    by_bytes = label == "full file"
+                    wrk(port, path, headers, 1, connections, by_bytes)  # warm up
+                    results[label, name] = wrk(port, path, headers, seconds, connections, by_bytes)
+        finally:
+            for process, _port in processes.values():
+                stop(process)
+
+    print(f"one worker each, wrk -t1 keep-alive, {args.seconds:.0f} s per figure, {args.episodes}-episode feed, "
+          f"{args.mib} MiB file; req/s (full file: MiB/s) and ratio to nginx")
+    print(f"{'scenario':16}{'nginx':>10}" + "".join(f"{name:>12}{'ratio':>7}" for name in servers))
+    for label, *_ in scenarios:
+        reference = results[label, "nginx"]
+        row = f"{label:16}{reference:10.0f}"
+        for name in servers:
+            row += f"{results[label, name]:12.0f}{results[label, name] / reference:7.2f}"
+        print(row)
+    for name in servers:
+        page, robots = results["cached page", name], results["robots.txt", name]
+        print(f"{name}: a cached page costs {robots / page:.2f}x /robots.txt (target <= 2x)")
+
+
+if __name__ == "__main__":
+    main()

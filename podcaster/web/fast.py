@@ -1,0 +1,157 @@
+"""The lean path: feeds, media and cached pages answered before Flask's request machinery.
+
+Flask's fixed cost per request (contexts, URL matching, session and Flask-Login hooks, after-request
+hooks) is about a millisecond; a 64 KiB range or a cached feed costs less than that to send. This
+WSGI layer sits in front of the Flask app (``create_app`` wraps ``app.wsgi_app``) and answers, with
+one small query and no framework:
+
+- ``GET|HEAD /podcasts/<slug>/feed.xml`` and ``/blog/feed.xml`` when the cached feed is fresh
+  (a stale or missing feed, a moved feed, an unknown show: Flask, which rebuilds, redirects or 404s);
+- ``GET|HEAD /media/<path>`` for a stored file the public may hear (an unpublished episode's file,
+  a missing file, ``MEDIA_ACCEL_REDIRECT``: Flask, which knows the author and the proxy);
+- a public page this process holds in the page cache at the current version, for a request without
+  a session or remember cookie (anyone who might be logged in or have a flashed message: Flask).
+
+The answers come from the very functions Flask's views use (``feeds.feed_answer``,
+``media.media_answer``, ``pages.page_answer``) and go out with the same security headers
+(``security.security_headers``), so the two paths send the same status, headers and body
+(tests/web/test_fast_path.py compares them). Anything else, or any error here, falls through to Flask.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from ..content.feeds import cache
+from ..content.storage import MediaStore
+from ..extensions import db
+from ..models import utcnow
+from ..models.media import STORED_IN_S3
+from . import answers, feeds, media, pages
+from .security import security_headers
+
+logger = logging.getLogger(__name__)
+
+_SHOW_FEED = re.compile(r"/podcasts/([A-Za-z0-9][A-Za-z0-9_-]*)/feed\.xml")
+_BLOG_FEED = "/blog/feed.xml"
+_MEDIA_PREFIX = "/media/"
+
+
+class _FallThrough(Exception):
+    """Flask must answer this request after all (the feed was rebuilt while it was read)."""
+
+
+class LeanPath:
+    """WSGI middleware answering the hot paths itself and passing everything else to ``fallback``.
+
+    Args:
+        app: the configured Flask app (settings, engine, page memory).
+        fallback: the WSGI callable to pass other requests to (Flask's own ``wsgi_app``).
+    """
+
+    def __init__(self, app: Flask, fallback: Callable) -> None:
+        self.app = app
+        self.fallback = fallback
+        config = self.config = app.config  # read per request: settings may change after start (tests do)
+        self._store = MediaStore(config["MEDIA_ROOT"])
+        self._personal_cookies = (config["SESSION_COOKIE_NAME"] + "=",
+                                  config.get("REMEMBER_COOKIE_NAME", "remember_token") + "=")
+        self._pages = pages.memory(app)
+        self._engine = None
+
+    def _now(self):
+        clock = self.config.get("CLOCK")  # tests move time; see web.current_time
+        return clock() if clock else utcnow()
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
+
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.fallback(environ, start_response)
+        try:
+            answer = self.answer(environ)
+        except _FallThrough:
+            answer = None
+        except Exception:  # noqa: BLE001 - Flask answers (and reports) whatever broke here
+            logger.exception("The lean path failed on %s; Flask answers instead", environ.get("PATH_INFO"))
+            answer = None
+        if answer is None:
+            return self.fallback(environ, start_response)
+        status, headers, body = answer
+        headers = [*headers, *security_headers(self.config["SITE_URL"])]
+        return answers.send((status, headers, body), environ, start_response)
+
+    def answer(self, environ: Mapping) -> answers.Answer | None:
+        """The answer to a GET or HEAD, or None when Flask must answer."""
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(_MEDIA_PREFIX):
+            if self.config.get("MEDIA_ACCEL_REDIRECT"):
+                return None  # Flask hands the file to nginx
+            return self._media(path[len(_MEDIA_PREFIX):], environ)
+        if path.endswith("/feed.xml"):
+            return self._feed(path, environ)
+        return self._page(path, environ)
+
+    def _feed(self, path: str, environ: Mapping) -> answers.Answer | None:
+        matched = _SHOW_FEED.fullmatch(path)
+        if matched is None and path != _BLOG_FEED:
+            return None
+        with Session(self.engine) as session:
+            if matched is None:
+                entry, mimetype = cache.cached_entry(session, cache.BLOG_KEY), feeds.ATOM_TYPE
+            else:
+                state = cache.show_feed_state(session, matched.group(1))
+                if state is None or state.new_feed_url:
+                    return None
+                entry, mimetype = state.cached, feeds.RSS_TYPE
+            if entry is None or not entry.is_fresh(self._now()):
+                return None  # Flask rebuilds it
+            return feeds.feed_answer(entry, mimetype, environ, lambda found: _with_bodies(session, found))
+
+    def _media(self, path: str, environ: Mapping) -> answers.Answer | None:
+        if not path or path.startswith("/"):
+            return None
+        with self.engine.connect() as connection:
+            row = media.find_media(connection, path)
+        # Files in the bucket go through Flask's redirect (web/media.py), drafts through its login check.
+        if row is None or row.stored_in == STORED_IN_S3 or media.is_private(row, self._now()):
+            return None
+        found = media.stored_file(self._store, row)
+        if found is None:
+            return None
+        file_path, info = found
+        return media.media_answer(environ, row, media.content_type_of(row), file_path, info,
+                                  self.config.get("MEDIA_CACHE_CONTROL", media.DEFAULT_CACHE_CONTROL))
+
+    def _page(self, path: str, environ: Mapping) -> answers.Answer | None:
+        cookies = environ.get("HTTP_COOKIE", "")
+        if cookies and any(name in cookies for name in self._personal_cookies):
+            return None
+        key = pages.page_key(path, environ.get("QUERY_STRING", ""))
+        if key is None or key not in self._pages:
+            return None
+        with self.engine.connect() as connection:
+            entry, _version = self._pages.lookup(connection, key, self._now())
+        return None if entry is None else pages.page_answer(entry, environ)
+
+
+def _with_bodies(session: Session, entry: cache.CachedFeed) -> cache.CachedFeed:
+    loaded = cache.with_bodies(session, entry)
+    if loaded.body is None:
+        raise _FallThrough  # rebuilt meanwhile
+    return loaded
+
+
+def init_app(app: Flask) -> None:
+    """Put the lean path in front of Flask (unless ``LEAN_PATH`` is off)."""
+    if app.config.get("LEAN_PATH", True):
+        app.wsgi_app = LeanPath(app, app.wsgi_app)

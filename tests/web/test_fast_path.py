@@ -1,0 +1,111 @@
+"""The lean WSGI path (web/fast.py) answers feeds, media and cached pages exactly as Flask does, without Flask."""
+from __future__ import annotations
+
+import pytest
+from flask import request_started
+from werkzeug.test import Client
+
+from ..helpers.feeds import make_posts, make_show
+
+AUDIO = "/media/audio/quiet-page/episode-1.mp3"
+SCHEDULED_AUDIO = "/media/audio/quiet-page/episode-3.mp3"
+TRANSCRIPT = "/media/transcripts/quiet-page/e1.vtt"
+
+
+@pytest.fixture
+def site(app, clock):
+    make_show(app, episodes=2, scheduled=1)
+    make_posts(app)
+    return app
+
+
+def _answer(client: Client, method: str, url: str, headers: dict):
+    response = client.open(url, method=method, headers=headers)
+    answer = (response.status_code, sorted((name.lower(), value) for name, value in response.headers),
+              response.get_data())
+    response.close()
+    return answer
+
+
+# Without a cookie jar, so a Cookie header goes out as sent.
+def _both(app, method: str, url: str, headers: dict | None = None):
+    """The lean path's answer, Flask's answer, and how many requests reached Flask on the lean path."""
+    flask_requests = []
+
+    def note(sender, **extra):
+        flask_requests.append(1)
+
+    request_started.connect(note, app)
+    try:
+        lean = _answer(Client(app.wsgi_app, use_cookies=False), method, url, headers or {})
+    finally:
+        request_started.disconnect(note, app)
+    plain = _answer(Client(app.wsgi_app.fallback, use_cookies=False), method, url, headers or {})
+    return lean, plain, len(flask_requests)
+
+
+CASES = [
+    ("GET", "/podcasts/quiet-page/feed.xml", {}),
+    ("GET", "/podcasts/quiet-page/feed.xml", {"Accept-Encoding": "gzip"}),
+    ("HEAD", "/podcasts/quiet-page/feed.xml", {"Accept-Encoding": "gzip, br"}),
+    ("GET", "/blog/feed.xml", {}),
+    ("GET", AUDIO, {}),
+    ("HEAD", AUDIO, {}),
+    ("GET", AUDIO, {"Range": "bytes=0-65535"}),
+    ("GET", AUDIO, {"Range": "bytes=-100"}),
+    ("GET", AUDIO, {"Range": "bytes=1000-"}),
+    ("GET", AUDIO, {"Range": "bytes=99999999-"}),
+    ("GET", AUDIO, {"Range": "bytes=0-9", "If-Range": '"not-this-one"'}),
+    ("GET", TRANSCRIPT, {}),
+    ("GET", "/podcasts/quiet-page", {}),
+    ("HEAD", "/podcasts/quiet-page/episode-1", {}),
+    ("GET", "/blog", {}),
+]
+
+
+def test_the_lean_path_answers_as_flask_does_without_flask(site):
+    """One site for every case: building a site costs more than all the requests together."""
+    for method, url, headers in CASES:
+        Client(site.wsgi_app, use_cookies=False).get(url).close()  # feed built, page rendered
+        lean, plain, reached_flask = _both(site, method, url, headers)
+        assert lean == plain, (method, url, headers)
+        assert reached_flask == 0, (method, url, headers)
+        assert lean[0] in (200, 206, 416), (method, url, headers)
+        etag = dict(lean[1]).get("etag")
+        if etag:  # and the 304 for the copy just received
+            lean, plain, reached_flask = _both(site, method, url, {**headers, "If-None-Match": etag})
+            assert lean == plain and lean[0] == 304 and reached_flask == 0, (method, url, headers)
+
+
+FALL_THROUGH = [
+    ("GET", SCHEDULED_AUDIO, {}),  # not public yet: only Flask knows whether the author asks
+    ("GET", "/podcasts/no-such-show/feed.xml", {}),
+    ("GET", "/media/audio/none.mp3", {}),
+    ("GET", "/podcasts/quiet-page?utm_source=x", {}),  # never cached
+    ("GET", "/podcasts/quiet-page", {"Cookie": "session=abc"}),  # maybe the author
+    ("POST", "/podcasts/quiet-page/feed.xml", {}),
+]
+
+
+def test_anything_else_falls_through_to_flask(site):
+    Client(site.wsgi_app).get("/podcasts/quiet-page").close()
+    for method, url, headers in FALL_THROUGH:
+        lean, plain, reached_flask = _both(site, method, url, headers)
+        assert reached_flask == 1, (method, url, headers)
+        assert lean[0] == plain[0], (method, url, headers)
+    assert _both(site, "GET", SCHEDULED_AUDIO)[0][0] == 404
+
+
+def test_a_stale_feed_is_rebuilt_by_flask_then_served_lean(site):
+    from podcaster.extensions import db
+    from podcaster.models import Show
+
+    client = Client(site.wsgi_app)
+    client.get("/podcasts/quiet-page/feed.xml").close()
+    with site.app_context():
+        db.session.execute(db.select(Show)).scalar_one().title = "A New Title"
+        db.session.commit()
+    lean, _plain, reached_flask = _both(site, "GET", "/podcasts/quiet-page/feed.xml")
+    assert reached_flask == 1 and b"A New Title" in lean[2]
+    lean, _plain, reached_flask = _both(site, "GET", "/podcasts/quiet-page/feed.xml")
+    assert reached_flask == 0 and b"A New Title" in lean[2]
