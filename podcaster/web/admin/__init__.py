@@ -12,6 +12,9 @@ from .. import current_time
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+#: Rows per page of the lists that grow without bound (a show's episodes, the posts).
+ADMIN_PER_PAGE = 50
+
 
 @bp.before_request
 @login_required

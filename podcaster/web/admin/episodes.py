@@ -28,20 +28,20 @@ from ..forms import ButtonForm
 from ..forms.shows import EpisodeForm
 from ..template_helpers import format_duration
 from ..uploads import receive_upload, streams_uploads
-from . import bp
+from . import ADMIN_PER_PAGE, bp
 from .image_fields import has_upload
 
 
 @bp.route("/shows/<int:show_id>/episodes/")
 def episodes(show_id: int):
-    """List a show's episodes, newest first, with their public status."""
+    """List a show's episodes, newest first (drafts on top), with their public status, a page at a time."""
     show = db.get_or_404(Show, show_id)
-    rows = db.session.execute(
+    page = db.paginate(
         db.select(Episode).where(Episode.show_id == show.id)
-        .order_by(Episode.publish_at.desc().nulls_first(), Episode.id.desc())
-    ).scalars().all()
+        .order_by(Episode.publish_at.desc().nulls_first(), Episode.id.desc()),
+        per_page=ADMIN_PER_PAGE, error_out=True)
     now = current_time()
-    return render_template("admin/episodes_list.html", show=show, episodes=rows,
+    return render_template("admin/episodes_list.html", show=show, episodes=page.items, page=page,
                            status_of=lambda episode: display_status(episode.status, episode.publish_at, now))
 
 
