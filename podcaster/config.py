@@ -29,6 +29,7 @@ ENV_SETTINGS: dict[str, type] = {
     "SESSION_COOKIE_SECURE": bool,
     "TRUSTED_PROXIES": int,
     "FETCH_ALLOW_PRIVATE": bool,
+    "SITEMAP_URLS_PER_FILE": int,
 }
 
 
