@@ -11,7 +11,8 @@ for each round edits one episode, commits, and times:
   ``etree.SubElement``, no gzip, no store: the reference, measured in the same run.
 
 Prints both medians and the ratio (target <= 1.6x), and checks that both list the same items (guids
-and enclosures, in order). ``--profile`` adds a cProfile of one rebuild, to show where the time goes.
+and enclosures, in order) and that the documents are identical after C14N. ``--profile`` adds a
+cProfile of one rebuild, to show where the time goes.
 """
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="podcaster-rebuild-bench-") as folder:
         root = Path(folder)
         feed_bench.prepare(root, options.episodes)
-        app_time, build_time, reference_time, _ = feed_bench.bench_rebuild(root, options.rounds)
+        app_time, build_time, reference_time, identical = feed_bench.bench_rebuild(root, options.rounds)
         ours, reference = _last_feeds(root)
         print(f"\nfeed rebuild after an edit, {options.episodes} episodes, median of {options.rounds}:")
         print(f"  app rebuild (load + XML + gzip + store)   {app_time * 1000:8.1f} ms   "
@@ -81,7 +82,8 @@ def main() -> None:
         print(f"  of which load + XML                       {build_time * 1000:8.1f} ms   "
               f"{build_time / reference_time:.2f}x")
         print(f"  minimal lxml builder (reference)          {reference_time * 1000:8.1f} ms")
-        print(f"  same items (guids, enclosures, order): {'yes' if same_items(ours, reference) else 'NO'}")
+        print(f"  same items (guids, enclosures, order): {'yes' if same_items(ours, reference) else 'NO'}; "
+              f"identical documents (C14N): {'yes' if identical else 'NO'}")
         if options.profile:
             print("\n" + profile_one_rebuild(root))
 
