@@ -60,8 +60,10 @@ def _file_count(items: int) -> int:
 
 def _slice(query, number: int):
     """One file's rows of ``query``; 404 past the last file (the first always exists)."""
+    if number < 1:
+        abort(404)
     rows = db.session.execute(query.limit(_per_file()).offset((number - 1) * _per_file())).all()
-    if number < 1 or (number > 1 and not rows):
+    if number > 1 and not rows:
         abort(404)
     return rows
 
