@@ -212,7 +212,6 @@ def minimal_lxml_feed(session, show_id: int, links) -> bytes:
     text(owner, it + "email", show.owner_email)
     text(ch, it + "summary", description)
     text(ch, it + "type", show.show_type)
-    text(ch, it + "title", show.title)
     text(ch, it + "explicit", "true" if show.explicit else "false")
     sub(ch, it + "image", href=media(cover))
     text(ch, pc + "guid", show.podcast_guid)

@@ -46,6 +46,7 @@ ENV_SETTINGS: dict[str, type] = {
     "PODPING_TOKEN": str,
     "PODPING_URL": str,
     "LEAN_PATH": bool,
+    "SITEMAP_URLS_PER_FILE": int,
 }
 
 
@@ -135,6 +136,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     POSTS_PER_PAGE = 10
+    #: Addresses per sitemap file (the index at /sitemap.xml lists the files); the protocol allows 50 000.
+    SITEMAP_URLS_PER_FILE = 1000
     #: Podcast app links shown beside the RSS link; ``{feed}`` becomes the feed URL.
     SUBSCRIBE_LINKS = [
         ("Apple Podcasts", "podcast://{feed_noscheme}"),

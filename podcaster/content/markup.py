@@ -144,7 +144,8 @@ _LINES_RE = re.compile(r"\s*\n\s*")
 
 
 # Pages ask for the same excerpts on every view; the HTML strings mostly come from the memo above.
-@functools.lru_cache(maxsize=64)
+# Room for every excerpt of a crawl through a long archive's list pages, not just one page's.
+@functools.lru_cache(maxsize=4096)
 def text_of_html(html: str) -> str:
     """The text of (sanitised) HTML: blocks and list items on lines of their own, no markup at all.
 

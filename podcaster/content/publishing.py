@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -69,6 +69,29 @@ def display_status(status: str, publish_at: datetime | None, now: datetime) -> s
     if is_visible(status, publish_at, now):
         return Status.PUBLISHED.value
     return Status.SCHEDULED.value
+
+
+def display_status_counts(session: Session, model, group_by, now: datetime) -> dict[object, dict[str, int]]:
+    """How many rows of ``model`` have each ``display_status``, per value of ``group_by``, in one query.
+
+    Args:
+        session: the database session.
+        model: a mapped class with ``status`` and ``publish_at`` columns (Episode).
+        group_by: the column to count by (``Episode.show_id``).
+        now: the present (naive UTC).
+
+    Returns:
+        ``{group value: {"draft": n, "scheduled": n, "published": n}}``, each status present, for every
+        group with at least one row.
+    """
+    state = case((model.status == Status.DRAFT.value, Status.DRAFT.value),
+                 (visible_filter(model, now), Status.PUBLISHED.value), else_=Status.SCHEDULED.value)
+    found: dict[object, dict[str, int]] = {}
+    for group, name, number in session.execute(
+            select(group_by, state, func.count()).group_by(group_by, state)):
+        counts = found.setdefault(group, {status.value: 0 for status in Status})
+        counts[name] = number
+    return found
 
 
 def resolve_publication(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -102,7 +102,13 @@ def new_episode_guid() -> str:
 
 class Episode(TimestampMixin, db.Model):
     __tablename__ = "episode"
-    __table_args__ = (UniqueConstraint("show_id", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("show_id", "slug"),
+        # A show page's episodes, newest first, a page at a time: read in index order, no sort of them all.
+        Index("ix_episode_show_id_publish_at_id", "show_id", "publish_at", "id"),
+        # The dashboard's recently changed episodes.
+        Index("ix_episode_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     show_id: Mapped[int] = mapped_column(ForeignKey("show.id", ondelete="CASCADE"), index=True)

@@ -16,7 +16,7 @@ from ..content.feeds import cache, doctor, health, service
 from ..content.feeds.atom import BlogLinks
 from ..content.feeds.pings import websub_hubs
 from ..content.feeds.podcast import FeedLinks
-from ..content.publishing import is_visible
+from ..content.publishing import is_visible, visible_filter
 from ..content.storage import StorageError
 from ..extensions import db
 from ..models import Episode, MediaFile, Show
@@ -304,11 +304,13 @@ def _diagnose(show: Show) -> tuple[doctor.Report, int | None]:
             doctor.ERROR, "local.feed.unbuildable",
             f"The feed could not be rebuilt, so podcast apps get the copy built before: {entry.build_error}",
             "/"))
-    for episode in show.episodes:
-        if is_visible(episode.status, episode.publish_at, now) and episode.audio is None \
-                and not episode.remote_audio_url:
-            report.problems.append(doctor.Problem(
-                doctor.WARNING, "local.episode.no-audio",
-                "Published but without audio, so the feed leaves the episode out.",
-                f"episode {episode.slug}", f"“{episode.title}”"))
+    silent = db.session.execute(
+        select(Episode.slug, Episode.title)
+        .where(Episode.show_id == show.id, visible_filter(Episode, now), Episode.audio_id.is_(None),
+               Episode.remote_audio_url == "")
+        .order_by(Episode.publish_at.desc(), Episode.id.desc()))
+    for slug, title in silent:
+        report.problems.append(doctor.Problem(
+            doctor.WARNING, "local.episode.no-audio",
+            "Published but without audio, so the feed leaves the episode out.", f"episode {slug}", f"“{title}”"))
     return report, version

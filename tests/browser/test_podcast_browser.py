@@ -135,7 +135,7 @@ def test_scheduled_episode_appears_at_its_time(page, live_site):
     edit_url = page.url
     episode_url = f"{live_site.url}/podcasts/timed-show/later-on"
     assert _status(episode_url) == 404
-    assert "later-on" not in page.request.get("/sitemap.xml").text()
+    assert "later-on" not in page.request.get("/sitemaps/podcasts/timed-show/episodes-1.xml").text()
     assert "Later On" not in page.request.get("/podcasts/timed-show/feed.xml").text()
 
     # Moved through the edit form to a few seconds ahead, it appears at that time and not before.
@@ -149,7 +149,7 @@ def test_scheduled_episode_appears_at_its_time(page, live_site):
         assert time.monotonic() < deadline, "the scheduled episode did not appear at its time"
         time.sleep(0.25)
     assert datetime.now(UTC) >= when
-    assert "later-on" in page.request.get("/sitemap.xml").text()
+    assert "later-on" in page.request.get("/sitemaps/podcasts/timed-show/episodes-1.xml").text()
     assert "<title>Later On</title>" in page.request.get("/podcasts/timed-show/feed.xml").text()
 
 

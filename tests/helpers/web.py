@@ -48,3 +48,21 @@ class AuthActions:
     def logout(self):
         token = csrf_token(self._client, "/admin/")
         return self._client.post("/logout", data={"csrf_token": token})
+
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def sitemap_locations(client, site_url: str = "http://podcaster.test") -> list[str]:
+    """Every page address the sitemap lists: ``/sitemap.xml`` is an index, each of its files is read."""
+    from lxml import etree
+
+    def xml(url: str):
+        response = client.get(url.removeprefix(site_url))
+        assert response.status_code == 200, url
+        assert response.mimetype == "application/xml", url
+        return etree.fromstring(response.data)
+
+    files = xml("/sitemap.xml").xpath("/s:sitemapindex/s:sitemap/s:loc/text()", namespaces=SITEMAP_NS)
+    assert files, "the sitemap index lists no sitemap"
+    return [loc for url in files for loc in xml(url).xpath("/s:urlset/s:url/s:loc/text()", namespaces=SITEMAP_NS)]

@@ -97,7 +97,7 @@ def test_stored_feed_health_goes_stale_on_an_edit_and_updates_when_checked(app, 
     auth.login()
     assert client.post(f"/admin/feed-doctor/{show_id}/check").status_code == 400  # no CSRF token
     assert "Feed health: not checked yet." in _dashboard_without_the_doctor(client, monkeypatch)
-    assert client.get("/admin/feed-doctor").status_code == 200  # the Feed health page stores what it finds
+    assert client.get(f"/admin/feed-doctor/{show_id}").status_code == 200  # a show's report stores its figures
     assert "Feed health: 1 error," in _dashboard_without_the_doctor(client, monkeypatch)
 
     with app.app_context():

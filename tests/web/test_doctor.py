@@ -649,3 +649,30 @@ def test_a_feed_apps_forgive_is_checked_after_repair(good):
     assert any("blank space before the XML declaration" in message for message in messages)
     assert any("&gtgt;" in message for message in messages)
     assert report.rules() == {"xml.syntax"}  # the rest of the feed was checked and is clean
+
+
+def test_feed_health_list_shows_stored_figures_and_never_runs_the_doctor(app, client, auth, monkeypatch):
+    from podcaster.content.feeds import doctor as feed_doctor
+
+    from ..helpers.web import csrf_in, page_text
+
+    set_clock(app, NOW)
+    show_id = make_show(app, episodes=2, owner_email="")
+    auth.login()
+    runs = []
+    real_check = feed_doctor.check_feed
+
+    def counted(*args, **kwargs):
+        runs.append(args)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(feed_doctor, "check_feed", counted)
+    html = page_text(client.get("/admin/feed-doctor"))
+    assert runs == [] and "Not checked yet." in html and "Check now" in html
+    checked = client.post(f"/admin/feed-doctor/{show_id}/check", data={"csrf_token": csrf_in(html),
+                                                                        "back": "feed-doctor"})
+    assert checked.status_code == 302 and checked.headers["Location"] == f"/admin/feed-doctor#show-{show_id}"
+    assert len(runs) == 1
+    html = page_text(client.get("/admin/feed-doctor"))
+    assert len(runs) == 1 and "Not checked yet." not in html and "Check now" not in html
+    assert re.search(r'<tr id="show-\d+" class="feed-health bad">.*?<td>1</td>', html, re.S)

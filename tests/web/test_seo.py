@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lxml import etree
-
 from podcaster.extensions import db
 from podcaster.models import Author, Book, Episode, Post, Show, utcnow
 
-NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+from ..helpers.web import sitemap_locations
 
 
 def _seed(app):
@@ -30,10 +28,7 @@ def _seed(app):
 
 
 def _locations(client):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    assert response.mimetype == "application/xml"
-    return etree.fromstring(response.data).xpath("//s:url/s:loc/text()", namespaces=NS)
+    return sitemap_locations(client)
 
 
 def test_sitemap_lists_public_pages_and_no_unpublished_item(app, client):
@@ -59,3 +54,41 @@ def test_robots_points_at_the_sitemap_and_hides_the_admin(client):
     text = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /admin/" in text
     assert "Sitemap: http://podcaster.test/sitemap.xml" in text
+
+
+def test_the_sitemap_is_an_index_of_files_of_bounded_size(app, client):
+    """At two addresses a file, 5 posts make 3 post files and 5 episodes 3 episode files; none is longer."""
+    from lxml import etree
+
+    from ..helpers.web import SITEMAP_NS
+
+    app.config["SITEMAP_URLS_PER_FILE"] = 2
+    now = utcnow()
+    with app.app_context():
+        show = Show(title="Ink", slug="ink")
+        db.session.add(show)
+        for n in range(5):
+            db.session.add_all([
+                Post(title=f"P{n}", slug=f"p{n}", status="published", publish_at=now - timedelta(hours=n)),
+                Episode(show=show, title=f"E{n}", slug=f"e{n}", status="published",
+                        publish_at=now - timedelta(hours=n)),
+            ])
+        db.session.commit()
+    index = etree.fromstring(client.get("/sitemap.xml").data)
+    files = [loc.removeprefix("http://podcaster.test")
+             for loc in index.xpath("/s:sitemapindex/s:sitemap/s:loc/text()", namespaces=SITEMAP_NS)]
+    assert files == ["/sitemaps/pages.xml", "/sitemaps/posts-1.xml", "/sitemaps/posts-2.xml",
+                     "/sitemaps/posts-3.xml", "/sitemaps/podcasts/ink/episodes-1.xml",
+                     "/sitemaps/podcasts/ink/episodes-2.xml", "/sitemaps/podcasts/ink/episodes-3.xml"]
+    sizes = [len(etree.fromstring(client.get(url).data).xpath("//s:url", namespaces=SITEMAP_NS))
+             for url in files[1:]]
+    assert sizes == [2, 2, 1, 2, 2, 1]
+    locations = sitemap_locations(client)
+    assert len(locations) == len(set(locations))
+    assert {f"http://podcaster.test/blog/p{n}" for n in range(5)} <= set(locations)
+    assert {f"http://podcaster.test/podcasts/ink/e{n}" for n in range(5)} <= set(locations)
+    # oldest first: a new post only ever changes the last file
+    assert "/blog/p4" in client.get("/sitemaps/posts-1.xml").get_data(as_text=True)
+    for missing in ("/sitemaps/posts-4.xml", "/sitemaps/posts-0.xml", "/sitemaps/podcasts/ink/episodes-4.xml",
+                    "/sitemaps/podcasts/nope/episodes-1.xml"):
+        assert client.get(missing).status_code == 404, missing

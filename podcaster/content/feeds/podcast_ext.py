@@ -134,7 +134,20 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
         }
 
     def extend_rss(self, entry: etree._Element) -> etree._Element:
-        values = self._values
+        return self.write(entry, **self._values)
+
+    @staticmethod
+    def write(entry: etree._Element, *, explicit: bool = False, image: str = "", season: int | None = None,
+              episode: int | None = None, transcripts: list[dict] | None = None, chapters: dict | None = None,
+              persons: list[dict] | None = None, soundbites: list[dict] | None = None) -> etree._Element:
+        """Write the item values (see ``set``) into ``entry`` directly, without a feedgen entry.
+
+        ``podcast.build_podcast_feed`` writes its items this way: a feedgen entry per item costs more
+        than the item's XML.
+        """
+        values = {"explicit": explicit, "image": image, "season": season, "episode": episode,
+                  "transcripts": transcripts or [], "chapters": chapters, "persons": persons or [],
+                  "soundbites": soundbites or []}
         _sub(entry, _ITUNES + "explicit", "true" if values.get("explicit") else "false")
         if values.get("image"):
             _sub(entry, _ITUNES + "image", href=values["image"])

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
-from ...content.feeds import doctor
+from ...content.feeds import doctor, health
 from ...extensions import db
 from ...models import Show
-from .. import fetch_policy
+from .. import current_time, fetch_policy
 from ..feeds import check_show
 from ..forms import ButtonForm
 from . import bp
@@ -14,13 +14,16 @@ from . import bp
 
 @bp.route("/feed-doctor", methods=["GET", "POST"])
 def feed_doctor():
-    """Feed health: each show's error and warning counts, and a form to check any feed by URL.
+    """Feed health: each show's stored error and warning counts, and a form to check any feed by URL.
 
-    Checking a URL makes the server fetch it, so it is a POST with a CSRF token (a link or an image
-    on another site cannot make the server fetch anything); a GET never fetches.
+    The counts are those the doctor stored when it last ran (``health``): the doctor opens every
+    artwork and audio file, so this list never runs it; a show's details page, or its "Check now"
+    button, does. Checking a URL makes the server fetch it, so it is a POST with a CSRF token (a link
+    or an image on another site cannot make the server fetch anything); a GET never fetches.
     """
     shows = db.session.execute(db.select(Show).order_by(Show.position, Show.title)).scalars().all()
-    reports = [(show, check_show(show)) for show in shows]
+    summaries = health.summaries(db.session, current_time())
+    reports = [(show, summaries.get(show.id)) for show in shows]
     url = ""
     url_report = None
     status = 200
@@ -44,7 +47,8 @@ def feed_doctor_show(show_id: int):
 
 @bp.route("/feed-doctor/<int:show_id>/check", methods=["POST"])
 def feed_doctor_check(show_id: int):
-    """Check one show's feed now (the dashboard's button) and go back to the dashboard's fresh figures.
+    """Check one show's feed now (the dashboard's or the Feed health page's button) and go back to the
+    fresh figures.
 
     A POST with a CSRF token: the dashboard itself never runs the doctor.
     """
@@ -52,4 +56,6 @@ def feed_doctor_check(show_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     check_show(show)
+    if request.form.get("back") == "feed-doctor":
+        return redirect(url_for("admin.feed_doctor") + f"#show-{show_id}")
     return redirect(url_for("admin.dashboard") + f"#show-{show_id}")

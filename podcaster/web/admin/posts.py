@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import selectinload
 
 from ...content.markup import render_markdown
 from ...content.publishing import PublishingError, display_status, resolve_publication
@@ -13,7 +14,7 @@ from .. import current_time
 from ..forms import ButtonForm
 from ..forms.books import optional_choices
 from ..forms.posts import PostForm, split_tags
-from . import bp
+from . import ADMIN_PER_PAGE, bp
 from .authors import author_choices
 from .books import book_choices
 
@@ -34,13 +35,15 @@ def tags_for(names: list[str]) -> list[Tag]:
 
 @bp.route("/posts/")
 def posts():
-    """List every post, newest first, drafts included."""
-    rows = db.session.execute(
-        db.select(Post).order_by(Post.publish_at.is_(None).desc(), Post.publish_at.desc(), Post.id.desc())
-    ).scalars().all()
+    """List every post, newest first, drafts included (on top), a page at a time."""
+    page = db.paginate(
+        db.select(Post).options(selectinload(Post.author))
+        .order_by(Post.publish_at.is_(None).desc(), Post.publish_at.desc(), Post.id.desc()),
+        per_page=ADMIN_PER_PAGE, error_out=True)
+    rows = page.items
     now = current_time()
     return render_template(
-        "admin/posts_list.html", posts=rows,
+        "admin/posts_list.html", posts=rows, page=page,
         statuses={post.id: display_status(post.status, post.publish_at, now) for post in rows},
     )
 
