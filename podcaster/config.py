@@ -88,10 +88,3 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     POSTS_PER_PAGE = 10
-    #: Podcast app links shown beside the RSS link; ``{feed}`` becomes the feed URL.
-    SUBSCRIBE_LINKS = [
-        ("Apple Podcasts", "podcast://{feed_noscheme}"),
-        ("Overcast", "overcast://x-callback-url/add?url={feed}"),
-        ("Pocket Casts", "pktc://subscribe/{feed_noscheme}"),
-        ("AntennaPod", "antennapod-subscribe://{feed_noscheme}"),
-    ]

@@ -6,11 +6,12 @@ from .feeds import FeedCache, FeedHealth
 from .media import MediaFile
 from .posts import Post, Tag
 from .security import LoginFailure
+from .site import SiteSettings
 from .shows import Episode, EpisodeType, Show, ShowAuthor, ShowType
 from .users import User
 from .videos import Video
 
 __all__ = [
     "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "FeedCache", "FeedHealth",
-    "LoginFailure", "MediaFile", "Post", "Show", "ShowAuthor", "ShowType", "Status", "Tag", "User", "Video", "utcnow",
+    "LoginFailure", "MediaFile", "Post", "Show", "ShowAuthor", "ShowType", "SiteSettings", "Status", "Tag", "User", "Video", "utcnow",
 ]

@@ -29,7 +29,7 @@ def fetch_policy() -> FetchPolicy:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers, error pages and the user loader."""
-    from . import admin, auth, errors, feeds, media, podcasts, public, security, seo, sessions, template_helpers
+    from . import admin, auth, errors, feeds, media, podcasts, public, security, seo, sessions, site, template_helpers
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(seo.bp)
+    app.register_blueprint(site.bp)
     # ``podcaster check-feed <slug>`` checks our feed as served, which takes this layer's URL map.
     app.extensions[CHECK_SHOW_EXTENSION] = feeds.check_show
     errors.init_app(app)

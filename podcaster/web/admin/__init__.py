@@ -41,4 +41,4 @@ def dashboard():
 
 
 # Each area registers its routes on ``bp``.
-from . import authors, books, episodes, feed_doctor, importing, posts, shows, videos  # noqa: E402,F401
+from . import authors, books, episodes, feed_doctor, importing, posts, shows, site, videos  # noqa: E402,F401
