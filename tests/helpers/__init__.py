@@ -3,5 +3,6 @@
 ``web`` (login, CSRF, forms), ``media`` (the data folder and the media root), ``images`` (real images made
 with Pillow), ``rows`` (row counts), ``feeds`` (complete shows and posts for feed tests), ``podcasts``
 (shows and episodes through the admin forms), ``authoring`` (author, book, post and video form data and a
-small seeded site), ``live`` (gunicorn and Chromium), ``pg`` (a throwaway PostgreSQL cluster).
+small seeded site), ``live`` (gunicorn and Chromium), ``pg`` (a throwaway PostgreSQL cluster), ``a11y`` (the axe-core audit,
+``assert_accessible``).
 """

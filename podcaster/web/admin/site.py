@@ -10,6 +10,7 @@ from ...content.site import SiteFields, SiteSettingsRefused, main_author_id, sav
 from ...extensions import db
 from ...models import SiteSettings
 from .. import current_time, media_store
+from ..forms.books import optional_choices
 from ..forms.site import SiteSettingsForm
 from ..site import current_site, forget_current_site
 from . import bp
@@ -32,7 +33,7 @@ def _fill(form: SiteSettingsForm) -> None:
 def site_settings():
     """Edit the site settings; every page, feed and sharing tag uses them from the next request."""
     form = SiteSettingsForm()
-    form.main_author_id.choices = [(0, "(none yet)")] + author_choices()
+    form.main_author_id.choices = optional_choices(author_choices(), "(none yet)")
     if request.method == "GET":
         _fill(form)
     if form.validate_on_submit():

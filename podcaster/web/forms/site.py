@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -28,10 +29,10 @@ class SiteSettingsForm(TextForm):
     remove_favicon = BooleanField("Remove the current favicon")
     accent_color = StringField("Accent colour", validators=[Length(max=7)])
     main_author_id = SelectField("Main author", coerce=int, validators=[Optional()])
-    nav_sections = CheckboxesField("Sections in the navigation", choices=list(NAV_SECTIONS))
+    nav_sections = CheckboxesField("Sections in the navigation", choices=[SelectChoice(key, label) for key, label in NAV_SECTIONS])
     footer_text = TextAreaField("Footer text", validators=[Length(max=2000)])
     social_links = TextAreaField("Social links", validators=[validate_link_lines])
     time_zone = StringField("Time zone", validators=[DataRequired(), Length(max=64)])
     subscribe_apps = CheckboxesField("Subscribe buttons offered",
-                                     choices=[(key, app.label) for key, app in APPS.items()])
+                                     choices=[SelectChoice(key, app.label) for key, app in APPS.items()])
     submit = SubmitField("Save settings")
