@@ -100,7 +100,7 @@ def test_offline_video_thumbnails_show_a_placeholder_with_the_title(browser, dem
         tab.goto("/videos")
         card = tab.get_by_role("listitem").filter(has_text="Reading the first chapter").first
         thumb = card.locator(".video-thumb img")
-        thumb.scroll_into_view_if_needed()
+        card.scroll_into_view_if_needed()
         tab.wait_for_function("(img) => img.complete", arg=thumb.element_handle())
         assert thumb.evaluate("(img) => img.naturalWidth") == 0  # the thumbnail could not load
         placeholder = card.locator(".video-placeholder")
@@ -108,7 +108,8 @@ def test_offline_video_thumbnails_show_a_placeholder_with_the_title(browser, dem
         expect(placeholder).to_contain_text("Reading the first chapter")
         box, image = placeholder.bounding_box(), thumb.bounding_box()
         assert box["height"] > 100 and abs(box["height"] - image["height"]) < 2  # it fills the thumbnail's box
-        assert thumb.get_attribute("alt") == ""  # an empty alt: no broken-image icon, no alt text drawn
+        assert thumb.get_attribute("alt") == ""  # nothing to read out twice, no alt text drawn
+        expect(thumb).to_be_hidden()  # videos.js hid the failed image: no broken-image icon
         assert_clean(tab)
     finally:
         context.close()
@@ -151,6 +152,7 @@ def test_site_settings_by_label(browser, demo, viewport):
         tab.get_by_role("checkbox", name="Videos").uncheck()
         tab.get_by_role("button", name="Save settings").click()
         expect(tab.get_by_text("Saved the site settings.")).to_be_visible()
+        assert tab.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         tab.goto("/")
         expect(tab).to_have_title(title)
         nav = tab.get_by_role("navigation", name="Main")
