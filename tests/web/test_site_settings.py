@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import sqlalchemy as sa
@@ -59,7 +60,12 @@ def test_saved_settings_show_on_every_page_and_in_the_blog_feed(app, client, aut
         assert nav[:2] == ["Books", "Blog"] and "Videos" not in nav and "About" not in nav
         assert page.xpath("string(//footer/p)") == "© 2026 Ada Quill"
         assert page.xpath("//footer//a/@href") == ["https://example.social/@ada"]
-    theme = lxml_html.fromstring(client.get("/").data).xpath("//link[contains(@href, '/theme.css')]/@href")
+    home = lxml_html.fromstring(client.get("/").data)
+    blocks = [json.loads(text) for text in home.xpath("//script[@type='application/ld+json']/text()")]
+    assert {"@type": "WebSite", "name": "Ada Writes", "url": "http://podcaster.test/",
+            "description": "Novels, slowly"}.items() <= next(b for b in blocks if b["@type"] == "WebSite").items()
+    assert home.xpath("//meta[@name='description']/@content") == ["Novels, slowly"]
+    theme = home.xpath("//link[contains(@href, '/theme.css')]/@href")
     assert len(theme) == 1 and "v=1" in theme[0]
     assert b"--accent: #1d4e89;" in client.get(theme[0]).data
     # The save marked the cached blog feed stale in its own transaction.
@@ -120,6 +126,8 @@ def test_a_logo_and_favicon_are_stored_and_used(app, client, auth):
     logo = page.xpath("//header//img[@class='brand-logo']/@src")[0]
     icon = page.xpath("//link[@rel='icon']/@href")[0]
     assert status_of(client, logo) == 200 and status_of(client, icon) == 200
+    # A page without an image of its own shares the logo.
+    assert page.xpath("//meta[@property='og:image']/@content") == ["http://podcaster.test" + logo]
     response = post_form(client, SETTINGS, {**settings_data(), "logo": (io.BytesIO(b"not an image"), "bad.png"),
                                             "remove_favicon": "y"}, content_type="multipart/form-data")
     assert response.status_code == 400
