@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import Author, MediaFile, SiteSettings
 from .feeds import cache
@@ -93,10 +93,13 @@ def load_site(session: Session, site_title: str) -> Site:
     """The current settings, or the first-run defaults when the author has not saved any.
 
     Args:
-        session: the database session (one query, two more only for a logo or favicon).
+        session: the database session (one query, and one for the images when there is a row).
         site_title: the configured first-run title.
     """
-    row = session.get(SiteSettings, SETTINGS_ID)
+    row = session.get(SiteSettings, SETTINGS_ID, options=[
+        selectinload(SiteSettings.logo).selectinload(MediaFile.variants),
+        selectinload(SiteSettings.favicon).selectinload(MediaFile.variants),
+    ])
     if row is None:
         return defaults(site_title)
     return Site(

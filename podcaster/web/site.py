@@ -1,19 +1,34 @@
 """The site's settings for the web layer: read once per request, and the theme stylesheet they make."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g
+import logging
 
-from ..content.site import Site, load_site
+from flask import Blueprint, Response, current_app, g
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..content.site import Site, defaults, load_site
 from ..extensions import db
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("site", __name__)
 
 
 def current_site() -> Site:
-    """The site settings for this request: read from the database once, then kept on ``g``."""
+    """The site settings for this request: read from the database once, then kept on ``g``.
+
+    Every page's header reads them, error pages included: when the database cannot answer (the very
+    error being shown, or a transaction left failed), the first-run defaults keep the error page up.
+    """
     site = g.get("site_settings")
     if site is None:
-        site = g.site_settings = load_site(db.session, current_app.config["SITE_TITLE"])
+        try:
+            site = load_site(db.session, current_app.config["SITE_TITLE"])
+        except SQLAlchemyError:
+            logger.exception("Site settings could not be read; using the defaults for this request")
+            db.session.rollback()  # PostgreSQL refuses every later statement of a failed transaction
+            site = defaults(current_app.config["SITE_TITLE"])
+        g.site_settings = site
     return site
 
 

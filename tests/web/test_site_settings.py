@@ -100,6 +100,18 @@ def test_the_settings_form_shows_the_saved_values_and_sets_the_main_author(app, 
         assert form.xpath(f"//label[@for='{field_id}']"), field_id
 
 
+def test_pages_stay_up_with_the_defaults_when_the_settings_cannot_be_read(app, client, caplog):
+    seed_site(app)
+    with app.app_context():
+        db.session.execute(sa.text("DROP TABLE site_settings"))
+        db.session.commit()
+    response = client.get("/books")
+    assert response.status_code == 200
+    assert lxml_html.fromstring(response.data).findtext(".//title") == "Books · Podcaster"
+    assert b"Quiet Rooms" in response.data
+    assert "Site settings could not be read" in caplog.text
+
+
 def test_refused_values_say_why_and_save_nothing(app, client, auth):
     auth.login()
     for overrides, message in [
