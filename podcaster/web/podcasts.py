@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy.orm import selectinload
 
-from ..content.publishing import is_visible, visible_filter
 from ..content import subscribe
+from ..content.publishing import is_visible, visible_filter
 from ..content.transcripts import transcript_lines
 from ..extensions import db
 from ..models import Episode, Show
