@@ -138,10 +138,3 @@ class Config:
     POSTS_PER_PAGE = 10
     #: Addresses per sitemap file (the index at /sitemap.xml lists the files); the protocol allows 50 000.
     SITEMAP_URLS_PER_FILE = 1000
-    #: Podcast app links shown beside the RSS link; ``{feed}`` becomes the feed URL.
-    SUBSCRIBE_LINKS = [
-        ("Apple Podcasts", "podcast://{feed_noscheme}"),
-        ("Overcast", "overcast://x-callback-url/add?url={feed}"),
-        ("Pocket Casts", "pktc://subscribe/{feed_noscheme}"),
-        ("AntennaPod", "antennapod-subscribe://{feed_noscheme}"),
-    ]

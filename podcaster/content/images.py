@@ -43,6 +43,9 @@ class ImageRule:
 PHOTO = ImageRule("photos", {"thumb": 400})
 COVER = ImageRule("covers", {"thumb": 600})
 ARTWORK = ImageRule("artwork", {"feed": 1400, "thumb": 400}, podcast_artwork=True)
+#: The site's logo (shown in the header) and favicon (browsers ask for small squares).
+LOGO = ImageRule("site", {"thumb": 400})
+FAVICON = ImageRule("site", {"icon": 64})
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,13 @@ def person(name: str, url: str, *, description: str = "", image: str | None = No
                         "description": description, "image": image, "sameAs": same_as or []})
 
 
+def website(name: str, url: str, *, description: str = "", logo: str | None = None) -> dict:
+    """The site itself: its name (the settings' title) and tagline, with its logo as publisher's."""
+    publisher = _drop_empty({"@type": "Organization", "name": name, "logo": logo}) if logo else None
+    return _drop_empty({"@context": "https://schema.org", "@type": "WebSite", "name": name, "url": url,
+                        "description": description, "publisher": publisher})
+
+
 def book(title: str, url: str, *, authors: list[dict], isbn: str = "", year: int | None = None,
          published: date | None = None, publisher: str = "", description: str = "",
          image: str | None = None, offers: list[str] | None = None) -> dict:

@@ -8,6 +8,7 @@ from .media import MediaFile
 from .pages import PageCacheState
 from .posts import Post, Tag
 from .security import LoginFailure
+from .site import SiteSettings
 from .shows import Episode, EpisodeType, Show, ShowAuthor, ShowType
 from .users import User
 from .videos import Video
@@ -15,5 +16,5 @@ from .videos import Video
 __all__ = [
     "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "FeedCache", "FeedHealth",
     "JobRecord", "JobState", "LoginFailure", "MediaFile", "PageCacheState", "Post", "Show", "ShowAuthor", "ShowType",
-    "Status", "Tag", "User", "Video", "utcnow",
+    "SiteSettings", "Status", "Tag", "User", "Video", "utcnow",
 ]

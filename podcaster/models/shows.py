@@ -80,6 +80,9 @@ class Show(TimestampMixin, db.Model):
     podcast_guid: Mapped[str] = mapped_column(String(36), default="")
     #: When set, the feed moved: the old URL answers 301 and carries itunes:new-feed-url.
     new_feed_url: Mapped[str] = mapped_column(String(500), default="")
+    #: The show's pages in the Apple Podcasts and Spotify directories, for the subscribe buttons.
+    apple_podcasts_url: Mapped[str] = mapped_column(String(500), default="")
+    spotify_url: Mapped[str] = mapped_column(String(500), default="")
     #: Write ID3 tags (title, artist, album, cover, chapters) into uploaded MP3s.
     tag_mp3: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)

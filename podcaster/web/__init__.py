@@ -37,7 +37,7 @@ def fetch_policy() -> FetchPolicy:
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers, error pages and the user loader."""
     from . import (admin, auth, embed, errors, feeds, media, pages, podcasts, public, security, seo, sessions,
-                   template_helpers)
+                   site, template_helpers)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(seo.bp)
     app.register_blueprint(embed.bp)
+    app.register_blueprint(site.bp)
     # ``podcaster check-feed <slug>`` checks our feed as served, which takes this layer's URL map.
     app.extensions[CHECK_SHOW_EXTENSION] = feeds.check_show
     # Background jobs write feed files with the same URLs (``podcaster.jobs``).

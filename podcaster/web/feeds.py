@@ -23,6 +23,7 @@ from ..models import Episode, MediaFile, Show
 from ..models.media import STORED_IN_S3
 from . import current_time, media_store
 from .answers import to_response
+from .site import current_site
 from .urls import site_url_builder
 
 bp = Blueprint("feeds", __name__)
@@ -223,7 +224,7 @@ def blog():
     """The blog's Atom feed of published posts."""
     now = current_time()
     rebuild = lambda: service.rebuild_blog_feed(
-        db.session, now, current_app.config["SITE_TITLE"], blog_links())
+        db.session, now, current_site().title, blog_links())
     try:
         entry = service.fresh(db.session, cache.cached_entry(db.session, cache.BLOG_KEY), now, rebuild)
         return feed_response(entry, ATOM_TYPE, lambda found: service.with_bodies(db.session, found, rebuild))

@@ -6,12 +6,14 @@ import contextlib
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy.orm import selectinload
 
+from ..content import subscribe
 from ..content.publishing import is_visible, visible_filter
 from ..content.storage import StorageError
 from ..content.transcripts import transcript_cues
 from ..extensions import db
 from ..models import Episode, Show
 from . import current_time, media_store, remote_media_store
+from .site import current_site
 from .urls import absolute_url
 
 bp = Blueprint("podcasts", __name__, url_prefix="/podcasts")
@@ -61,16 +63,13 @@ def visible_episode_or_404(show_slug: str, episode_slug: str) -> tuple[Show, Epi
     return found, item
 
 
-def subscribe_links(show: Show) -> list[tuple[str, str]]:
-    """The RSS link and the configured app links for a show (empty until the feed endpoint exists)."""
+def subscribe_links(show: Show) -> dict | None:
+    """The feed URL and the app buttons the site settings offer for a show (None until the feed endpoint
+    exists)."""
     if "feeds.podcast" not in current_app.view_functions:
-        return []
+        return None
     feed = absolute_url("feeds.podcast", show_slug=show.slug)
-    bare = feed.split("://", 1)[-1]
-    links = [("RSS", feed)]
-    for label, pattern in current_app.config.get("SUBSCRIBE_LINKS", []):
-        links.append((label, pattern.format(feed=feed, feed_noscheme=bare)))
-    return links
+    return {"feed": feed, "apps": subscribe.subscribe_links(feed, current_site().subscribe_apps, show)}
 
 
 @bp.app_context_processor

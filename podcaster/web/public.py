@@ -47,6 +47,11 @@ def _videos_query():
     return db.select(Video).order_by(Video.position, Video.published_on.desc(), Video.id.desc())
 
 
+def _latest_videos():
+    """Videos newest first ("Latest videos"): by publication date, undated ones last."""
+    return db.select(Video).order_by(Video.published_on.desc().nulls_last(), Video.id.desc())
+
+
 def _page_number() -> int:
     page = request.args.get("page", "1")
     if not page.isdigit() or int(page) < 1:
@@ -66,7 +71,7 @@ def index():
         author=main_author(),
         posts=db.session.execute(_visible_posts().limit(HOME_POSTS)).scalars().all(),
         books=db.session.execute(_books_query().limit(HOME_BOOKS)).scalars().all(),
-        videos=db.session.execute(_videos_query().limit(HOME_VIDEOS)).scalars().all(),
+        videos=db.session.execute(_latest_videos().limit(HOME_VIDEOS)).scalars().all(),
     )
 
 

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from ..content import structured_data as ld
 from ..content.markup import plain_text
+from ..content.site import Site
 from ..models import Author, Book, Episode, MediaFile, Post, Show, Video
 from .urls import absolute_url
 
@@ -35,6 +36,9 @@ def _book_authors(book: Book) -> list:
 
 def structured_data(obj) -> dict | None:
     """The schema.org description of a model instance, or None for other objects."""
+    if isinstance(obj, Site):
+        logo = absolute_url("media.serve", path=obj.logo_path) if obj.logo_path else None
+        return ld.website(obj.title, current_app.config["SITE_URL"] + "/", description=obj.tagline, logo=logo)
     if isinstance(obj, Author):
         same_as = [url for url in [obj.website_url, obj.youtube_url] + [link.get("url") for link in obj.links or []]
                    if url]

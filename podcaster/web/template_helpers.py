@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from ..content.markup import plain_text, render_markdown
 from .forms import ButtonForm
+from .site import current_site
 from .structured import absolute_url, jsonld, media_url
 
 
@@ -31,6 +32,7 @@ ADMIN_AREAS = [
     ("admin.feed_doctor", "Feed doctor"),
     ("admin.import_podcast", "Import a podcast"),
     ("admin.jobs", "Jobs"),
+    ("admin.site_settings", "Site settings"),
 ]
 
 
@@ -46,9 +48,23 @@ def format_date(value: datetime | None) -> str:
     return value.strftime("%-d %B %Y") if value else ""
 
 
+#: A line ending in one of these already reads as the end of a sentence.
+_SENTENCE_ENDS = tuple(".!?:;…")
+
+
 def one_line_plain(text: str | None, limit: int | None = None) -> str:
-    """``plain_text`` on one line, for meta descriptions and excerpts in lists (the feeds keep the breaks)."""
-    return " ".join(plain_text(text, limit).split())
+    """``plain_text`` on one line, for meta descriptions and excerpts in lists (the feeds keep the breaks).
+
+    Paragraphs, headings and list items stay apart when joined: a line that does not end a sentence
+    is followed by " · ", so "- one\n- two" reads "one · two", never "one two" or "one.two".
+    """
+    lines = [" ".join(line.split()) for line in plain_text(text, limit).splitlines()]
+    lines = [line for line in lines if line]
+    joined = []
+    for index, line in enumerate(lines):
+        last = index == len(lines) - 1
+        joined.append(line if last or line.endswith(_SENTENCE_ENDS) else line + " ·")
+    return " ".join(joined)
 
 
 def init_app(app: Flask) -> None:
@@ -60,8 +76,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site_globals():
+        site = current_site()
         return {
-            "site_title": current_app.config["SITE_TITLE"],
+            "site": site,
+            "site_title": site.title,
             # Rendering only: never bound to the request, so an error page for a refused
             # body (413) does not read that body again.
             "button_form": lambda: ButtonForm(formdata=None),

@@ -5,5 +5,5 @@ with Pillow), ``rows`` (row counts), ``feeds`` (complete shows and posts for fee
 (shows and episodes through the admin forms), ``authoring`` (author, book, post and video form data and a
 small seeded site), ``live`` (gunicorn and Chromium), ``pg`` (a throwaway PostgreSQL cluster), ``redis``
 (a throwaway redis-server), ``receiver`` (a local HTTP server recording pings), ``queries`` (SQL statement
-counts per request, a catalogue seeded in bulk).
+counts per request, a catalogue seeded in bulk), ``a11y`` (the axe-core audit, ``assert_accessible``).
 """

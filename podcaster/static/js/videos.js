@@ -1,5 +1,15 @@
 // Click-to-load video embeds: nothing is fetched from YouTube's player until the visitor asks.
 // Without JavaScript the thumbnail simply links to the video on YouTube.
+// A thumbnail that cannot load (offline, blocked) is hidden, so its placeholder with the title shows.
+document.querySelectorAll(".video-thumb img").forEach((img) => {
+  const fail = () => img.classList.add("failed");
+  if (img.complete && img.naturalWidth === 0 && img.currentSrc) {
+    fail();
+  } else {
+    img.addEventListener("error", fail, { once: true });
+  }
+});
+
 document.querySelectorAll("figure.video[data-embed]").forEach((figure) => {
   const button = figure.querySelector(".video-play");
   if (!button) {

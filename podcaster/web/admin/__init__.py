@@ -48,4 +48,4 @@ def dashboard():
 
 # Each area registers its routes on ``bp``.
 from . import (  # noqa: E402,F401
-    authors, books, chapters, episodes, feed_doctor, importing, jobs, posts, shows, videos)
+    authors, books, chapters, episodes, feed_doctor, importing, jobs, posts, shows, site, videos)

@@ -60,7 +60,7 @@ def _fill_show_form(form: ShowForm, show: Show | None) -> None:
         return
     for name in ("title", "slug", "subtitle", "description", "language", "explicit", "author_name", "owner_name",
                  "owner_email", "copyright", "show_type", "website_url", "locked", "complete", "new_feed_url",
-                 "tag_mp3", "position"):
+                 "tag_mp3", "position", "apple_podcasts_url", "spotify_url"):
         getattr(form, name).data = getattr(show, name)
     form.category.data = join_choice(show.category, show.subcategory)
     form.funding.data = format_links(show.funding)
@@ -128,7 +128,7 @@ def _apply_show_form(form: ShowForm, show: Show, slug: str, credited: list[tuple
     show.title = form.title.data.strip()
     show.slug = slug
     for name in ("subtitle", "description", "author_name", "owner_name", "owner_email", "copyright",
-                 "website_url", "new_feed_url"):
+                 "website_url", "new_feed_url", "apple_podcasts_url", "spotify_url"):
         setattr(show, name, (getattr(form, name).data or "").strip())
     show.language = form.language.data
     show.category, show.subcategory = form.category.pair

@@ -95,6 +95,10 @@ class ShowForm(TextForm):
                             default=ShowType.EPISODIC.value)
     website_url = URLField("Website", validators=[Optional(), URL(message="Enter a full web address."),
                                                   Length(max=500)])
+    apple_podcasts_url = URLField("Apple Podcasts page", validators=[
+        Optional(), URL(message="Enter a full web address."), Length(max=500)])
+    spotify_url = URLField("Spotify page", validators=[Optional(), URL(message="Enter a full web address."),
+                                                       Length(max=500)])
     funding = TextAreaField("Funding links")
     credits = TextAreaField("Credits (authors on this site)")
     locked = BooleanField("Locked (other podcast hosts may not import this feed)", default=True)
