@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import event, insert, select
 
+from podcaster.content import page_cache
 from podcaster.content.feeds import cache
 from podcaster.extensions import db
 from podcaster.models import (Author, Book, BookContributor, Episode, MediaFile, Post, Show, ShowAuthor, Tag,
@@ -98,6 +99,7 @@ def seed_catalogue(app, *, episodes: int, posts: int, now: datetime) -> None:
         session.execute(insert(post_tags), [{"post_id": i, "tag_id": tag_id} for i in post_ids])
         session.execute(insert(post_books), [{"post_id": i, "book_id": book_id} for i in post_ids])
         cache.invalidate(session, all_shows=True, blog=True)  # bulk inserts bypass the session's hooks
+        page_cache.invalidate(session)
         session.commit()
 
 
