@@ -21,6 +21,7 @@ from ...content.episodes import (
 from ...content.media import remove_files
 from ...content.podcasts import delete_episode
 from ...content.publishing import display_status, resolve_publication
+from ...content.text import binary_size
 from ...extensions import db
 from ...models import Book, Episode, Show
 from .. import current_time, media_store
@@ -139,7 +140,7 @@ def _saved_message(episode: Episode, uploaded: bool) -> str:
     kind = {"audio/mpeg": "MP3", "audio/mp4": "M4A (AAC)"}.get(episode.audio.mime_type, episode.audio.mime_type)
     chapters = f", {len(episode.chapters)} chapters found" if episode.chapters else ""
     return (f"Saved “{episode.title}”: {kind}, {format_duration(episode.duration)}, "
-            f"{episode.audio.size / 1_000_000:.1f} MB{chapters}.")
+            f"{binary_size(episode.audio.size)}{chapters}.")
 
 
 @bp.route("/episodes/<int:episode_id>/publish", methods=["POST"])

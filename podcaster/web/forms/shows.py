@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     EmailField,
     IntegerField,
     SelectChoice,
@@ -23,6 +22,7 @@ from ...content.links import LinkError, parse_links
 from ...content.slugs import SLUG_RE
 from ...content.text import LONG_TEXT_MAX
 from ...models import EpisodeType, ShowType, Status
+from ..timezones import SiteDateTimeField
 from . import ScheduledForm, TextForm
 
 STATUS_CHOICES = [
@@ -141,8 +141,7 @@ class EpisodeForm(ScheduledForm):
                                default=EpisodeType.FULL.value)
     explicit = SelectField("Explicit", choices=choices(EXPLICIT_CHOICES), default="")
     status = SelectField("Status", choices=choices(STATUS_CHOICES), default=Status.DRAFT.value)
-    publish_at = DateTimeLocalField("Publication time (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                                    validators=[Optional()])
+    publish_at = SiteDateTimeField("Publication time", validators=[Optional()])
     transcript = FileField("Transcript (SRT or WebVTT)")
     remove_transcript = BooleanField("Remove the transcript")
     chapters = FileField("Chapters (Podcast Index JSON)")
