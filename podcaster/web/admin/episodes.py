@@ -28,7 +28,8 @@ from .. import current_time, media_store
 from ..forms import ButtonForm
 from ..forms.shows import EpisodeForm
 from ..template_helpers import format_duration
-from ..uploads import receive_upload, streams_uploads
+from ..held_uploads import HeldUpload, consumable_link, keep_or_replace, release
+from ..uploads import streams_uploads
 from . import bp
 from .image_fields import has_upload
 
@@ -82,22 +83,54 @@ def _edit_episode(show: Show, episode: Episode | None):
     if request.method == "GET":
         _fill_episode_form(form, episode)
     status = 200
-    if form.validate_on_submit():
+    held: dict[str, HeldUpload | None] = {"audio": None, "artwork": None}
+    if request.method == "POST":
         try:
-            saved = save_episode(db.session, media_store(), show, episode, _episode_fields(form), _episode_files(form),
-                                 current_time(), EpisodeLimits(current_app.config["MAX_UPLOAD_BYTES"],
-                                                               current_app.config["MAX_IMAGE_BYTES"]))
+            held = _held_files(form)
         except EpisodeRefused as refusal:
             getattr(form, refusal.field).errors.append(refusal.message)
             status = refusal.status
+    if status == 200 and form.validate_on_submit():
+        try:
+            saved = save_episode(db.session, media_store(), show, episode, _episode_fields(form),
+                                 _episode_files(form, held), current_time(),
+                                 EpisodeLimits(current_app.config["MAX_UPLOAD_BYTES"],
+                                               current_app.config["MAX_IMAGE_BYTES"]))
+        except EpisodeRefused as refusal:
+            getattr(form, refusal.field).errors.append(refusal.message)
+            status = refusal.status
+            # A refused file is not kept; the others wait for the next submit.
+            if refusal.field in held:
+                release(held.pop(refusal.field))
         else:
-            flash(_saved_message(saved, uploaded=has_upload(form.audio.data)), "success")
+            release(*held.values())
+            flash(_saved_message(saved, uploaded=held["audio"] is not None), "success")
             # After an upload the author lands on the episode itself: player, what was
             # detected, and a one-click publish.
             return redirect(url_for("admin.episode_edit", episode_id=saved.id))
     if request.method == "POST" and status == 200:
         status = 400
-    return render_template("admin/episodes_form.html", form=form, show=show, episode=episode), status
+    for name in ("audio", "artwork"):
+        getattr(form, f"{name}_held").data = held[name].token if held.get(name) else ""
+    return render_template("admin/episodes_form.html", form=form, show=show, episode=episode,
+                           held=held), status
+
+
+def _held_files(form: EpisodeForm) -> dict[str, HeldUpload | None]:
+    """The audio and artwork for this submit: newly chosen files (held first) or the ones held before.
+
+    Raises:
+        EpisodeRefused: a new file is larger than the site accepts (413).
+    """
+    held = {}
+    for name, limit in (("audio", current_app.config["MAX_UPLOAD_BYTES"]),
+                        ("artwork", current_app.config["MAX_IMAGE_BYTES"])):
+        try:
+            held[name] = keep_or_replace(getattr(form, name).data, getattr(form, f"{name}_held").data, name, limit)
+        except RequestEntityTooLarge as exc:
+            release(*held.values())
+            raise EpisodeRefused(name, exc.description, 413) from exc
+    return held
 
 
 def _episode_fields(form: EpisodeForm) -> EpisodeFields:
@@ -110,25 +143,20 @@ def _episode_fields(form: EpisodeForm) -> EpisodeFields:
     )
 
 
-def _episode_files(form: EpisodeForm) -> EpisodeFiles:
-    """The form's files; the audio is already in the store's incoming folder (``@streams_uploads``).
-
-    Raises:
-        EpisodeRefused: the audio is larger than the site accepts (413).
-    """
+def _episode_files(form: EpisodeForm, held: dict[str, HeldUpload | None]) -> EpisodeFiles:
+    """The form's files; the audio and artwork come from ``held`` (see ``_held_files``)."""
     def small(field) -> IncomingFile | None:
         return IncomingFile(field.data.filename, stream=field.data.stream) if has_upload(field.data) else None
 
-    audio = None
-    if has_upload(form.audio.data):
-        try:
-            received = receive_upload(form.audio.data, media_store())
-        except RequestEntityTooLarge as exc:
-            raise EpisodeRefused("audio", exc.description, 413) from exc
-        audio = IncomingFile(form.audio.data.filename, received=received.path, size=received.size,
-                             sha256=received.sha256)
+    audio = artwork = None
+    if held["audio"] is not None:
+        # The save consumes its received file: it gets a second name, and the held one stays for a retry.
+        audio = IncomingFile(held["audio"].filename, received=consumable_link(held["audio"]),
+                             size=held["audio"].size, sha256=held["audio"].sha256)
+    if held["artwork"] is not None:
+        artwork = IncomingFile(held["artwork"].filename, path=held["artwork"].path)
     return EpisodeFiles(audio=audio, transcript=small(form.transcript), chapters=small(form.chapters),
-                        artwork=small(form.artwork), remove_transcript=bool(form.remove_transcript.data),
+                        artwork=artwork, remove_transcript=bool(form.remove_transcript.data),
                         remove_chapters=bool(form.remove_chapters.data),
                         remove_artwork=bool(form.remove_artwork.data))
 
