@@ -46,16 +46,16 @@ def directory_requirements(*, has_artwork: bool, owner_email: str, category: str
     """
     return [
         Requirement("artwork", "Square artwork, 1400 to 3000 pixels, JPEG or PNG in RGB.", has_artwork,
-                    "Choose the show's artwork: Apple Podcasts lists no show without it."),
+                    "Choose the show’s artwork: Apple Podcasts lists no show without it."),
         Requirement("description", "A description of what the show is about.", bool(description.strip()),
                     "Describe the show: directories show this text and refuse a feed without it."),
         Requirement("category", "An Apple Podcasts category.", bool(category.strip()),
                     "Choose a category: directories file the show under it."),
         Requirement("language", "The language the show is spoken in.", bool(language.strip()),
-                    "Choose the show's language."),
+                    "Choose the show’s language."),
         Requirement("owner_email", "An owner email, to which Apple sends the ownership check.",
                     bool(EMAIL_RE.match(owner_email.strip())),
-                    "Enter the owner's email: Apple Podcasts sends its verification there."),
+                    "Enter the owner’s email: Apple Podcasts sends its verification there."),
     ]
 
 
