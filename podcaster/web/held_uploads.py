@@ -18,6 +18,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -143,9 +144,17 @@ def release(*held: HeldUpload | None) -> None:
             item.path.unlink(missing_ok=True)
 
 
-def keep_or_replace(upload, token: str | None, field: str,
-                    max_bytes: int | None = None) -> HeldUpload | None:
+def keep_or_replace(upload, token: str | None, field: str, max_bytes: int | None = None,
+                    check: Callable[[Path], object] | None = None) -> HeldUpload | None:
     """The file for this submit: a newly chosen one (held, and replacing any held before) or the held one.
+
+    Args:
+        upload: the file field's data.
+        token: the form's hidden ``<field>_held`` value.
+        field: the file field's name.
+        max_bytes: the largest accepted file (default ``MAX_UPLOAD_BYTES``).
+        check: run on a new file before it is kept (``content.images`` checks for artwork); what it
+            raises is raised here, and the file is not kept.
 
     Raises:
         RequestEntityTooLarge: a new file is larger than ``max_bytes``.
@@ -155,6 +164,12 @@ def keep_or_replace(upload, token: str | None, field: str,
     if fresh is None:
         return previous
     release(previous)
+    if check is not None:
+        try:
+            check(fresh.path)
+        except BaseException:
+            release(fresh)
+            raise
     return fresh
 
 

@@ -15,8 +15,6 @@
     output.className = "prose markdown-preview";
     output.id = area.id + "-preview";
     output.hidden = true;
-    output.setAttribute("role", "region");
-    output.setAttribute("aria-label", "Preview of " + (area.labels.length ? area.labels[0].textContent.trim() : "the text"));
     output.setAttribute("aria-live", "polite");
     area.after(button, output);
 

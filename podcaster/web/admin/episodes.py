@@ -18,6 +18,7 @@ from ...content.episodes import (
     IncomingFile,
     save_episode,
 )
+from ...content.images import ImageError, check_artwork_file
 from ...content.media import remove_files
 from ...content.podcasts import delete_episode
 from ...content.publishing import display_status, resolve_publication
@@ -85,9 +86,9 @@ def _edit_episode(show: Show, episode: Episode | None):
     status = 200
     held: dict[str, HeldUpload | None] = {"audio": None, "artwork": None}
     if request.method == "POST":
-        try:
-            held = _held_files(form)
-        except EpisodeRefused as refusal:
+        held, refusal = _held_files(form)
+        if refusal is not None:
+            form.validate_on_submit()  # the other fields' errors too, in one answer
             getattr(form, refusal.field).errors.append(refusal.message)
             status = refusal.status
     if status == 200 and form.validate_on_submit():
@@ -101,7 +102,8 @@ def _edit_episode(show: Show, episode: Episode | None):
             status = refusal.status
             # A refused file is not kept; the others wait for the next submit.
             if refusal.field in held:
-                release(held.pop(refusal.field))
+                release(held[refusal.field])
+                held[refusal.field] = None
         else:
             release(*held.values())
             flash(_saved_message(saved, uploaded=held["audio"] is not None), "success")
@@ -111,26 +113,30 @@ def _edit_episode(show: Show, episode: Episode | None):
     if request.method == "POST" and status == 200:
         status = 400
     for name in ("audio", "artwork"):
-        getattr(form, f"{name}_held").data = held[name].token if held.get(name) else ""
+        getattr(form, f"{name}_held").data = held[name].token if held[name] else ""
     return render_template("admin/episodes_form.html", form=form, show=show, episode=episode,
                            held=held), status
 
 
-def _held_files(form: EpisodeForm) -> dict[str, HeldUpload | None]:
+def _held_files(form: EpisodeForm) -> tuple[dict[str, HeldUpload | None], EpisodeRefused | None]:
     """The audio and artwork for this submit: newly chosen files (held first) or the ones held before.
 
-    Raises:
-        EpisodeRefused: a new file is larger than the site accepts (413).
+    Returns:
+        The held files, and the refusal of a new file (larger than the site accepts, or artwork
+        Apple would refuse) if any: the other file stays held.
     """
-    held = {}
-    for name, limit in (("audio", current_app.config["MAX_UPLOAD_BYTES"]),
-                        ("artwork", current_app.config["MAX_IMAGE_BYTES"])):
+    held: dict[str, HeldUpload | None] = {"audio": None, "artwork": None}
+    # The audio is checked by the save (probing a long file twice would double the wait).
+    for name, limit, check in (("audio", current_app.config["MAX_UPLOAD_BYTES"], None),
+                               ("artwork", current_app.config["MAX_IMAGE_BYTES"], check_artwork_file)):
         try:
-            held[name] = keep_or_replace(getattr(form, name).data, getattr(form, f"{name}_held").data, name, limit)
+            held[name] = keep_or_replace(getattr(form, name).data, getattr(form, f"{name}_held").data, name,
+                                         limit, check=check)
         except RequestEntityTooLarge as exc:
-            release(*held.values())
-            raise EpisodeRefused(name, exc.description, 413) from exc
-    return held
+            return held, EpisodeRefused(name, exc.description, 413)
+        except ImageError as exc:
+            return held, EpisodeRefused(name, str(exc), 400)
+    return held, None
 
 
 def _episode_fields(form: EpisodeForm) -> EpisodeFields:

@@ -7,7 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...content.categories import join_choice
 from ...content.directories import directory_requirements, unmet
-from ...content.images import ARTWORK, ImageError
+from ...content.images import ARTWORK, ImageError, check_artwork_file
 from ...content.links import format_links
 from ...content.media import FileChanges, delete_media, remove_files, store_image
 from ...content.podcasts import delete_show, podcast_guid
@@ -96,10 +96,14 @@ def _edit_show(show: Show | None):
     if request.method == "POST":
         try:
             held = keep_or_replace(form.artwork.data, form.artwork_held.data, "artwork",
-                                   current_app.config["MAX_IMAGE_BYTES"])
+                                   current_app.config["MAX_IMAGE_BYTES"], check=check_artwork_file)
         except RequestEntityTooLarge as exc:
             form.artwork.errors.append(exc.description)
             status = 413
+        except ImageError as exc:
+            form.validate_on_submit()  # the other fields' errors too, in one answer
+            form.artwork.errors.append(str(exc))
+            status = 400
     if status == 200 and form.validate_on_submit():
         store = media_store()
         show_id = show.id if show else None
