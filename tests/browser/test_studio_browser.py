@@ -66,7 +66,8 @@ def unexpected_errors(tab, allowed_statuses=()) -> list[tuple[str, str]]:
 
 
 def sideways_overflow(tab) -> int:
-    return tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    """How far the page is wider than the layout viewport (a phone's visual viewport would zoom out to hide it)."""
+    return tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 def screenshot(tab, name: str) -> None:
