@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...content.categories import join_choice
-from ...content.directories import directory_requirements, unmet
+from ...content.directories import Requirement, directory_requirements, unmet
 from ...content.images import ARTWORK, ImageError, check_artwork_file
 from ...content.links import format_links
 from ...content.media import FileChanges, delete_media, remove_files, store_image
@@ -17,14 +16,9 @@ from ...models import Author, Show, ShowAuthor
 from .. import media_store
 from ..forms import ButtonForm
 from ..forms.shows import ShowForm
-from ..held_uploads import keep_or_replace, release
+from ..held_uploads import HeldUpload, keep_or_replace, release
 from ..urls import absolute_url
 from . import bp
-
-
-def has_upload(data) -> bool:
-    """Whether a file field received a file (an empty file input sends no name)."""
-    return isinstance(data, FileStorage) and bool(data.filename)
 
 
 def feed_url_for(slug: str) -> str:
@@ -152,7 +146,7 @@ def _edit_show(show: Show | None):
                            checklist=_checklist(form, held) if show is None else None), status
 
 
-def _checklist(form: ShowForm, held) -> list:
+def _checklist(form: ShowForm, held: HeldUpload | None) -> list[Requirement]:
     """What the directories need of a new show, as the form stands (``content.directories``)."""
     return directory_requirements(
         has_artwork=held is not None, owner_email=form.owner_email.data or "",
