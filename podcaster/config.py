@@ -47,6 +47,7 @@ ENV_SETTINGS: dict[str, type] = {
     "PODPING_URL": str,
     "LEAN_PATH": bool,
     "SITEMAP_URLS_PER_FILE": int,
+    "SITE_TIME_ZONE": str,
 }
 
 
@@ -82,6 +83,8 @@ class Config:
     SECRET_KEY: str | None = None
     SITE_URL = "http://127.0.0.1:5000"
     SITE_TITLE = "Podcaster"
+    #: The IANA time zone dates and times are entered and shown in (they are stored in UTC).
+    SITE_TIME_ZONE = "UTC"
     #: Largest accepted audio upload (bytes); the whole request may carry a little more.
     MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
     #: Largest accepted image upload (bytes).

@@ -40,6 +40,7 @@ from .podcasts import (
 from .publishing import PublishingError, resolve_publication
 from .slugs import SLUG_RE
 from .storage import INCOMING_FOLDER, MediaStore, StorageError, TooLarge, sha256_of
+from .text import binary_size
 from .transcripts import MAX_TRANSCRIPT_BYTES, TranscriptError
 from .transfers import hold_until_transferred
 
@@ -328,9 +329,7 @@ def _incoming_audio(store: MediaStore, audio: IncomingFile, max_bytes: int | Non
 
 
 def _too_large(max_bytes: int) -> str:
-    if max_bytes >= 1024 ** 3 and max_bytes % (1024 ** 3) == 0:
-        return f"The file is larger than this site accepts ({max_bytes // 1024 ** 3} GB)."
-    return f"The file is larger than this site accepts ({max_bytes / (1024 * 1024):.0f} MB)."
+    return f"The file is larger than this site accepts ({binary_size(max_bytes)})."
 
 
 __all__ = ["EpisodeFields", "EpisodeFiles", "EpisodeLimits", "EpisodeRefused", "IncomingFile", "save_episode"]

@@ -107,6 +107,15 @@ def check_podcast_artwork(info: ImageInfo) -> None:
         raise ImageError(f"Podcast artwork must use the RGB colour space, not {info.mode}.")
 
 
+def check_artwork_file(path: str | Path) -> None:
+    """Refuse a file that is not podcast artwork Apple accepts (for a file kept before it is stored).
+
+    Raises:
+        ImageError: not an image, or not square RGB artwork of the accepted size.
+    """
+    check_podcast_artwork(inspect_image(path))
+
+
 def resized_jpeg(path: str | Path, max_side: int, quality: int = 85) -> tuple[bytes, int, int]:
     """Make an RGB JPEG no larger than ``max_side`` on either side (never enlarged).
 

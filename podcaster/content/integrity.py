@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..models import MediaFile
 from ..models.media import STORED_IN_S3
-from .storage import INCOMING_FOLDER, TEMP_PREFIX, MediaStore, StorageError, sha256_of
+from .storage import HELD_PREFIX, HELD_SECONDS, INCOMING_FOLDER, TEMP_PREFIX, MediaStore, StorageError, sha256_of
 from .storage_s3 import S3MediaStore
 
 #: A temporary upload file older than this belongs to no running request.
@@ -129,7 +129,9 @@ def check(session: Session, store: MediaStore, *, verify_checksums: bool = True,
             relative = path.relative_to(store.root).as_posix()
             # Everything in the incoming folder is an upload on its way (or abandoned), whatever its name.
             if path.name.startswith(TEMP_PREFIX) or relative.startswith(f"{INCOMING_FOLDER}/"):
-                if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
+                # A file held for a form's next submit is useless once its token has expired.
+                stale_after = HELD_SECONDS if path.name.startswith(HELD_PREFIX) else STALE_TEMP_SECONDS
+                if now - path.stat().st_mtime > stale_after:
                     finding = report.add("warning", "stale-upload", relative, "an abandoned partial upload")
                     if fix:
                         path.unlink()

@@ -80,28 +80,30 @@ class SiteFields:
     subscribe_apps: list[str] = field(default_factory=list)
 
 
-def defaults(site_title: str) -> Site:
-    """The first-run settings: the configured title (``PODCASTER_SITE_TITLE``) and the theme's choices."""
-    return Site(title=site_title)
+def defaults(site_title: str, time_zone: str = DEFAULT_TIME_ZONE) -> Site:
+    """The first-run settings: the configured title and time zone (``PODCASTER_SITE_TITLE``,
+    ``PODCASTER_SITE_TIME_ZONE``) and the theme's choices."""
+    return Site(title=site_title, time_zone=time_zone)
 
 
 def _variant_path(media: MediaFile | None, variant: str) -> str | None:
     return media.variant_or_self(variant).path if media is not None else None
 
 
-def load_site(session: Session, site_title: str) -> Site:
+def load_site(session: Session, site_title: str, time_zone: str = DEFAULT_TIME_ZONE) -> Site:
     """The current settings, or the first-run defaults when the author has not saved any.
 
     Args:
         session: the database session (one query, and one for the images when there is a row).
         site_title: the configured first-run title.
+        time_zone: the configured first-run time zone.
     """
     row = session.get(SiteSettings, SETTINGS_ID, options=[
         selectinload(SiteSettings.logo).selectinload(MediaFile.variants),
         selectinload(SiteSettings.favicon).selectinload(MediaFile.variants),
     ])
     if row is None:
-        return defaults(site_title)
+        return defaults(site_title, time_zone)
     return Site(
         title=row.title, tagline=row.tagline, logo_path=_variant_path(row.logo, "thumb"),
         favicon_path=_variant_path(row.favicon, "icon"), accent_color=row.accent_color,
@@ -112,11 +114,11 @@ def load_site(session: Session, site_title: str) -> Site:
     )
 
 
-def settings_row(session: Session, site_title: str) -> SiteSettings:
+def settings_row(session: Session, site_title: str, time_zone: str = DEFAULT_TIME_ZONE) -> SiteSettings:
     """The settings row, added to the session (not committed) with the defaults when there is none yet."""
     row = session.get(SiteSettings, SETTINGS_ID)
     if row is None:
-        first = defaults(site_title)
+        first = defaults(site_title, time_zone)
         row = SiteSettings(id=SETTINGS_ID, title=first.title, tagline="", accent_color="",
                            nav_sections=list(first.nav_sections), footer_text="", social_links=[],
                            time_zone=first.time_zone, subscribe_apps=list(first.subscribe_apps), version=0)

@@ -25,6 +25,10 @@ TEMP_PREFIX = ".upload-"
 #: Where every upload and every file to be added is received before it is named: inside the store, so
 #: on the same filesystem as its final folder and linking it into place is atomic.
 INCOMING_FOLDER = "incoming"
+#: A form's upload kept in the incoming folder for the form's next submit (see ``web/held_uploads.py``).
+HELD_PREFIX = ".held-"
+#: How long a held upload is kept.
+HELD_SECONDS = 3600
 
 
 class StorageError(Exception):

@@ -93,3 +93,12 @@ def check_field(text: str | None, label: str, max_length: int) -> None:
     check_text(text, label)
     if text and len(text) > max_length:
         raise TextRuleError(f"{label}: at most {max_length} characters, please (this has {len(text)}).")
+
+
+def binary_size(size: int) -> str:
+    """A byte count in the binary units operating systems show: "1 GiB", "20 MiB", "1.5 KiB"."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:.0f} {unit}" if value == round(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"

@@ -14,6 +14,11 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("site", __name__)
 
 
+def first_run_time_zone() -> str:
+    """The time zone until the author saves one: ``PODCASTER_SITE_TIME_ZONE``, else UTC."""
+    return current_app.config.get("SITE_TIME_ZONE") or "UTC"
+
+
 def current_site() -> Site:
     """The site settings for this request: read from the database once, then kept on ``g``.
 
@@ -23,11 +28,11 @@ def current_site() -> Site:
     site = g.get("site_settings")
     if site is None:
         try:
-            site = load_site(db.session, current_app.config["SITE_TITLE"])
+            site = load_site(db.session, current_app.config["SITE_TITLE"], first_run_time_zone())
         except SQLAlchemyError:
             logger.exception("Site settings could not be read; using the defaults for this request")
             db.session.rollback()  # PostgreSQL refuses every later statement of a failed transaction
-            site = defaults(current_app.config["SITE_TITLE"])
+            site = defaults(current_app.config["SITE_TITLE"], first_run_time_zone())
         g.site_settings = site
     return site
 

@@ -7,9 +7,11 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from ..content.markup import plain_text, render_markdown
+from ..content.text import binary_size
 from .forms import ButtonForm
 from .site import current_site
 from .structured import absolute_url, jsonld, media_url
+from .timezones import format_local, site_time_zone
 
 
 def format_duration(seconds: float | None) -> str:
@@ -73,6 +75,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(one_line_plain, "plain")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_local, "local_time")
+    app.add_template_filter(binary_size, "binary_size")
 
     @app.context_processor
     def site_globals():
@@ -89,4 +93,5 @@ def init_app(app: Flask) -> None:
             "status_of": _status_of,
             "absolute_url": absolute_url,
             "media_url": media_url,
+            "site_time_zone": site_time_zone,
         }

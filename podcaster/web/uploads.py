@@ -47,6 +47,7 @@ from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
 from ..content.storage import CHUNK_SIZE, INCOMING_FOLDER, MediaStore, StoredFile
+from ..content.text import binary_size
 
 #: The largest request body from a visitor who is not logged in (the login form, a few fields).
 ANONYMOUS_MAX_BYTES = 1024 * 1024
@@ -93,7 +94,7 @@ class UploadSpool(io.FileIO):
         if self.max_bytes is not None and self.size > self.max_bytes:
             self.discard()
             raise RequestEntityTooLarge(
-                f"The file is larger than this site accepts ({_megabytes(self.max_bytes)})."
+                f"The file is larger than this site accepts ({binary_size(self.max_bytes)})."
             )
         self._pending += data
         if len(self._pending) >= _HANDOFF_BYTES:
@@ -301,7 +302,7 @@ def receive_upload(upload: FileStorage, store: MediaStore, max_bytes: int | None
             and not stream.closed:
         if stream.size > limit:
             stream.discard()
-            raise RequestEntityTooLarge(f"The file is larger than this site accepts ({_megabytes(limit)}).")
+            raise RequestEntityTooLarge(f"The file is larger than this site accepts ({binary_size(limit)}).")
         return ReceivedUpload(stream.path, stream.size, stream.sha256, upload.filename or "")
     spool = UploadSpool(store.incoming_path(), limit)
     spools(request).append(spool)
@@ -341,12 +342,6 @@ def discard_uploads() -> None:
 
 def _discard_at_teardown(_exc: BaseException | None) -> None:
     discard_uploads()
-
-
-def _megabytes(size: int) -> str:
-    if size >= 1024 ** 3 and size % (1024 ** 3) == 0:
-        return f"{size // 1024 ** 3} GB"
-    return f"{size / (1024 * 1024):.0f} MB"
 
 
 def init_app(app: Flask) -> None:

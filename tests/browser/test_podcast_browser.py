@@ -35,11 +35,14 @@ new MutationObserver(() => {
 
 
 def open_new_episode_form(page, show_title: str, description: str) -> None:
-    """Create a show (no artwork) through the form and open its new-episode form."""
+    """Create a show through the guided form (artwork and owner email are required) and open its new-episode form."""
     page.goto("/admin/shows/new")
     page.get_by_label("Title", exact=True).fill(show_title)
     page.get_by_label("Description (Markdown)").fill(description)
+    page.get_by_label("Artwork", exact=True).set_input_files(
+        {"name": "cover.jpg", "mimeType": "image/jpeg", "buffer": image_bytes(1400)})
     page.get_by_label("Author (as shown in podcast apps)").fill("Ada Quill")
+    page.get_by_label("Owner email").fill("ada@example.com")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("link", name="New episode").click()
 
@@ -62,6 +65,7 @@ def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
     page.get_by_label("Title", exact=True).fill("Browser Show")
     page.get_by_label("Description (Markdown)").fill("Made *in a browser*.")
     page.get_by_label("Author (as shown in podcast apps)").fill("Ada Quill")
+    page.get_by_label("Owner email").fill("ada@example.com")
     page.get_by_label("Apple Podcasts category").select_option("Religion & Spirituality > Religion")
     page.get_by_label("Artwork", exact=True).set_input_files(str(bad_cover))
     page.get_by_role("button", name="Save").click()
@@ -128,7 +132,7 @@ def test_scheduled_episode_appears_at_its_time(page, live_site):
     page.get_by_label("Title", exact=True).fill("Later On")
     page.get_by_label("Audio file").set_input_files(str(DATA / "cbr.mp3"))
     page.get_by_label("Status", exact=True).select_option("scheduled")
-    page.get_by_label("Publication time (UTC)").fill(later.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_label("Publication time").fill(later.strftime("%Y-%m-%dT%H:%M:%S"))
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/admin/episodes/*/edit", timeout=30_000)
     expect(page.get_by_text("Scheduled", exact=True)).to_be_visible()
@@ -140,7 +144,7 @@ def test_scheduled_episode_appears_at_its_time(page, live_site):
 
     # Moved through the edit form to a few seconds ahead, it appears at that time and not before.
     when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
-    page.get_by_label("Publication time (UTC)").fill(when.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_label("Publication time").fill(when.strftime("%Y-%m-%dT%H:%M:%S"))
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Saved “Later On”.")).to_be_visible()
     assert page.url == edit_url

@@ -1,11 +1,28 @@
 """Shows and episodes made through the admin forms, as an author would."""
 from __future__ import annotations
 
+import functools
+import io
+
+from podcaster.content.media import delete_media, remove_files
+from podcaster.content.storage import MediaStore
 from podcaster.extensions import db
 from podcaster.models import Episode, Show
 
+from .images import image_bytes
 from .media import DATA
 from .web import post_form
+
+
+@functools.cache
+def artwork_bytes() -> bytes:
+    """Square 1400 px JPEG artwork, the smallest Apple accepts (made once per run)."""
+    return image_bytes(1400)
+
+
+def artwork_upload(name: str = "cover.jpg") -> tuple[io.BytesIO, str]:
+    """Acceptable show artwork as a file tuple for the test client's ``data``."""
+    return io.BytesIO(artwork_bytes()), name
 
 
 def show_data(**overrides) -> dict:
@@ -21,12 +38,26 @@ def show_data(**overrides) -> dict:
     return data
 
 
-def create_show(app, client, **overrides) -> Show:
-    """A show saved through the form (the client must be logged in), detached from its session."""
-    response = post_form(client, "/admin/shows/new", show_data(**overrides))
+def create_show(app, client, keep_artwork: bool = False, **overrides) -> Show:
+    """A show saved through the form (the client must be logged in), detached from its session.
+
+    The new-show form refuses a show without artwork (Apple would), so artwork is sent unless
+    ``artwork`` is given; unless ``keep_artwork``, it is then removed again, because most tests
+    count the media files an episode adds and want a show that has none.
+    """
+    data = show_data(**overrides)
+    data.setdefault("artwork", artwork_upload())
+    response = post_form(client, "/admin/shows/new", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         show = db.session.execute(db.select(Show).order_by(Show.id.desc())).scalars().first()
+        if not keep_artwork and show.artwork is not None:
+            artwork, show.artwork = show.artwork, None
+            db.session.flush()
+            paths = delete_media(db.session, artwork)
+            db.session.commit()
+            remove_files(MediaStore(app.config["MEDIA_ROOT"]), paths)
+            db.session.refresh(show)
         db.session.expunge(show)
         return show
 

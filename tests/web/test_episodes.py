@@ -15,7 +15,7 @@ from podcaster.extensions import db
 from podcaster.models import Book, Episode, MediaFile
 
 from ..helpers.images import image_bytes
-from ..helpers.media import DATA, media_files
+from ..helpers.media import DATA, held_files, media_files
 from ..helpers.podcasts import create_show, episode_data, only_episode, post_episode, upload
 from ..helpers.web import post_form
 
@@ -133,7 +133,9 @@ def test_bad_side_files_refuse_the_whole_episode(app, client, show, field, data,
                                                                                                "side.bin")}))
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert media_files(app) == []
+    # Only the audio is kept, held for the next submit (see test_studio); nothing is stored.
+    assert media_files(app) == [] and len(held_files(app)) == 1
+    assert "cbr.mp3</strong> is kept" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(db.select(MediaFile)).first() is None
 

@@ -8,11 +8,12 @@
   "use strict";
 
   function formatBytes(bytes) {
-    const units = ["bytes", "KB", "MB", "GB"];
+    // Binary units, as the server's messages and the operating system's file dialogs give them.
+    const units = ["bytes", "KiB", "MiB", "GiB"];
     let value = bytes;
     let unit = 0;
-    while (value >= 1000 && unit < units.length - 1) {
-      value /= 1000;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
       unit += 1;
     }
     return (unit === 0 ? value : value.toFixed(1)) + " " + units[unit];
@@ -71,6 +72,8 @@
     if (flashes) form.before(flashes);
     form.replaceWith(fresh);
     setup(fresh);
+    // Other scripts (previews, row editors) set up the new form's parts.
+    fresh.dispatchEvent(new CustomEvent("podcaster:form-replaced", { bubbles: true }));
     const firstError = fresh.querySelector(".has-error input, .has-error select, .has-error textarea");
     (firstError || fresh).focus();
   }

@@ -18,9 +18,11 @@ from ...content.episodes import (
     IncomingFile,
     save_episode,
 )
+from ...content.images import ImageError, check_artwork_file
 from ...content.media import remove_files
 from ...content.podcasts import delete_episode
 from ...content.publishing import display_status, resolve_publication
+from ...content.text import binary_size
 from ...content.transfers import hold_until_transferred
 from ...extensions import db
 from ...models import Book, Episode, Show
@@ -28,7 +30,8 @@ from .. import current_time, media_store
 from ..forms import ButtonForm
 from ..forms.shows import EpisodeForm
 from ..template_helpers import format_duration
-from ..uploads import receive_upload, streams_uploads
+from ..held_uploads import HeldUpload, consumable_link, keep_or_replace, release
+from ..uploads import streams_uploads
 from . import ADMIN_PER_PAGE, bp
 from .image_fields import has_upload
 
@@ -84,16 +87,29 @@ def _edit_episode(show: Show, episode: Episode | None):
     if request.method == "GET":
         _fill_episode_form(form, episode)
     status = 200
-    if form.validate_on_submit():
+    held: dict[str, HeldUpload | None] = {"audio": None, "artwork": None}
+    if request.method == "POST":
+        held, refusal = _held_files(form)
+        if refusal is not None:
+            form.validate_on_submit()  # the other fields' errors too, in one answer
+            getattr(form, refusal.field).errors.append(refusal.message)
+            status = refusal.status
+    if status == 200 and form.validate_on_submit():
         try:
-            saved = save_episode(db.session, media_store(), show, episode, _episode_fields(form), _episode_files(form),
-                                 current_time(), EpisodeLimits(current_app.config["MAX_UPLOAD_BYTES"],
-                                                               current_app.config["MAX_IMAGE_BYTES"]))
+            saved = save_episode(db.session, media_store(), show, episode, _episode_fields(form),
+                                 _episode_files(form, held), current_time(),
+                                 EpisodeLimits(current_app.config["MAX_UPLOAD_BYTES"],
+                                               current_app.config["MAX_IMAGE_BYTES"]))
         except EpisodeRefused as refusal:
             getattr(form, refusal.field).errors.append(refusal.message)
             status = refusal.status
+            # A refused file is not kept; the others wait for the next submit.
+            if refusal.field in held:
+                release(held[refusal.field])
+                held[refusal.field] = None
         else:
-            flash(_saved_message(saved, uploaded=has_upload(form.audio.data)), "success")
+            release(*held.values())
+            flash(_saved_message(saved, uploaded=held["audio"] is not None), "success")
             if saved.transfer_error:
                 flash(_held_message(saved.transfer_error), "error")
             # After an upload the author lands on the episode itself: player, what was
@@ -101,7 +117,31 @@ def _edit_episode(show: Show, episode: Episode | None):
             return redirect(url_for("admin.episode_edit", episode_id=saved.id))
     if request.method == "POST" and status == 200:
         status = 400
-    return render_template("admin/episodes_form.html", form=form, show=show, episode=episode), status
+    for name in ("audio", "artwork"):
+        getattr(form, f"{name}_held").data = held[name].token if held[name] else ""
+    return render_template("admin/episodes_form.html", form=form, show=show, episode=episode,
+                           held=held), status
+
+
+def _held_files(form: EpisodeForm) -> tuple[dict[str, HeldUpload | None], EpisodeRefused | None]:
+    """The audio and artwork for this submit: newly chosen files (held first) or the ones held before.
+
+    Returns:
+        The held files, and the refusal of a new file (larger than the site accepts, or artwork
+        Apple would refuse) if any: the other file stays held.
+    """
+    held: dict[str, HeldUpload | None] = {"audio": None, "artwork": None}
+    # The audio is checked by the save (probing a long file twice would double the wait).
+    for name, limit, check in (("audio", current_app.config["MAX_UPLOAD_BYTES"], None),
+                               ("artwork", current_app.config["MAX_IMAGE_BYTES"], check_artwork_file)):
+        try:
+            held[name] = keep_or_replace(getattr(form, name).data, getattr(form, f"{name}_held").data, name,
+                                         limit, check=check)
+        except RequestEntityTooLarge as exc:
+            return held, EpisodeRefused(name, exc.description, 413)
+        except ImageError as exc:
+            return held, EpisodeRefused(name, str(exc), 400)
+    return held, None
 
 
 def _episode_fields(form: EpisodeForm) -> EpisodeFields:
@@ -114,25 +154,20 @@ def _episode_fields(form: EpisodeForm) -> EpisodeFields:
     )
 
 
-def _episode_files(form: EpisodeForm) -> EpisodeFiles:
-    """The form's files; the audio is already in the store's incoming folder (``@streams_uploads``).
-
-    Raises:
-        EpisodeRefused: the audio is larger than the site accepts (413).
-    """
+def _episode_files(form: EpisodeForm, held: dict[str, HeldUpload | None]) -> EpisodeFiles:
+    """The form's files; the audio and artwork come from ``held`` (see ``_held_files``)."""
     def small(field) -> IncomingFile | None:
         return IncomingFile(field.data.filename, stream=field.data.stream) if has_upload(field.data) else None
 
-    audio = None
-    if has_upload(form.audio.data):
-        try:
-            received = receive_upload(form.audio.data, media_store())
-        except RequestEntityTooLarge as exc:
-            raise EpisodeRefused("audio", exc.description, 413) from exc
-        audio = IncomingFile(form.audio.data.filename, received=received.path, size=received.size,
-                             sha256=received.sha256)
+    audio = artwork = None
+    if held["audio"] is not None:
+        # The save consumes its received file: it gets a second name, and the held one stays for a retry.
+        audio = IncomingFile(held["audio"].filename, received=consumable_link(held["audio"]),
+                             size=held["audio"].size, sha256=held["audio"].sha256)
+    if held["artwork"] is not None:
+        artwork = IncomingFile(held["artwork"].filename, path=held["artwork"].path)
     return EpisodeFiles(audio=audio, transcript=small(form.transcript), chapters=small(form.chapters),
-                        artwork=small(form.artwork), remove_transcript=bool(form.remove_transcript.data),
+                        artwork=artwork, remove_transcript=bool(form.remove_transcript.data),
                         remove_chapters=bool(form.remove_chapters.data),
                         remove_artwork=bool(form.remove_artwork.data))
 
@@ -144,7 +179,7 @@ def _saved_message(episode: Episode, uploaded: bool) -> str:
     kind = {"audio/mpeg": "MP3", "audio/mp4": "M4A (AAC)"}.get(episode.audio.mime_type, episode.audio.mime_type)
     chapters = f", {len(episode.chapters)} chapters found" if episode.chapters else ""
     return (f"Saved “{episode.title}”: {kind}, {format_duration(episode.duration)}, "
-            f"{episode.audio.size / 1_000_000:.1f} MB{chapters}.")
+            f"{binary_size(episode.audio.size)}{chapters}.")
 
 
 def _held_message(reason: str) -> str:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...content.categories import join_choice
-from ...content.images import ARTWORK, ImageError
+from ...content.directories import Requirement, directory_requirements, unmet
+from ...content.images import ARTWORK, ImageError, check_artwork_file
 from ...content.links import format_links
 from ...content.media import FileChanges, delete_media, remove_files, store_image
 from ...content.podcasts import delete_show, podcast_guid
@@ -15,13 +16,9 @@ from ...models import Author, Show, ShowAuthor
 from .. import media_store
 from ..forms import ButtonForm
 from ..forms.shows import ShowForm
+from ..held_uploads import HeldUpload, keep_or_replace, release
 from ..urls import absolute_url
 from . import bp
-
-
-def has_upload(data) -> bool:
-    """Whether a file field received a file (an empty file input sends no name)."""
-    return isinstance(data, FileStorage) and bool(data.filename)
 
 
 def feed_url_for(slug: str) -> str:
@@ -89,25 +86,47 @@ def _edit_show(show: Show | None):
     if request.method == "GET":
         _fill_show_form(form, show)
     status = 200
-    if form.validate_on_submit():
+    held = None
+    if request.method == "POST":
+        try:
+            held = keep_or_replace(form.artwork.data, form.artwork_held.data, "artwork",
+                                   current_app.config["MAX_IMAGE_BYTES"], check=check_artwork_file)
+        except RequestEntityTooLarge as exc:
+            form.artwork.errors.append(exc.description)
+            status = 413
+        except ImageError as exc:
+            form.validate_on_submit()  # the other fields' errors too, in one answer
+            form.artwork.errors.append(str(exc))
+            status = 400
+    if status == 200 and form.validate_on_submit():
         store = media_store()
         show_id = show.id if show else None
         slug = form.slug.data or unique_slug(db.session, Show, form.title.data, show_id, "show")
         credited = _credit_authors(form)
+        missing = unmet(_checklist(form, held)) if show is None else []
         if slug_taken(db.session, Show, slug, show_id):
             form.slug.errors.append(f"Another show already uses the slug “{slug}”.")
-        elif credited is not None:
+        elif credited is None:
+            pass  # the credits box says which name it does not know
+        elif missing:
+            # A show Apple would refuse is not created: each field says what it needs.
+            for requirement in missing:
+                getattr(form, requirement.field).errors.append(requirement.problem)
+            status = 422
+        else:
             changes = FileChanges()
             try:
                 artwork = None
-                if has_upload(form.artwork.data):
-                    upload = form.artwork.data
-                    artwork = store_image(db.session, store, upload.stream, upload.filename, ARTWORK,
-                                          current_app.config["MAX_IMAGE_BYTES"])
+                if held is not None:
+                    with held.path.open("rb") as stream:
+                        artwork = store_image(db.session, store, stream, held.filename, ARTWORK,
+                                              current_app.config["MAX_IMAGE_BYTES"])
                     changes.new_paths += [artwork.path] + [variant.path for variant in artwork.variants]
             except ImageError as exc:
                 changes.discard(db.session, store)
                 form.artwork.errors.append(str(exc))
+                release(held)
+                held = None
             else:
                 if show is None:
                     show = Show(podcast_guid=podcast_guid(feed_url_for(slug)))
@@ -117,11 +136,22 @@ def _edit_show(show: Show | None):
                     show.artwork = artwork
                 _apply_show_form(form, show, slug, credited)
                 changes.commit(db.session, store)
+                release(held)
                 flash(f"Saved {show.title}.", "success")
                 return redirect(url_for("admin.episodes", show_id=show.id))
-    if request.method == "POST":
+    if request.method == "POST" and status == 200:
         status = 400
-    return render_template("admin/shows_form.html", form=form, show=show), status
+    form.artwork_held.data = held.token if held else ""
+    return render_template("admin/shows_form.html", form=form, show=show, held=held,
+                           checklist=_checklist(form, held) if show is None else None), status
+
+
+def _checklist(form: ShowForm, held: HeldUpload | None) -> list[Requirement]:
+    """What the directories need of a new show, as the form stands (``content.directories``)."""
+    return directory_requirements(
+        has_artwork=held is not None, owner_email=form.owner_email.data or "",
+        category=form.category.data or "", description=form.description.data or "",
+        language=form.language.data or "")
 
 
 def _apply_show_form(form: ShowForm, show: Show, slug: str, credited: list[tuple[Author, str]]) -> None:

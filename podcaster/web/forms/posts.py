@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from wtforms import (
-    DateTimeLocalField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...content.text import LONG_TEXT_MAX
 from ...models import Status
+from ..timezones import SiteDateTimeField
 from . import ScheduledForm
 from .authors import slug_field
 from .books import coerce_optional_int
@@ -48,8 +48,7 @@ class PostForm(ScheduledForm):
     tags = StringField("Tags", validators=[Length(max=1000)])
     books = SelectMultipleField("Books mentioned", coerce=int, validators=[Optional()])
     status = SelectField("Status", choices=STATUS_CHOICES, default=Status.DRAFT.value)
-    publish_at = DateTimeLocalField("Publication time (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                                    validators=[Optional()])
+    publish_at = SiteDateTimeField("Publication time", validators=[Optional()])
     submit = SubmitField("Save")
 
     def validate_tags(self, field) -> None:

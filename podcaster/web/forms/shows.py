@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -17,12 +17,13 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ...content import credits
+from ...content import credits, directories
 from ...content.categories import APPLE_CATEGORIES, SEPARATOR, InvalidCategory, split_choice
 from ...content.links import LinkError, parse_links
 from ...content.slugs import SLUG_RE
 from ...content.text import LONG_TEXT_MAX
 from ...models import EpisodeType, ShowType, Status
+from ..timezones import SiteDateTimeField
 from . import ScheduledForm, TextForm
 
 STATUS_CHOICES = [
@@ -32,7 +33,7 @@ STATUS_CHOICES = [
 ]
 EXPLICIT_CHOICES = [("", "Same as the show"), ("yes", "Explicit"), ("no", "Clean")]
 #: A plain check (no extra dependency): one @, a dot in the domain, no spaces.
-EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL_RE = directories.EMAIL_RE.pattern
 AUDIO_ACCEPT = "audio/mpeg,audio/mp4,audio/x-m4a,audio/aac,.mp3,.m4a"
 TRANSCRIPT_ACCEPT = ".srt,.vtt,text/vtt,application/x-subrip"
 IMAGE_ACCEPT = "image/jpeg,image/png"
@@ -82,6 +83,7 @@ class ShowForm(TextForm):
     subtitle = StringField("Subtitle", validators=[Length(max=300)])
     description = TextAreaField("Description (Markdown)", validators=[DataRequired(), Length(max=4000)])
     artwork = FileField("Artwork")
+    artwork_held = HiddenField(validators=[Length(max=4000)])
     language = SelectField("Language", choices=choices(LANGUAGES), default="en")
     category = SelectField("Apple Podcasts category", choices=category_select_choices(), default="Arts")
     explicit = BooleanField("Explicit content")
@@ -131,9 +133,11 @@ class EpisodeForm(ScheduledForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = _slug_field()
     audio = FileField("Audio file")
+    audio_held = HiddenField(validators=[Length(max=4000)])
     notes = TextAreaField("Show notes (Markdown)", validators=[Length(max=LONG_TEXT_MAX)])
     summary = TextAreaField("Short summary (plain text)", validators=[Length(max=4000)])
     artwork = FileField("Episode artwork")
+    artwork_held = HiddenField(validators=[Length(max=4000)])
     remove_artwork = BooleanField("Remove the episode artwork (use the show's)")
     # The lower bounds (and uniqueness) are the domain's numbering rules, checked by the view
     # through ``podcasts.check_episode_numbering`` like every other way episodes arrive.
@@ -145,8 +149,7 @@ class EpisodeForm(ScheduledForm):
                                default=EpisodeType.FULL.value)
     explicit = SelectField("Explicit", choices=choices(EXPLICIT_CHOICES), default="")
     status = SelectField("Status", choices=choices(STATUS_CHOICES), default=Status.DRAFT.value)
-    publish_at = DateTimeLocalField("Publication time (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                                    validators=[Optional()])
+    publish_at = SiteDateTimeField("Publication time", validators=[Optional()])
     transcript = FileField("Transcript (SRT or WebVTT)")
     remove_transcript = BooleanField("Remove the transcript")
     chapters = FileField("Chapters (Podcast Index JSON)")

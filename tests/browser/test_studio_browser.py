@@ -1,0 +1,180 @@
+"""The studio in Chromium at 1280 and 390 px, on the demo content: the guided new show, an episode whose
+audio is kept after a refused submit, the Markdown preview, admin lists that fit a phone, and an axe-core
+audit of every admin page.
+
+Screenshots of the new-show and new-episode forms are written to ``$PODCASTER_SCREENSHOTS`` when it is set
+(never into the checkout).
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from ..helpers.a11y import assert_accessible
+from ..helpers.images import image_bytes
+from ..helpers.live import browser_login, keep_offline
+from ..helpers.media import DATA
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+YOUTUBE_HOSTS = ("i.ytimg.com", "www.youtube-nocookie.com")
+ADMIN_LISTS = ("/admin/authors/", "/admin/books/", "/admin/shows/", "/admin/videos/", "/admin/posts/")
+
+
+@pytest.fixture(scope="module")
+def demo(live_site):
+    """The live site with the demo content (live_site is module-scoped, so this runs once)."""
+    live_site.command("demo")
+    return live_site
+
+
+def _studio(browser, site, viewport):
+    phone = viewport is PHONE
+    context = browser.new_context(base_url=site.url, viewport=viewport, is_mobile=phone, has_touch=phone)
+    elsewhere = keep_offline(context, expected_hosts=YOUTUBE_HOSTS)
+    tab = context.new_page()
+    tab.set_default_timeout(20_000)
+    tab.errors = []
+    tab.on("console", lambda message: tab.errors.append((message.text, message.location.get("url", "")))
+           if message.type == "error" else None)
+    tab.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
+    browser_login(tab)
+    return context, tab, elsewhere
+
+
+@pytest.fixture(params=[DESKTOP, PHONE], ids=["1280px", "390px"])
+def studio(request, browser, demo):
+    """A logged-in tab at desktop and at phone width."""
+    context, tab, elsewhere = _studio(browser, demo, request.param)
+    tab.width = request.param["width"]
+    yield tab
+    context.close()
+    assert elsewhere == [], f"the page asked for hosts other than 127.0.0.1 and YouTube's: {elsewhere}"
+
+
+def unexpected_errors(tab, allowed_statuses=()) -> list[tuple[str, str]]:
+    """Console errors, except YouTube's failed loads and the refusals the test asked for."""
+    return [(text, url) for text, url in tab.errors
+            if not (text.startswith("Failed to load resource") and (
+                urlsplit(url).hostname in YOUTUBE_HOSTS
+                or any(f"status of {status}" in text for status in allowed_statuses)))]
+
+
+def sideways_overflow(tab) -> int:
+    """How far the page is wider than the layout viewport (a phone's visual viewport would zoom out to hide it)."""
+    return tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def screenshot(tab, name: str) -> None:
+    folder = os.environ.get("PODCASTER_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(Path(folder) / f"{name}-{tab.width}.png"), full_page=True)
+
+
+def test_new_show_is_refused_until_the_directories_would_accept_it(studio):
+    tab = studio
+    tab.goto("/admin/shows/new")
+    expect(tab.get_by_role("heading", name="What Apple Podcasts and Spotify need")).to_be_visible()
+    expect(tab.get_by_label("Title", exact=True)).to_have_attribute("required", "")
+    # Feed technicalities wait under "Advanced", closed.
+    expect(tab.get_by_label("New feed URL (only when the podcast moved elsewhere)")).to_be_hidden()
+    title = f"Guided at {tab.width}"
+    tab.get_by_label("Title", exact=True).fill(title)
+    tab.get_by_label("Description (Markdown)").fill("A show *made* step by step.")
+    tab.get_by_role("button", name="Save").click()
+    expect(tab.get_by_text("Choose the show’s artwork: Apple Podcasts lists no show without it.")).to_be_visible()
+    expect(tab.get_by_text("Enter the owner’s email: Apple Podcasts sends its verification there.")).to_be_visible()
+    assert tab.get_by_label("Title", exact=True).input_value() == title
+    assert tab.locator(".checklist li.missing").count() == 2
+    assert sideways_overflow(tab) <= 0
+    assert_accessible(tab)
+    screenshot(tab, "new-show-refused")
+
+    tab.get_by_label("Artwork", exact=True).set_input_files(
+        {"name": "cover.jpg", "mimeType": "image/jpeg", "buffer": image_bytes(1400)})
+    tab.get_by_label("Owner email").fill("ada@example.com")
+    tab.get_by_text("Advanced: feed settings").click()
+    tab.get_by_label("Serial (oldest first)", exact=False).count()  # the select is reachable once opened
+    expect(tab.get_by_label("Type")).to_be_visible()
+    tab.get_by_role("button", name="Save").click()
+    expect(tab.get_by_role("heading", name=f"Episodes of {title}")).to_be_visible()
+    assert unexpected_errors(tab, allowed_statuses=(422,)) == []
+
+
+def test_a_refused_episode_keeps_its_audio_and_the_notes_preview_is_sanitised(studio):
+    tab = studio
+    tab.goto("/admin/shows/")
+    tab.get_by_role("link", name=re.compile(r"^\d+ episodes?$")).first.click()
+    tab.get_by_role("link", name="New episode").click()
+    tab.get_by_label("Show notes (Markdown)").fill("Hello *world* <script>alert(1)</script>")
+    tab.get_by_role("button", name="Preview").click()
+    preview = tab.locator("#notes-preview")
+    expect(preview.locator("em")).to_have_text("world")
+    assert preview.locator("script").count() == 0
+    screenshot(tab, "new-episode")
+
+    tab.get_by_label("Audio file").set_input_files(str(DATA / "cbr.mp3"))
+    tab.get_by_role("button", name="Save").click()  # no title: refused
+    expect(tab.get_by_text("cbr.mp3 is kept")).to_be_visible()
+    expect(tab.locator(".has-error .error").first).to_contain_text("required")
+    assert_accessible(tab)
+    screenshot(tab, "new-episode-refused")
+
+    title = f"Kept audio at {tab.width}"
+    tab.get_by_label("Title", exact=True).fill(title)
+    tab.get_by_role("button", name="Save").click()
+    expect(tab.get_by_text(f"Saved “{title}”: MP3")).to_be_visible()
+    assert unexpected_errors(tab, allowed_statuses=(400,)) == []
+
+
+def _admin_pages(tab) -> list[str]:
+    """Every admin page: the dashboard, the menu's areas, each list's "New" and first "Edit" pages."""
+    tab.goto("/admin/")
+    pages = ["/admin/"] + [urlsplit(href).path for href in
+                           tab.locator("nav.admin-nav a").evaluate_all("links => links.map(a => a.href)")]
+    tab.goto("/admin/shows/")
+    tab.get_by_role("link", name=re.compile(r"^\d+ episodes?$")).first.click()
+    lists = [*ADMIN_LISTS, urlsplit(tab.url).path]
+    for listing in lists:
+        tab.goto(listing)
+        hrefs = tab.locator("main a.button, main td a").evaluate_all(
+            "links => links.filter(a => a.classList.contains('button') || a.textContent.trim() === 'Edit')"
+            ".slice(0, 2).map(a => a.href)")
+        pages += [listing] + [urlsplit(href).path for href in hrefs]
+    return list(dict.fromkeys(pages))
+
+
+def test_every_admin_page_passes_an_accessibility_audit(browser, demo):
+    context, tab, elsewhere = _studio(browser, demo, DESKTOP)
+    try:
+        pages = _admin_pages(tab)
+        assert len(pages) >= 18, pages
+        for url in pages:
+            response = tab.goto(url)
+            assert response.status == 200, url
+            assert_accessible(tab)
+        assert unexpected_errors(tab) == []
+    finally:
+        context.close()
+    assert elsewhere == []
+
+
+def test_admin_lists_and_forms_fit_a_phone(browser, demo):
+    context, tab, elsewhere = _studio(browser, demo, PHONE)
+    try:
+        for url in _admin_pages(tab):
+            tab.goto(url)
+            assert sideways_overflow(tab) <= 0, f"{url} scrolls sideways by {sideways_overflow(tab)}px at 390 px"
+        tab.goto("/admin/posts/")
+        # Each row is a card whose cells say which column they are.
+        expect(tab.locator("td[data-label=Actions]").first.get_by_role("link", name="Edit")).to_be_visible()
+        assert unexpected_errors(tab) == []
+    finally:
+        context.close()
+    assert elsewhere == []
