@@ -32,7 +32,7 @@ from .storage import CHUNK_SIZE, MediaStore, StorageError
 
 FORMAT_VERSION = 1
 #: Derived or short-lived data, rebuilt on demand rather than backed up.
-SKIPPED_TABLES = {"login_failure", "feed_cache", "feed_health", "job_record"}
+SKIPPED_TABLES = {"login_failure", "feed_cache", "feed_health", "job_record", "page_cache_state"}
 
 
 class BackupError(Exception):

@@ -43,7 +43,7 @@ def open_new_episode_form(page, show_title: str, description: str) -> None:
         {"name": "cover.jpg", "mimeType": "image/jpeg", "buffer": image_bytes(1400)})
     page.get_by_label("Author (as shown in podcast apps)").fill("Ada Quill")
     page.get_by_label("Owner email").fill("ada@example.com")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_role("link", name="New episode").click()
 
 
@@ -68,14 +68,14 @@ def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
     page.get_by_label("Owner email").fill("ada@example.com")
     page.get_by_label("Apple Podcasts category").select_option("Religion & Spirituality > Religion")
     page.get_by_label("Artwork", exact=True).set_input_files(str(bad_cover))
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("1400 to 3000 pixels").first).to_be_visible()
     assert page.get_by_label("Title", exact=True).input_value() == "Browser Show"  # nothing typed is lost
     # Chromium logs the refused form's 400 answer as a console error; that one was wanted.
     assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]
     page.console_errors.clear()
     page.get_by_label("Artwork", exact=True).set_input_files(str(good_cover))
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name="Episodes of Browser Show")).to_be_visible()  # Slow the upload down so the progress bar has something to show.
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -84,7 +84,7 @@ def test_show_episode_upload_publish_play_and_feed(page, live_site, tmp_path):
     page.get_by_role("link", name="New episode").click()
     page.get_by_label("Title", exact=True).fill("Played in Chromium")
     page.get_by_label("Audio file").set_input_files(str(DATA / "chapters.mp3"))
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url("**/admin/episodes/*/edit", timeout=60_000)
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
                                                   "uploadThroughput": -1})
@@ -133,7 +133,7 @@ def test_scheduled_episode_appears_at_its_time(page, live_site):
     page.get_by_label("Audio file").set_input_files(str(DATA / "cbr.mp3"))
     page.get_by_label("Status", exact=True).select_option("scheduled")
     page.get_by_label("Publication time").fill(later.strftime("%Y-%m-%dT%H:%M:%S"))
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url("**/admin/episodes/*/edit", timeout=30_000)
     expect(page.get_by_text("Scheduled", exact=True)).to_be_visible()
     edit_url = page.url
@@ -145,7 +145,7 @@ def test_scheduled_episode_appears_at_its_time(page, live_site):
     # Moved through the edit form to a few seconds ahead, it appears at that time and not before.
     when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
     page.get_by_label("Publication time").fill(when.strftime("%Y-%m-%dT%H:%M:%S"))
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Saved “Later On”.")).to_be_visible()
     assert page.url == edit_url
     deadline = time.monotonic() + 30
@@ -164,7 +164,7 @@ def test_refused_upload_is_explained_in_place_and_keeps_the_typed_fields(page, l
     page.get_by_label("Title", exact=True).fill("Wrong format")
     page.get_by_label("Show notes (Markdown)").fill("Notes I do not want to type twice.")
     page.get_by_label("Audio file").set_input_files(str(DATA / "tone.wav"))
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     error = page.locator(".has-error .error").first
     error.wait_for()
     assert "WAV" in error.inner_text()
