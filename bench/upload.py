@@ -1,12 +1,15 @@
 """Upload a large file through gunicorn with the streaming upload path, against `cp` of the same file.
 
-    /tmp/venv/bin/python bench/upload.py [--mib 300] [--repeat 3] [--no-tag] [--form-only]
+    /tmp/venv/bin/python bench/upload.py [--mib 300] [--repeat 3] [--no-tag] [--form-only] [--profile]
 
 Also posts an MP3 of the same size through the real episode form
 (/admin/shows/<id>/episodes/new: login, CSRF, probe with frame counting, ID3
 tagging (the default; ``--no-tag`` switches the show's tagging off), fsync,
 rename, rows), to show what the whole pipeline costs. ``--form-only`` skips the
-two bench-only endpoints (the `cp` references still run).
+two bench-only endpoints (the `cp` references still run). ``--profile`` runs the
+real form's requests under cProfile (Werkzeug's ProfilerMiddleware; the request
+thread only, not the helper thread that hashes and writes) and prints where the
+largest upload's time went; its timings then include the profiler's overhead.
 
 Starts gunicorn (one sync worker) on 127.0.0.1 with a bench-only app whose
 endpoint uses podcaster.web.uploads exactly as an upload view does
@@ -94,8 +97,13 @@ def make_real_app():
     from podcaster import create_app
 
     root = Path(os.environ["BENCH_ROOT"])
-    return create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{root / 'real.sqlite'}",
-                       "MEDIA_ROOT": str(root / "media"), "MAX_UPLOAD_BYTES": 2 * 1024 ** 3})
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{root / 'real.sqlite'}",
+                      "MEDIA_ROOT": str(root / "media"), "MAX_UPLOAD_BYTES": 2 * 1024 ** 3})
+    if os.environ.get("BENCH_PROFILE"):
+        from werkzeug.middleware.profiler import ProfilerMiddleware
+
+        app.wsgi_app = ProfilerMiddleware(app.wsgi_app, stream=None, profile_dir=os.environ["BENCH_PROFILE"])
+    return app
 
 
 def prepare_real_form(root: Path, tag_mp3: bool) -> int:
@@ -220,6 +228,8 @@ def main() -> None:
                         help="switch the show's ID3 tagging off for the real episode form")
     parser.add_argument("--form-only", action="store_true",
                         help="skip the bench-only endpoints (streamed, werkzeug-default)")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the real form's requests (cProfile) and print the largest one's top calls")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
@@ -260,7 +270,12 @@ def main() -> None:
         make_mp3(mp3, args.mib)
         source.unlink()
         show_id = prepare_real_form(root, args.tag)
-        process, port = start_gunicorn("upload:make_real_app()", {"BENCH_ROOT": tmp}, root / "gunicorn-real.log")
+        profiles = root / "profiles"
+        real_env = {"BENCH_ROOT": tmp}
+        if args.profile:
+            profiles.mkdir()
+            real_env["BENCH_PROFILE"] = str(profiles)
+        process, port = start_gunicorn("upload:make_real_app()", real_env, root / "gunicorn-real.log")
         try:
             browser = Browser(port)
             browser.login()
@@ -290,6 +305,15 @@ def main() -> None:
             leftovers += list((root / "media").rglob(".upload-*"))
         finally:
             stop(process)
+        if args.profile:
+            import pstats
+
+            # The slowest request is a large upload (ProfilerMiddleware names files "...<elapsed>ms.<time>.prof").
+            slowest = max(profiles.glob("POST.*.prof"),
+                          key=lambda path: int(re.search(r"\.(\d+)ms\.", path.name).group(1)))
+            print(f"profile of {slowest.name} (request thread):")
+            pstats.Stats(str(slowest)).sort_stats("tottime").print_stats(15)
+            pstats.Stats(str(slowest)).sort_stats("cumulative").print_stats(25)
 
     best = {name: min(times) for name, times in results.items()}
     mib = args.mib

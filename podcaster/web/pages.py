@@ -23,10 +23,13 @@ from ..extensions import db
 from . import current_time
 from .answers import Answer, to_response
 
-#: The endpoints whose pages are the same for every visitor who is not logged in.
+#: The endpoints whose pages are the same for every visitor who is not logged in. The sitemap index is
+#: one: its file counts read every public episode row (the status is in no index), so crawlers polling
+#: it would otherwise cost a scan of the catalogue each time.
 CACHED_ENDPOINTS = frozenset({
     "public.index", "public.about", "public.author", "public.books", "public.book", "public.videos",
     "public.blog", "public.tag", "public.post", "podcasts.index", "podcasts.show", "podcasts.episode",
+    "seo.sitemap",
 })
 #: Short, so a shared cache that cannot be told of an edit still shows it within a minute.
 SHARED_CACHE_CONTROL = "public, max-age=60"

@@ -17,7 +17,7 @@ from ..content.publishing import visible_filter
 from ..extensions import db
 from ..models import Author, Book, Episode, Post, Show
 from . import current_time
-from .urls import absolute_url
+from .urls import absolute_url, site_url_builder
 
 bp = Blueprint("seo", __name__)
 
@@ -114,21 +114,25 @@ def sitemap_pages():
 @bp.route("/sitemaps/posts-<int:number>.xml")
 def sitemap_posts(number: int):
     """Public posts, oldest first, one file of them."""
+    if "public.post" not in current_app.view_functions:
+        abort(404)
     rows = _slice(db.select(Post.slug, Post.updated_at).where(visible_filter(Post, current_time()))
                   .order_by(Post.publish_at, Post.id), number)
-    return _urlset((_absolute("public.post", slug=slug), changed) for slug, changed in rows)
+    build = site_url_builder()  # the URL map bound once for the file, not once per address
+    return _urlset((build("public.post", slug=slug), changed) for slug, changed in rows)
 
 
 @bp.route("/sitemaps/podcasts/<show_slug>/episodes-<int:number>.xml")
 def sitemap_episodes(show_slug: str, number: int):
     """A show's public episodes, oldest first, one file of them."""
     show_id = db.session.scalar(db.select(Show.id).where(Show.slug == show_slug))
-    if show_id is None:
+    if show_id is None or "podcasts.episode" not in current_app.view_functions:
         abort(404)
     rows = _slice(db.select(Episode.slug, Episode.updated_at)
                   .where(Episode.show_id == show_id, visible_filter(Episode, current_time()))
                   .order_by(Episode.publish_at, Episode.id), number)
-    return _urlset((_absolute("podcasts.episode", show_slug=show_slug, episode_slug=slug), changed)
+    build = site_url_builder()  # the URL map bound once for the file, not once per address
+    return _urlset((build("podcasts.episode", show_slug=show_slug, episode_slug=slug), changed)
                    for slug, changed in rows)
 
 

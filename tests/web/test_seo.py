@@ -92,3 +92,21 @@ def test_the_sitemap_is_an_index_of_files_of_bounded_size(app, client):
     for missing in ("/sitemaps/posts-4.xml", "/sitemaps/posts-0.xml", "/sitemaps/podcasts/ink/episodes-4.xml",
                     "/sitemaps/podcasts/nope/episodes-1.xml"):
         assert client.get(missing).status_code == 404, missing
+
+
+def test_the_sitemap_index_is_served_from_the_page_cache_until_an_edit(app, client):
+    """Its counts read every public episode row, so a crawler's repeat visit reads only the cache version."""
+    from ..helpers.queries import statements_for
+
+    _seed(app)
+    first = client.get("/sitemap.xml")
+    status, number, log = statements_for(app, client, "/sitemap.xml")
+    assert status == 200 and number == 1 and "page_cache_state" in log[0], log
+    with app.app_context():
+        show = Show(title="Wax", slug="wax")
+        db.session.add_all([show, Episode(show=show, title="W", slug="w", status="published",
+                                          publish_at=utcnow() - timedelta(hours=1))])
+        db.session.commit()
+    after = client.get("/sitemap.xml").get_data(as_text=True)
+    assert "/sitemaps/podcasts/wax/episodes-1.xml" in after
+    assert "/sitemaps/podcasts/wax/" not in first.get_data(as_text=True)
