@@ -235,7 +235,7 @@ def test_a_worker_killed_mid_transfer_leaves_no_half_object_and_a_restart_sends_
     jobs.init_app(app)
     with app.app_context():
         store = remote_store_from_config(app.config)
-        stored = store.save_bytes(os.urandom(48 * 1024 * 1024), "audio/big/take.mp3")  # ten 5 MiB parts
+        stored = store.save_bytes(os.urandom(24 * 1024 * 1024), "audio/big/take.mp3")  # five 5 MiB parts
         row = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256, mime_type="audio/mpeg",
                         kind="audio")
         db.session.add(row)
