@@ -15,8 +15,11 @@ def upgrade_schema() -> None:
 
 
 def media_store() -> MediaStore:
-    """The store new media goes to: the local folder, or the S3 bucket (``MEDIA_BACKEND``)."""
-    return store_from_config(current_app.config)
+    """The store new media goes to: the local folder, or the S3 bucket (``MEDIA_BACKEND``), whose
+    transfers go through the job queue (``jobs.tasks.with_transfer_jobs``)."""
+    from ..jobs.tasks import with_transfer_jobs
+
+    return with_transfer_jobs(store_from_config(current_app.config), current_app)
 
 
 def remote_media_store() -> S3MediaStore | None:

@@ -42,7 +42,7 @@ from .slugs import SLUG_RE
 from .storage import INCOMING_FOLDER, MediaStore, StorageError, TooLarge, sha256_of
 from .text import binary_size
 from .transcripts import MAX_TRANSCRIPT_BYTES, TranscriptError
-from .transfers import hold_until_transferred
+from .transfers import hold_for_transfer_job, hold_until_transferred
 
 _EXPLICIT = {"": None, "yes": True, "no": False}
 
@@ -197,6 +197,8 @@ def save_episode(session: Session, store: MediaStore, show: Show, episode: Episo
     changes = FileChanges()
     try:
         episode = _save(session, store, show, episode, fields, files, now, limits, changes)
+        if episode.audio is not None and episode.audio.path in changes.new_paths:
+            hold_for_transfer_job(store, episode, episode.audio.path, changes)
         changes.commit(session, store)
     except EpisodeRefused:
         changes.discard(session, store)

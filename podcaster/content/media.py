@@ -27,13 +27,16 @@ class FileChanges:
     old_paths: list[str] = field(default_factory=list)
     #: New files the S3 backend could not send yet (path -> reason): still local, their rows say so.
     transfer_failures: dict[str, str] = field(default_factory=dict)
+    #: New file path -> the episode held as a draft until that file is in the bucket, with the publication
+    #: it gets then (``transfers.hold_for_transfer_job``).
+    release_after_transfer: dict[str, tuple] = field(default_factory=dict)
 
     def commit(self, session: Session, store: MediaStore) -> None:
         """Commit ``session``; then remove replaced files, or on failure the new ones.
 
-        With the S3 backend the new files are then sent to the bucket (``transfers.send_new_files``),
-        after the commit, as a job will later do; one that fails stays local and is listed in
-        ``transfer_failures``.
+        With the S3 backend the new files are then sent to the bucket: by a queued job when the store has a
+        ``transfer_queue`` (``transfers.queue_new_files``), else at once (``transfers.send_new_files``).
+        A file not sent yet stays local and is listed in ``transfer_failures`` with the reason.
         """
         try:
             session.commit()
@@ -42,9 +45,12 @@ class FileChanges:
             raise
         remove_files(store, self.old_paths)
         if isinstance(store, S3MediaStore):
-            from .transfers import send_new_files  # transfers imports the feed code, which imports this
+            # transfers imports the feed code, which imports this
+            from .transfers import queue_new_files, send_new_files
 
-            self.transfer_failures = send_new_files(session, store, self.new_paths)
+            queued = queue_new_files(session, store, self.new_paths, self.release_after_transfer)
+            self.transfer_failures = queued | send_new_files(
+                session, store, [path for path in self.new_paths if path not in queued])
 
     def discard(self, session: Session, store: MediaStore) -> None:
         """Give up the change: roll back and remove the files written for it."""

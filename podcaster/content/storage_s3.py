@@ -108,6 +108,9 @@ class S3MediaStore(MediaStore):
         self.settings = settings
         self.bucket = settings.bucket
         self.client = _client(settings)
+        #: Set by the web and command layers when a job queue runs transfers (``transfers.TransferQueue``);
+        #: None sends new files at once, after the commit (a memory queue, the worker itself).
+        self.transfer_queue = None
 
     # -- the object side -------------------------------------------------------------------------
     def head(self, relative: str) -> RemoteObject | None:

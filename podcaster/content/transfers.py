@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import MediaFile
+from ..models import Episode, MediaFile
 from ..models.common import Status
 from ..models.media import STORED_IN_S3, STORED_LOCALLY
 from .feeds.podcast import enclosure_type
@@ -23,6 +24,14 @@ from .storage_s3 import S3MediaStore
 
 class TransferFailed(StorageError):
     """A file could not be moved; its row and source copy are unchanged."""
+
+
+#: ``queue(media_id, path, release)`` queues one transfer job and says whether the file will be sent by one
+#: (True: queued now or already queued), False when the queue could not take it (the file is sent at once).
+#: ``release`` is None or the held episode's publication (``release_held``'s arguments).
+TransferQueue = Callable[[int, str, "dict | None"], bool]
+#: What the author is told while a job sends the audio.
+QUEUED_REASON = "a background job is sending it to the bucket; the episode is published once it is there"
 
 
 def _content_type(row: MediaFile) -> str:
@@ -126,6 +135,75 @@ def send_new_files(session: Session, store: S3MediaStore, paths: Iterable[str]) 
             session.rollback()
             failures[path] = str(exc)
     return failures
+
+
+def hold_for_transfer_job(store, episode: Episode, audio_path: str, changes) -> None:
+    """Before the save's commit: keep an episode whose new audio a job will send a draft until it is sent.
+
+    The publication the author chose goes with the transfer job (``FileChanges.release_after_transfer``),
+    which makes it once the audio is verified in the bucket, so the episode is never public with audio
+    the bucket lacks. Nothing happens without a ``transfer_queue`` or for a draft.
+    """
+    if getattr(store, "transfer_queue", None) is None or episode.status == Status.DRAFT:
+        return
+    changes.release_after_transfer[audio_path] = (episode, episode.status, episode.publish_at)
+    episode.status = Status.DRAFT.value
+
+
+def queue_new_files(session: Session, store, paths: Iterable[str],
+                    releases: dict[str, tuple] | None = None) -> dict[str, str]:
+    """Queue a transfer job per file just committed, when the store has a ``transfer_queue``.
+
+    Args:
+        session: the database session (the save is committed).
+        store: the app's store.
+        paths: the new files.
+        releases: path -> ``(episode, status, publish_at)`` held by ``hold_for_transfer_job``.
+
+    Returns:
+        The path of each file a job will send, with ``QUEUED_REASON``. A file the queue could not take is
+        left out (the caller sends it at once) and its episode gets its publication back now.
+    """
+    queue = getattr(store, "transfer_queue", None)
+    paths = list(paths)
+    if queue is None or not paths:
+        return {}
+    releases = releases or {}
+    queued: dict[str, str] = {}
+    rows = session.execute(sa.select(MediaFile.path, MediaFile.id).where(MediaFile.path.in_(paths))).all()
+    for path, media_id in rows:
+        release = None
+        if path in releases:
+            episode, status, publish_at = releases[path]
+            release = {"episode_id": episode.id, "status": status,
+                       "publish_at": publish_at.isoformat() if publish_at else None}
+        if queue(media_id, path, release):
+            queued[path] = QUEUED_REASON
+        elif path in releases:  # sent at once instead: hold_until_transferred decides as without jobs
+            episode, status, publish_at = releases[path]
+            episode.status, episode.publish_at = status, publish_at
+            session.commit()
+    return queued
+
+
+def release_held(session: Session, media_id: int, episode_id: int, status: str, publish_at: str | None) -> bool:
+    """After a transfer job: make the publication its episode was held back from.
+
+    Only while the episode is still the held draft with this audio in the bucket (an author who changed
+    the audio or published it meanwhile has decided).
+
+    Returns:
+        True when the episode got its publication now.
+    """
+    episode = session.get(Episode, episode_id)
+    row = session.get(MediaFile, media_id)
+    if (episode is None or row is None or episode.audio_id != media_id or episode.status != Status.DRAFT
+            or row.stored_in != STORED_IN_S3):
+        return False
+    episode.status = status
+    episode.publish_at = datetime.fromisoformat(publish_at) if publish_at else None
+    session.commit()
+    return True
 
 
 @dataclass

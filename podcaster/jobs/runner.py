@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..content import jobrecords
 from ..content.feeds.cache import CHANGED_INFO_KEY
 from ..extensions import db
-from ..models import JobState, utcnow
+from ..models import JobRecord, JobState, utcnow
 from .queue import HUEY_EXTENSION, default_queue_url, make_huey
 
 logger = logging.getLogger(__name__)
@@ -143,6 +143,34 @@ def enqueue(name: str, *, label: str, key: str | None = None,
                                app_now(app), will_retry=False)
             return None
     return task.id
+
+
+def requeue_interrupted(app: Flask) -> int:
+    """Queue again every job whose record says it was running: its worker was killed mid-job.
+
+    Huey takes a task off the queue when a worker starts it, so a worker killed then (SIGKILL, power
+    loss) loses the task while its record stays ``running``. Every job here is idempotent (a transfer
+    switches its row only after the verified upload), so running it again is safe, but only while no
+    other consumer of this queue is running jobs: ``podcaster worker --requeue-interrupted`` is for
+    restarting the only worker.
+
+    Returns:
+        How many jobs were queued again (each under its old task id, so its record counts the attempt).
+    """
+    tasks = app.extensions[TASKS_EXTENSION]
+    with Session(db.engine) as records:
+        stuck = records.execute(db.select(JobRecord).where(JobRecord.state == JobState.RUNNING.value)).scalars().all()
+        for record in stuck:
+            if record.name not in tasks:
+                continue
+            task = tasks[record.name].s(**(record.arguments or {}))
+            task.id = record.task_id
+            record.state = JobState.QUEUED.value
+            record.error = "Its worker stopped during the job; queued again"
+            record.updated_at = app_now(app)
+            records.commit()
+            queue_of(app).enqueue(task)
+    return len(stuck)
 
 
 def run_pending(app: Flask, timestamp: datetime | None = None, limit: int = 100) -> int:

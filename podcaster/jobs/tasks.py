@@ -14,16 +14,22 @@ from pathlib import Path
 
 from flask import Flask
 from huey import crontab
+from huey import MemoryHuey
 from huey.api import Huey
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..content import jobrecords, transfers
 
 from ..content.feeds import files, pings
 from ..content.feeds.doctor import CHECK_SHOW_EXTENSION
 from ..content.feeds.importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
 from ..content.http import FetchPolicy
 from ..content.storage import MediaStore
+from ..content.storage_s3 import S3MediaStore, remote_store_from_config
+from ..extensions import db
 from ..models import JobRecord, JobState, Show
-from .runner import JobContext, enqueue, register
+from .runner import PENDING_OR_DONE, TASKS_EXTENSION, JobContext, enqueue, queue_of, register
 
 REFRESH_KEY = "refresh-feeds"
 #: Finished records older than this are removed by the periodic doctor run.
@@ -116,6 +122,48 @@ def doctor(context: JobContext) -> str:
     return f"{len(shows)} feeds checked"
 
 
+def queue_transfer(media_id: int, path: str, release: dict | None = None) -> bool:
+    """Queue the transfer of one new file to the bucket (``transfers.TransferQueue``), never twice.
+
+    Returns:
+        True when a job will send it (queued now or already waiting); False when the queue is away.
+    """
+    key = f"transfer:{media_id}"
+    if enqueue("transfer_media", label=f"Send {path} to the bucket", key=key, media_id=media_id,
+               release=release) is not None:
+        return True
+    with Session(db.engine) as records:
+        return jobrecords.key_taken(records, key, [state.value for state in PENDING_OR_DONE])
+
+
+def with_transfer_jobs(store: MediaStore, app: Flask) -> MediaStore:
+    """Give an S3 store the app's queue for its transfers (the web and command layers' ``media_store``).
+
+    A memory queue (tests, one process) keeps the synchronous transfer: a job queued there would die with
+    the process, so it would gain nothing.
+    """
+    if (isinstance(store, S3MediaStore) and TASKS_EXTENSION in app.extensions
+            and not isinstance(queue_of(app), MemoryHuey)):
+        store.transfer_queue = queue_transfer
+    return store
+
+
+def transfer_media(context: JobContext, media_id: int, release: dict | None = None) -> str:
+    """Send one file to the bucket (verified), then make the publication its episode was held back from."""
+    store = remote_store_from_config(context.app.config)
+    if store is None:
+        raise transfers.TransferFailed("no bucket is configured (PODCASTER_S3_BUCKET)")
+    try:
+        sent = transfers.transfer_media(context.session, store, media_id)
+    except transfers.TransferFailed:
+        context.session.rollback()
+        raise  # the file and its row stay local; Huey tries again later
+    message = "sent and verified" if sent else "nothing to send (already in the bucket or deleted)"
+    if release and transfers.release_held(context.session, media_id, **release):
+        message += f"; episode {release['episode_id']} is {release['status']}"
+    return message
+
+
 def register_all(app: Flask, huey: Huey) -> None:
     """Register every job on the app's queue, with its retries and, for periodic ones, its schedule."""
     register(app, huey, "refresh_feeds", refresh_feeds, retries=3, retry_delay=10)
@@ -123,10 +171,12 @@ def register_all(app: Flask, huey: Huey) -> None:
     register(app, huey, "ping", ping, retries=6, retry_delay=30)
     register(app, huey, "import_podcast", import_podcast, retries=2, retry_delay=60, permanent=(FeedImportError,))
     register(app, huey, "doctor", doctor)
+    # A bucket or network away for a while: 30 s, 1, 2, 4, 8, 16 and 32 minutes; the file waits locally.
+    register(app, huey, "transfer_media", transfer_media, retries=7, retry_delay=30)
     # A safety net: a scheduled run lost with a queue that was flushed or down still happens.
     register(app, huey, "refresh_feeds_periodic", refresh_feeds, periodic=crontab(minute="*/15"))
     register(app, huey, "doctor_periodic", doctor, periodic=crontab(minute="7", hour="*/6"))
 
 
-__all__ = ["doctor", "import_podcast", "keep_import_file", "ping", "queue_refresh",
-           "refresh_feeds", "register_all"]
+__all__ = ["doctor", "import_podcast", "keep_import_file", "ping", "queue_refresh", "queue_transfer",
+           "refresh_feeds", "register_all", "transfer_media", "with_transfer_jobs"]

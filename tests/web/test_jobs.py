@@ -221,3 +221,70 @@ def test_a_worker_process_runs_jobs_from_redis(app, tmp_path, redis_server):
             worker.wait(timeout=30)
     assert [record.state for record in records(app, "refresh_feeds")] == ["done"], (tmp_path / "worker.log").read_text()
     assert feed_file(app).read_bytes() == app.test_client().get("/podcasts/quiet-page/feed.xml").data
+
+
+def test_a_worker_killed_mid_transfer_leaves_no_half_object_and_a_restart_sends_it_once(app, tmp_path, s3_settings):
+    import signal
+
+    from podcaster.content.storage_s3 import remote_store_from_config
+    from podcaster.jobs.tasks import queue_transfer
+    from podcaster.models import MediaFile
+
+    queue_url = f"sqlite:///{tmp_path / 'queue.sqlite'}"
+    app.config.update(MEDIA_BACKEND="s3", QUEUE_URL=queue_url, **s3_settings)
+    jobs.init_app(app)
+    with app.app_context():
+        store = remote_store_from_config(app.config)
+        stored = store.save_bytes(os.urandom(24 * 1024 * 1024), "audio/big/take.mp3")  # five 5 MiB parts
+        row = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256, mime_type="audio/mpeg",
+                        kind="audio")
+        db.session.add(row)
+        db.session.commit()
+        media_id, path = row.id, row.path
+        assert queue_transfer(media_id, path)
+    env = {**os.environ, "PODCASTER_DATABASE_URL": app.config["DATABASE_URL"], "PODCASTER_QUEUE_URL": queue_url,
+           "PODCASTER_MEDIA_ROOT": app.config["MEDIA_ROOT"], "PODCASTER_FEED_FILES_DIR": app.config["FEED_FILES_DIR"],
+           "PODCASTER_SITE_URL": "http://podcaster.test", "PODCASTER_SECRET_KEY": "test-secret",
+           "PODCASTER_INSTANCE_PATH": str(tmp_path / "worker"), "PODCASTER_PODCASTINDEX_PUBNOTIFY_URL": "off",
+           "PODCASTER_MEDIA_BACKEND": "s3", "PODCASTER_S3_PART_BYTES": str(5 * 1024 * 1024),
+           **{f"PODCASTER_{name}": str(value) for name, value in s3_settings.items()}}
+    log_path = tmp_path / "worker.log"
+
+    def start_worker(*options: str) -> subprocess.Popen:
+        with open(log_path, "a") as log:
+            return subprocess.Popen([sys.executable, "-m", "podcaster", "worker", "--threads", "1", *options],
+                                    env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    worker = start_worker()
+    try:
+        deadline = time.monotonic() + 60
+        while not store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads"):
+            assert worker.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.02)
+        worker.send_signal(signal.SIGKILL)  # parts are in flight
+    finally:
+        worker.kill()
+        worker.wait(timeout=30)
+    assert store.head(path) is None  # no half object: an unfinished multipart upload is never an object
+    assert [item["Key"] for item in store.client.list_objects_v2(Bucket=store.bucket).get("Contents", [])] == []
+    with app.app_context():
+        assert db.session.get(MediaFile, media_id).stored_in == "local"
+    assert store.path_of(path).stat().st_size == stored.size  # the local copy waits for the retry
+    assert [record.state for record in records(app, "transfer_media")] == ["running"]
+
+    worker = start_worker("--requeue-interrupted")
+    try:
+        deadline = time.monotonic() + 120
+        while [record.state for record in records(app, "transfer_media")] != ["done"]:
+            assert worker.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    [record] = records(app, "transfer_media")
+    assert (record.attempts, record.message) == (2, "sent and verified")
+    found = store.head(path)
+    assert (found.size, found.sha256) == (stored.size, stored.sha256)
+    with app.app_context():
+        assert db.session.get(MediaFile, media_id).stored_in == "s3"
+    assert not store.path_of(path).exists()

@@ -105,3 +105,34 @@ def test_feed_doctor_finds_no_missing_files_for_media_in_the_bucket(app, client,
     with app.test_request_context():
         report = check_show(db.session.get(Show, show.id))
     assert [finding.rule for finding in report.errors if finding.rule.startswith("local.")] == []
+
+
+def test_a_queued_transfer_holds_the_episode_retries_then_publishes_it(app, client, show, s3_settings, tmp_path):
+    from datetime import timedelta
+
+    from podcaster import jobs
+    from podcaster.jobs import run_pending
+    from podcaster.models import JobRecord, utcnow
+
+    app.config.update(MEDIA_BACKEND="s3", QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite'}", **s3_settings)
+    jobs.init_app(app)
+    response = post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    assert response.status_code == 302
+    episode = only_episode(app)
+    assert episode.status == "draft" and episode.audio.stored_in == "local"  # never public before the bucket
+    assert "a background job is sending it" in page_text(client.get(f"/admin/episodes/{episode.id}/edit"))
+
+    bucket = s3_settings["S3_BUCKET"]
+    app.config["S3_BUCKET"] = bucket + "-away"  # the bucket cannot be reached for the first attempt
+    run_pending(app)
+    app.config["S3_BUCKET"] = bucket
+    assert only_episode(app).status == "draft" and media_files(app) == [episode.audio.path]
+    assert run_pending(app) == 0  # the retry waits for its delay
+    assert run_pending(app, utcnow() + timedelta(minutes=5)) >= 1
+    with app.app_context():
+        record = db.session.execute(db.select(JobRecord).filter_by(name="transfer_media")).scalar_one()
+        assert (record.state, record.attempts, record.key) == ("done", 2, f"transfer:{episode.audio.id}")
+        again = db.session.get(Episode, episode.id)
+        assert (again.status, again.publish_at, again.audio.stored_in) == ("published", episode.publish_at, "s3")
+    assert media_files(app) == []
+    assert remote_store_from_config(app.config).head(episode.audio.path).sha256 == episode.audio.sha256
