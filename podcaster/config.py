@@ -18,6 +18,7 @@ TEMPLATES_DIR = _PACKAGED_TEMPLATES if _PACKAGED_TEMPLATES.is_dir() else PROJECT
 #: read from ``PODCASTER_NAME``.
 ENV_SETTINGS: dict[str, type] = {
     "DATABASE_URL": str,
+    "DATABASE_CONNECT_TIMEOUT": int,
     "MEDIA_ROOT": str,
     "SECRET_KEY": str,
     "SITE_URL": str,
@@ -137,7 +138,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: A pooled connection is checked before use, so a restarted database is reconnected to, not a 500.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Seconds to wait for a PostgreSQL connection before answering 503 (libpq would wait for ever).
+    DATABASE_CONNECT_TIMEOUT = 5
     POSTS_PER_PAGE = 10
     #: Addresses per sitemap file (the index at /sitemap.xml lists the files); the protocol allows 50 000.
     SITEMAP_URLS_PER_FILE = 1000

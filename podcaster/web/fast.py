@@ -15,7 +15,8 @@ one small query and no framework:
 The answers come from the very functions Flask's views use (``feeds.feed_answer``,
 ``media.media_answer``, ``pages.page_answer``) and go out with the same security headers
 (``security.security_headers``), so the two paths send the same status, headers and body
-(tests/web/test_fast_path.py compares them). Anything else, or any error here, falls through to Flask.
+(tests/web/test_fast_path.py compares them). Anything else, or any error here, falls through to Flask
+(a database that cannot be reached included: Flask answers 503 with Retry-After).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from flask import Flask
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..content.feeds import cache
@@ -80,6 +82,10 @@ class LeanPath:
         try:
             answer = self.answer(environ)
         except _FallThrough:
+            answer = None
+        except (OperationalError, InterfaceError) as error:
+            # The database is down or restarting: Flask answers 503 with Retry-After (web/errors.py).
+            logger.warning("The lean path could not reach the database on %s: %s", environ.get("PATH_INFO"), error)
             answer = None
         except Exception:  # noqa: BLE001 - Flask answers (and reports) whatever broke here
             logger.exception("The lean path failed on %s; Flask answers instead", environ.get("PATH_INFO"))
