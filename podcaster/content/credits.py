@@ -47,3 +47,37 @@ def parse_credit_lines(text: str, role_label: str = "credit") -> list[tuple[str,
     if len(entries) > MAX_PEOPLE:
         raise CreditLineError(f"At most {MAX_PEOPLE} people, please.")
     return entries
+
+
+def credits_from_rows(rows: list[tuple[str, str, str]], role_label: str = "credit") -> list[tuple[str, str, str]]:
+    """Read people typed in a row editor; rows left empty are skipped.
+
+    Args:
+        rows: ``(name, role, url)`` in the order shown (role and url may be "").
+        role_label: the word used in the refusal ("credit", "person").
+
+    Returns:
+        ``(name, role, url)`` triples, the shape ``parse_credit_lines`` returns.
+
+    Raises:
+        CreditLineError: naming the first bad row by its number on the page.
+    """
+    entries = []
+    for number, (name, role, url) in enumerate(rows, start=1):
+        name, role, url = (name or "").strip(), (role or "").strip().lower(), (url or "").strip()
+        if not (name or role or url):
+            continue
+        if not name:
+            raise CreditLineError(f"Row {number} has no name.")
+        if role and role not in PERSON_ROLES:
+            raise CreditLineError(f"Row {number}: “{role}” is not a known {role_label} role "
+                                  f"(use one of: {', '.join(PERSON_ROLES)}).")
+        if url:
+            try:
+                url = check_url(url)
+            except LinkError as exc:
+                raise CreditLineError(f"Row {number}: {exc}") from exc
+        entries.append((name[:200], role, url))
+    if len(entries) > MAX_PEOPLE:
+        raise CreditLineError(f"At most {MAX_PEOPLE} people, please.")
+    return entries

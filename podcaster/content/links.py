@@ -54,6 +54,36 @@ def parse_links(text: str) -> list[dict[str, str]]:
     return links
 
 
+def links_from_rows(rows: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Read labelled links typed in a row editor; rows left empty are skipped.
+
+    Args:
+        rows: ``(label, url)`` pairs in the order shown.
+
+    Returns:
+        ``[{"label": ..., "url": ...}, ...]``, the shape ``parse_links`` returns.
+
+    Raises:
+        LinkError: naming the first bad row by its number on the page.
+    """
+    links = []
+    for number, (label, url) in enumerate(rows, start=1):
+        label, url = (label or "").strip(), (url or "").strip()
+        if not label and not url:
+            continue
+        if not label:
+            raise LinkError(f"Row {number}: give the link a label (like “Mastodon”).")
+        if not url:
+            raise LinkError(f"Row {number} (“{label}”) has no address.")
+        try:
+            links.append({"label": label[:100], "url": check_url(url)})
+        except LinkError as exc:
+            raise LinkError(f"Row {number}: {exc}") from exc
+    if len(links) > MAX_LINKS:
+        raise LinkError(f"At most {MAX_LINKS} links, please.")
+    return links
+
+
 def format_links(links: list[dict[str, str]] | None) -> str:
     """The text form of stored links, for the edit form."""
     return "\n".join(f"{link['label']} | {link['url']}" for link in links or [])

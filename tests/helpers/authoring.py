@@ -8,6 +8,7 @@ from podcaster.models import Author, Book, BookContributor, Post, Tag, utcnow
 from podcaster.web import media_store
 
 from .images import image_bytes, image_stream
+from .web import row_fields
 
 #: The YouTube video id of ``video_data``.
 VIDEO_ID = "dQw4w9WgXcQ"
@@ -17,8 +18,8 @@ def author_data(**overrides) -> dict:
     data = {
         "name": "Ada Quill", "slug": "", "short_bio": "Writes *quiet* novels.",
         "bio": "Ada Quill was born in an invented town.", "website_url": "https://ada.example",
-        "youtube_url": "", "links": "Mastodon | https://social.example/@ada\nNewsletter | https://news.example",
-        "position": "0",
+        "youtube_url": "", "position": "0",
+        **row_fields("links", [("Mastodon", "https://social.example/@ada"), ("Newsletter", "https://news.example")]),
     }
     data.update(overrides)
     return data
@@ -29,7 +30,7 @@ def book_data(contributors=(), **overrides) -> dict:
     data = {
         "title": "The Lantern Years", "subtitle": "A novel", "slug": "", "pub_year": "2021", "pub_date": "",
         "isbn": "978-0-306-40615-7", "publisher": "Invented Press", "description": "A *quiet* book.",
-        "buy_links": "Bookshop | https://bookshop.example/lantern", "position": "1",
+        "position": "1", **row_fields("buy_links", [("Bookshop", "https://bookshop.example/lantern")]),
     }
     for index, (author_id, role) in enumerate(contributors):
         data[f"contributors-{index}-author_id"] = str(author_id)

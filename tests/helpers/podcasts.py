@@ -31,7 +31,7 @@ def show_data(**overrides) -> dict:
         "description": "A show about **quiet** novels.", "language": "en",
         "category": "Arts > Books", "author_name": "Ada Quill", "owner_name": "Ada Quill",
         "owner_email": "ada@example.com", "copyright": "© 2026 Ada Quill", "show_type": "episodic",
-        "website_url": "", "funding": "", "credits": "", "locked": "y", "new_feed_url": "",
+        "website_url": "", "locked": "y", "new_feed_url": "",
         "tag_mp3": "y", "position": "0",
     }
     data.update(overrides)
@@ -65,7 +65,7 @@ def create_show(app, client, keep_artwork: bool = False, **overrides) -> Show:
 def episode_data(**overrides) -> dict:
     data = {"title": "First light", "slug": "", "notes": "We talk about *light*.", "summary": "",
             "season": "", "number": "1", "episode_type": "full", "explicit": "", "status": "published",
-            "publish_at": "", "guests": ""}
+            "publish_at": ""}
     data.update(overrides)
     return data
 

@@ -66,3 +66,20 @@ def sitemap_locations(client, site_url: str = "http://podcaster.test") -> list[s
     files = xml("/sitemap.xml").xpath("/s:sitemapindex/s:sitemap/s:loc/text()", namespaces=SITEMAP_NS)
     assert files, "the sitemap index lists no sitemap"
     return [loc for url in files for loc in xml(url).xpath("/s:urlset/s:url/s:loc/text()", namespaces=SITEMAP_NS)]
+
+
+LINK_COLUMNS = ("label", "url")
+PERSON_COLUMNS = ("name", "role", "url")
+CREDIT_COLUMNS = ("name", "role")
+
+
+def row_fields(name: str, rows: list[tuple[str, ...]], columns: tuple[str, ...] = LINK_COLUMNS) -> dict[str, str]:
+    """The form fields a row editor posts: ``row_fields("funding", [("Patreon", "https://…")])``.
+
+    Args:
+        name: the editor's field name (``funding``, ``guests``...).
+        rows: one tuple per row, values in ``columns`` order (shorter tuples leave the rest empty).
+        columns: the row's inputs (``LINK_COLUMNS``, ``PERSON_COLUMNS`` for guests, ``CREDIT_COLUMNS``).
+    """
+    return {f"{name}-{index}-{column}": (row[position] if position < len(row) else "")
+            for index, row in enumerate(rows) for position, column in enumerate(columns)}

@@ -10,7 +10,7 @@ from ..helpers.authoring import author_data
 from ..helpers.images import image_upload
 from ..helpers.media import media_files
 from ..helpers.rows import count
-from ..helpers.web import page_text, post_form
+from ..helpers.web import page_text, post_form, row_fields
 
 NEW = "/admin/authors/new"
 
@@ -71,14 +71,16 @@ def test_invalid_form_keeps_input_and_leaves_no_file(app, client, auth):
     auth.login()
     response = post_form(
         client, NEW,
-        author_data(name="", bio="Kept text", links="Mastodon | https://ok.example\nbroken line",
-                    photo=image_upload()),
+        author_data(name="", bio="Kept text", photo=image_upload(),
+                    **row_fields("links", [("Mastodon", "https://ok.example"), ("broken row", "")])),
         form_url=NEW,
     )
     text = page_text(response)
     assert response.status_code == 400
     assert "This field is required." in text
-    assert "Line 2 (&#39;broken line&#39;)" in text
+    assert "Row 2 (“broken row”) has no address." in text
+    # The typed rows come back as typed.
+    assert 'value="https://ok.example"' in text and 'value="broken row"' in text
     assert "Kept text" in text
     assert count(app, Author) == 0 and count(app, MediaFile) == 0
     assert media_files(app) == []
@@ -86,9 +88,10 @@ def test_invalid_form_keeps_input_and_leaves_no_file(app, client, auth):
 
 def test_bad_links_name_the_line(client, auth):
     auth.login()
-    response = post_form(client, NEW, author_data(links="Site | javascript:alert(1)"), form_url=NEW)
+    response = post_form(client, NEW, author_data(**row_fields("links", [("Site", "javascript:alert(1)")])),
+                         form_url=NEW)
     assert response.status_code == 400
-    assert "Line 1" in page_text(response) and "https://" in page_text(response)
+    assert "Row 1" in page_text(response) and "https://" in page_text(response)
 
 
 def test_not_an_image_is_refused_and_nothing_is_kept(app, client, auth):

@@ -8,7 +8,7 @@ from ..helpers.authoring import book_data
 from ..helpers.images import image_upload
 from ..helpers.media import media_files
 from ..helpers.rows import count
-from ..helpers.web import page_text, post_form
+from ..helpers.web import page_text, post_form, row_fields
 
 NEW = "/admin/books/new"
 
@@ -112,8 +112,8 @@ def test_duplicate_contributor_and_unknown_author_refused(app, client, auth):
 
 def test_bad_buy_link_and_oversize_cover(app, client, auth):
     auth.login()
-    response = post_form(client, NEW, book_data(buy_links="Shop | https://ok.example\nShop two"))
-    assert response.status_code == 400 and "Line 2" in page_text(response)
+    response = post_form(client, NEW, book_data(**row_fields("buy_links", [("Shop", "https://ok.example"), ("Shop two", "ftp://x.example")])))
+    assert response.status_code == 400 and "Row 2: &#39;ftp://x.example&#39; is not a web address" in page_text(response)
     app.config["MAX_IMAGE_BYTES"] = 2000
     response = post_form(client, NEW, book_data(cover=image_upload("big.png", width=900, height=900,
                                                                      color="white")))

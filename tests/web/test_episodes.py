@@ -17,7 +17,7 @@ from podcaster.models import Book, Episode, MediaFile
 from ..helpers.images import image_bytes
 from ..helpers.media import DATA, held_files, media_files
 from ..helpers.podcasts import create_show, episode_data, only_episode, post_episode, upload
-from ..helpers.web import post_form
+from ..helpers.web import PERSON_COLUMNS, post_form, row_fields
 
 VTT = b"WEBVTT\n\n00:00.000 --> 00:02.500\nWelcome to the show.\n\n00:02.500 --> 00:05.000\n<v Ada>Thanks.\n"
 SRT = b"1\n00:00:00,000 --> 00:00:02,500\nWelcome to the show.\n\n2\n00:00:02,500 --> 00:00:05,000\nThanks.\n"
@@ -148,7 +148,7 @@ def test_transcript_chapters_artwork_and_books(app, client, show):
     data = episode_data(audio=upload("cbr.mp3"), transcript=(io.BytesIO(SRT), "t.srt"),
                         chapters=(io.BytesIO(CHAPTERS), "c.json"),
                         artwork=(io.BytesIO(image_bytes()), "a.jpg"),
-                        books=str(book_id), guests="Bo Reed | guest | https://bo.example.com")
+                        books=str(book_id), **row_fields("guests", [("Bo Reed", "guest", "https://bo.example.com")], PERSON_COLUMNS))
     assert post_episode(client, show.id, data).status_code == 302
     episode = only_episode(app)
     assert episode.transcript.mime_type == "application/x-subrip"

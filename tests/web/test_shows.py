@@ -11,7 +11,7 @@ from podcaster.models import Author, Episode, MediaFile, Show, ShowAuthor
 from ..helpers.images import image_bytes
 from ..helpers.media import DATA, media_files
 from ..helpers.podcasts import create_show, show_data
-from ..helpers.web import post_form
+from ..helpers.web import CREDIT_COLUMNS, post_form, row_fields
 
 
 @pytest.fixture
@@ -32,7 +32,8 @@ def test_admin_pages_need_login(app, client):
 
 
 def test_create_show_with_artwork_and_category(app, client, admin):
-    data = show_data(category="Religion & Spirituality > Religion", funding="Patreon | https://patreon.com/ada")
+    data = show_data(category="Religion & Spirituality > Religion",
+                     **row_fields("funding", [("Patreon", "https://patreon.com/ada")]))
     data["artwork"] = (io.BytesIO(image_bytes(1400)), "cover.jpg")
     response = post_form(client, "/admin/shows/new", data, form_url="/admin/shows/new",
                          content_type="multipart/form-data")
@@ -64,19 +65,20 @@ def test_edit_keeps_guid_and_fills_the_form(app, client, admin):
         assert edited.podcast_guid == show.podcast_guid
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("category", "Technology > Podcasting", "Not a valid choice"),
-    ("owner_email", "not-an-email", "valid email"),
-    ("funding", "Patreon https://x", "Label | https://address"),
-    ("credits", "Nobody Known | host", "No author called"),
-    ("credits", "Ada Quill | dictator", "not a known credit role"),
-    ("title", "", "This field is required"),
+@pytest.mark.parametrize("fields, message", [
+    ({"category": "Technology > Podcasting"}, "Not a valid choice"),
+    ({"owner_email": "not-an-email"}, "valid email"),
+    (row_fields("funding", [("Patreon", "")]), "Row 1 (“Patreon”) has no address."),
+    (row_fields("credits", [("Nobody Known", "host")], CREDIT_COLUMNS), "No author called"),
+    (row_fields("credits", [("", ""), ("Ada Quill", "dictator")], CREDIT_COLUMNS),
+     "Row 2: “dictator” is not a known credit role"),
+    ({"title": ""}, "This field is required"),
 ])
-def test_invalid_show_form_is_refused(app, client, admin, field, value, message):
+def test_invalid_show_form_is_refused(app, client, admin, fields, message):
     with app.app_context():
         db.session.add(Author(name="Ada Quill", slug="ada-quill"))
         db.session.commit()
-    response = post_form(client, "/admin/shows/new", show_data(**{field: value}))
+    response = post_form(client, "/admin/shows/new", show_data(**fields))
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     with app.app_context():
@@ -105,12 +107,13 @@ def test_credits_link_site_authors_with_roles(app, client, admin):
     with app.app_context():
         db.session.add_all([Author(name="Ada Quill", slug="ada-quill"), Author(name="Bo Reed", slug="bo-reed")])
         db.session.commit()
-    show = create_show(app, client, credits="Ada Quill | host\nbo-reed | producer")
+    show = create_show(app, client, **row_fields("credits", [("Ada Quill", "host"), ("bo-reed", "producer")],
+                                                 CREDIT_COLUMNS))
     with app.app_context():
         credits = db.session.execute(db.select(ShowAuthor).where(ShowAuthor.show_id == show.id)
                                      .order_by(ShowAuthor.position)).scalars().all()
         assert [(c.author.name, c.role) for c in credits] == [("Ada Quill", "host"), ("Bo Reed", "producer")]
-    post_form(client, f"/admin/shows/{show.id}/edit", show_data(credits="Bo Reed | co-host"))
+    post_form(client, f"/admin/shows/{show.id}/edit", show_data(**row_fields("credits", [("Bo Reed", "co-host")], CREDIT_COLUMNS)))
     with app.app_context():
         credits = db.session.execute(db.select(ShowAuthor)).scalars().all()
         assert [(c.author.name, c.role) for c in credits] == [("Bo Reed", "co-host")]

@@ -18,7 +18,7 @@ from ..helpers.authoring import seed_site
 from ..helpers.feeds import NOW, NS, make_posts, make_show, parse, set_clock
 from ..helpers.images import image_upload
 from ..helpers.rows import count
-from ..helpers.web import page_text, post_form
+from ..helpers.web import page_text, post_form, row_fields
 
 SETTINGS = "/admin/site"
 
@@ -26,7 +26,7 @@ SETTINGS = "/admin/site"
 def settings_data(**overrides) -> dict:
     data = {"title": "Ada Writes", "tagline": "Novels, slowly", "accent_color": "#1d4e89", "main_author_id": "0",
             "nav_sections": ["books", "blog"], "footer_text": "© 2026 Ada Quill",
-            "social_links": "Mastodon | https://example.social/@ada", "time_zone": "Europe/Paris",
+            **row_fields("social_links", [("Mastodon", "https://example.social/@ada")]), "time_zone": "Europe/Paris",
             "subscribe_apps": ["apple", "overcast"]}
     data.update(overrides)
     return data
@@ -119,7 +119,7 @@ def test_refused_values_say_why_and_save_nothing(app, client, auth):
         ({"time_zone": "../../etc/passwd"}, "is not a time zone name"),
         ({"accent_color": "#ffff66"}, "too light to read"),
         ({"accent_color": "red"}, "six hex digits"),
-        ({"social_links": "Mastodon | javascript:alert(1)"}, "is not a web address"),
+        (row_fields("social_links", [("Mastodon", "javascript:alert(1)")]), "Row 1: &#39;javascript:alert(1)&#39; is not a web address"),
         ({"title": ""}, "This field is required"),
     ]:
         response = post_form(client, SETTINGS, settings_data(**overrides))

@@ -54,7 +54,7 @@ def stored_files(media: MediaFile) -> list[dict]:
 
 def episode_form(**files) -> dict:
     return {"title": "First light", "slug": "", "notes": "", "summary": "", "season": "", "number": "1",
-            "episode_type": "full", "explicit": "", "status": "published", "publish_at": "", "guests": "",
+            "episode_type": "full", "explicit": "", "status": "published", "publish_at": "",
             **files}
 
 

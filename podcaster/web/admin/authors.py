@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...content.images import PHOTO, ImageError
-from ...content.links import format_links
 from ...content.media import delete_media, remove_files
 from ...content.slugs import slug_taken, unique_slug
 from ...extensions import db
@@ -12,6 +11,7 @@ from ...models import Author, Post, ShowAuthor, Video
 from .. import media_store
 from ..forms import ButtonForm
 from ..forms.authors import AuthorForm
+from ..forms.rows import fill_rows
 from . import bp
 from .image_fields import apply_image
 
@@ -48,7 +48,7 @@ def author_edit(author_id: int):
 def _edit_author(author: Author | None):
     form = AuthorForm(obj=author)
     if request.method == "GET":
-        form.links.data = format_links(author.links if author else [])
+        fill_rows(form.links, list(author.links or []) if author else [])
         if author is None and _main_author_id() is None:
             form.is_main.data = True  # the first author is the site's author
     if form.validate_on_submit():

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...content.images import COVER, ImageError
-from ...content.links import format_links
 from ...content.media import delete_media, remove_files
 from ...content.slugs import slug_taken, unique_slug
 from ...extensions import db
@@ -14,6 +13,7 @@ from ...models.shows import episode_books
 from .. import media_store
 from ..forms import ButtonForm
 from ..forms.books import BookForm
+from ..forms.rows import fill_rows
 from . import bp
 from .authors import author_choices
 from .image_fields import apply_image
@@ -64,7 +64,7 @@ def _edit_book(book: Book | None):
     form = BookForm(obj=book)
     choices = author_choices()
     if request.method == "GET":
-        form.buy_links.data = format_links(book.buy_links if book else [])
+        fill_rows(form.buy_links, list(book.buy_links or []) if book else [])
         form.add_spare_rows(choices)
     else:
         form.set_author_choices(choices)

@@ -28,6 +28,7 @@ from ...extensions import db
 from ...models import Book, Episode, Show
 from .. import current_time, media_store
 from ..forms import ButtonForm
+from ..forms.rows import fill_rows
 from ..forms.shows import EpisodeForm
 from ..template_helpers import format_duration
 from ..held_uploads import HeldUpload, consumable_link, keep_or_replace, release
@@ -69,15 +70,14 @@ def episode_edit(episode_id: int):
 
 def _fill_episode_form(form: EpisodeForm, episode: Episode | None) -> None:
     if episode is None:
+        fill_rows(form.guests, [])
         return
     for name in ("title", "slug", "notes", "summary", "season", "number", "episode_type", "status", "publish_at"):
         getattr(form, name).data = getattr(episode, name)
     form.explicit.data = "" if episode.explicit is None else ("yes" if episode.explicit else "no")
     form.books.data = [book.id for book in episode.books]
-    form.guests.data = "\n".join(
-        " | ".join(part for part in (person.get("name", ""), person.get("role", ""), person.get("href", "")) if part)
-        for person in episode.persons or []
-    )
+    fill_rows(form.guests, [{"name": person.get("name", ""), "role": person.get("role", ""),
+                             "url": person.get("href", "")} for person in episode.persons or []])
 
 
 def _edit_episode(show: Show, episode: Episode | None):
@@ -150,7 +150,7 @@ def _episode_fields(form: EpisodeForm) -> EpisodeFields:
         summary=form.summary.data or "", season=form.season.data, number=form.number.data,
         episode_type=form.episode_type.data, explicit=EpisodeFields.explicit_choice(form.explicit.data),
         status=form.status.data, publish_at=form.publish_at.data, book_ids=list(form.books.data or []),
-        guests=list(form.guests.entries),
+        guests=list(form.guests.people),
     )
 
 

@@ -7,7 +7,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ...content.categories import join_choice
 from ...content.directories import Requirement, directory_requirements, unmet
 from ...content.images import ARTWORK, ImageError, check_artwork_file
-from ...content.links import format_links
 from ...content.media import FileChanges, delete_media, remove_files, store_image
 from ...content.podcasts import delete_show, podcast_guid
 from ...content.slugs import slug_taken, unique_slug
@@ -15,6 +14,7 @@ from ...extensions import db
 from ...models import Author, Show, ShowAuthor
 from .. import media_store
 from ..forms import ButtonForm
+from ..forms.rows import fill_rows
 from ..forms.shows import ShowForm
 from ..held_uploads import HeldUpload, keep_or_replace, release
 from ..urls import absolute_url
@@ -53,21 +53,22 @@ def _fill_show_form(form: ShowForm, show: Show | None) -> None:
         main = db.session.execute(db.select(Author).where(Author.is_main).limit(1)).scalar()
         if main is not None:
             form.author_name.data = form.owner_name.data = main.name
-            form.credits.data = f"{main.name} | host"
+        fill_rows(form.credits, [{"name": main.name, "role": "host"}] if main is not None else [])
+        fill_rows(form.funding, [])
         return
     for name in ("title", "slug", "subtitle", "description", "language", "explicit", "author_name", "owner_name",
                  "owner_email", "copyright", "show_type", "website_url", "locked", "complete", "new_feed_url",
                  "tag_mp3", "position", "apple_podcasts_url", "spotify_url"):
         getattr(form, name).data = getattr(show, name)
     form.category.data = join_choice(show.category, show.subcategory)
-    form.funding.data = format_links(show.funding)
-    form.credits.data = "\n".join(f"{credit.author.name} | {credit.role}" for credit in show.credits)
+    fill_rows(form.funding, list(show.funding or []))
+    fill_rows(form.credits, [{"name": credit.author.name, "role": credit.role} for credit in show.credits])
 
 
 def _credit_authors(form: ShowForm) -> list[tuple[Author, str]] | None:
     """The authors named in the credits box, or None after adding an error to the form."""
     credited = []
-    for name, role, _url in form.credits.entries:
+    for name, role, _url in form.credits.people:
         author = db.session.execute(
             db.select(Author).where(db.or_(db.func.lower(Author.name) == name.lower(), Author.slug == name.lower()))
         ).scalars().first()

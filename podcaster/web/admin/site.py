@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ...content.images import FAVICON, LOGO, ImageError
-from ...content.links import format_links
 from ...content.media import FileChanges
 from ...content.site import SiteFields, SiteSettingsRefused, main_author_id, save_site
 from ...extensions import db
 from ...models import SiteSettings
 from .. import current_time, media_store
 from ..forms.books import optional_choices
+from ..forms.rows import fill_rows
 from ..forms.site import SiteSettingsForm
 from ..site import current_site, forget_current_site
 from . import bp
@@ -23,7 +23,7 @@ def _fill(form: SiteSettingsForm) -> None:
     form.title.data, form.tagline.data, form.accent_color.data = site.title, site.tagline, site.accent_color
     form.nav_sections.data = list(site.nav_sections)
     form.footer_text.data = site.footer_text
-    form.social_links.data = format_links(list(site.social_links))
+    fill_rows(form.social_links, list(site.social_links))
     form.time_zone.data = site.time_zone
     form.subscribe_apps.data = list(site.subscribe_apps)
     form.main_author_id.data = main_author_id(db.session) or 0

@@ -5,9 +5,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ...content.links import LinkError, parse_links
 from ...content.slugs import SLUG_RE
 from . import TextForm
+from .rows import link_rows, validate_link_rows
 
 SLUG_HINT = "Lowercase letters, digits and hyphens; left empty, it is made from the title."
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
@@ -18,14 +18,6 @@ def slug_field(label: str = "Slug") -> StringField:
         Optional(), Length(max=200),
         Regexp(SLUG_RE, message="Use lowercase letters, digits and single hyphens only (like my-first-book)."),
     ], filters=[lambda value: value.strip().lower() if value else value])
-
-
-def validate_link_lines(form, field) -> None:
-    """Check ``Label | https://url`` lines; the parsed list goes to ``field.links``."""
-    try:
-        field.links = parse_links(field.data or "")
-    except LinkError as exc:
-        raise ValidationError(str(exc)) from exc
 
 
 class AuthorForm(TextForm):
@@ -39,7 +31,10 @@ class AuthorForm(TextForm):
                                                           Length(max=500)])
     youtube_url = URLField("YouTube channel", validators=[Optional(), URL(message="Enter a full web address."),
                                                           Length(max=500)])
-    links = TextAreaField("Other links", validators=[validate_link_lines])
+    links = link_rows("Other links")
     position = IntegerField("Order", default=0, validators=[Optional(), NumberRange(min=0, max=100_000)])
     is_main = BooleanField("This is the site's main author (shown on the home and About pages)")
     submit = SubmitField("Save")
+
+    def validate_links(self, field) -> None:
+        validate_link_rows(self, field)

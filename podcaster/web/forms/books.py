@@ -20,7 +20,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from ...content.isbn import ISBNError, normalize_isbn
 from ...models import ContributorRole
 from . import TextForm
-from .authors import slug_field, validate_link_lines
+from .authors import slug_field
+from .rows import link_rows, validate_link_rows
 
 ROLE_CHOICES = [SelectChoice(role.value, role.value.replace("-", " ").capitalize()) for role in ContributorRole]
 #: Empty contributor rows offered below the filled ones.
@@ -67,7 +68,7 @@ class BookForm(TextForm):
     description = TextAreaField("Description", validators=[Length(max=100_000)])
     cover = FileField("Cover image")
     remove_cover = BooleanField("Remove the current cover")
-    buy_links = TextAreaField("Where to buy", validators=[validate_link_lines])
+    buy_links = link_rows("Where to buy")
     position = IntegerField("Order", default=0, validators=[Optional(), NumberRange(min=0, max=100_000)])
     contributors = FieldList(FormField(ContributorRow), min_entries=0, max_entries=MAX_CONTRIBUTORS)
     submit = SubmitField("Save")
@@ -83,6 +84,9 @@ class BookForm(TextForm):
             if len(self.contributors) < MAX_CONTRIBUTORS:
                 self.contributors.append_entry()
         self.set_author_choices(choices)
+
+    def validate_buy_links(self, field) -> None:
+        validate_link_rows(self, field)
 
     def validate_contributors(self, field) -> None:
         """The same author twice in the same role is a mistake."""

@@ -17,14 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ...content import credits, directories
+from ...content import directories
 from ...content.categories import APPLE_CATEGORIES, SEPARATOR, InvalidCategory, split_choice
-from ...content.links import LinkError, parse_links
 from ...content.slugs import SLUG_RE
 from ...content.text import LONG_TEXT_MAX
 from ...models import EpisodeType, ShowType, Status
 from ..timezones import SiteDateTimeField
 from . import ScheduledForm, TextForm
+from .rows import credit_rows, link_rows, people_validator, person_rows, validate_link_rows
 
 STATUS_CHOICES = [
     (Status.DRAFT.value, "Draft (not public)"),
@@ -65,18 +65,6 @@ def _slug_field() -> StringField:
     ], filters=[lambda value: value.strip().lower() if value else value])
 
 
-def parse_credit_lines(text: str, role_label: str = "credit") -> list[tuple[str, str, str]]:
-    """``content.credits.parse_credit_lines`` for a form field.
-
-    Raises:
-        ValidationError: naming the bad line.
-    """
-    try:
-        return credits.parse_credit_lines(text, role_label)
-    except credits.CreditLineError as exc:
-        raise ValidationError(str(exc)) from exc
-
-
 class ShowForm(TextForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = _slug_field()
@@ -101,8 +89,8 @@ class ShowForm(TextForm):
         Optional(), URL(message="Enter a full web address."), Length(max=500)])
     spotify_url = URLField("Spotify page", validators=[Optional(), URL(message="Enter a full web address."),
                                                        Length(max=500)])
-    funding = TextAreaField("Funding links")
-    credits = TextAreaField("Credits (authors on this site)")
+    funding = link_rows("Funding links")
+    credits = credit_rows("Credits (authors on this site)")
     locked = BooleanField("Locked (other podcast hosts may not import this feed)", default=True)
     complete = BooleanField("Complete (no more episodes will be published)")
     new_feed_url = URLField("New feed URL (only when the podcast moved elsewhere)",
@@ -118,13 +106,9 @@ class ShowForm(TextForm):
             raise ValidationError(str(exc)) from exc
 
     def validate_funding(self, field) -> None:
-        try:
-            field.links = parse_links(field.data or "")
-        except LinkError as exc:
-            raise ValidationError(str(exc)) from exc
+        validate_link_rows(self, field)
 
-    def validate_credits(self, field) -> None:
-        field.entries = parse_credit_lines(field.data, "credit")
+    validate_credits = people_validator("credit")
 
 
 class EpisodeForm(ScheduledForm):
@@ -155,8 +139,7 @@ class EpisodeForm(ScheduledForm):
     chapters = FileField("Chapters (Podcast Index JSON)")
     remove_chapters = BooleanField("Remove the chapters")
     books = SelectMultipleField("Books discussed", coerce=int, validators=[Optional()])
-    guests = TextAreaField("Guests and other people")
+    guests = person_rows("Guests and other people")
     submit = SubmitField("Save")
 
-    def validate_guests(self, field) -> None:
-        field.entries = parse_credit_lines(field.data, "person")
+    validate_guests = people_validator("person")

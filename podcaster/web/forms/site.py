@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ...content.site import NAV_SECTIONS
 from ...content.subscribe import APPS
 from . import TextForm
-from .authors import validate_link_lines
+from .rows import link_rows, validate_link_rows
 
 
 class CheckboxesField(SelectMultipleField):
@@ -31,8 +31,11 @@ class SiteSettingsForm(TextForm):
     main_author_id = SelectField("Main author", coerce=int, validators=[Optional()])
     nav_sections = CheckboxesField("Sections in the navigation", choices=[SelectChoice(key, label) for key, label in NAV_SECTIONS])
     footer_text = TextAreaField("Footer text", validators=[Length(max=2000)])
-    social_links = TextAreaField("Social links", validators=[validate_link_lines])
+    social_links = link_rows("Social links")
     time_zone = StringField("Time zone", validators=[DataRequired(), Length(max=64)])
     subscribe_apps = CheckboxesField("Subscribe buttons offered",
                                      choices=[SelectChoice(key, app.label) for key, app in APPS.items()])
     submit = SubmitField("Save settings")
+
+    def validate_social_links(self, field) -> None:
+        validate_link_rows(self, field)
