@@ -30,20 +30,8 @@ def parse_credit_lines(text: str, role_label: str = "credit") -> list[tuple[str,
         if not line.strip():
             continue
         parts = [part.strip() for part in line.split("|")]
-        name = parts[0]
         role = (parts[1] if len(parts) > 1 and parts[1] else "").lower()
-        url = parts[2] if len(parts) > 2 else ""
-        if not name:
-            raise CreditLineError(f"Line {number} has no name.")
-        if role and role not in PERSON_ROLES:
-            raise CreditLineError(f"Line {number}: “{role}” is not a known {role_label} role "
-                                  f"(use one of: {', '.join(PERSON_ROLES)}).")
-        if url:
-            try:
-                url = check_url(url)
-            except LinkError as exc:
-                raise CreditLineError(f"Line {number}: {exc}") from exc
-        entries.append((name[:200], role, url))
+        entries.append(_person(f"Line {number}", parts[0], role, parts[2] if len(parts) > 2 else "", role_label))
     if len(entries) > MAX_PEOPLE:
         raise CreditLineError(f"At most {MAX_PEOPLE} people, please.")
     return entries
@@ -67,17 +55,22 @@ def credits_from_rows(rows: list[tuple[str, str, str]], role_label: str = "credi
         name, role, url = (name or "").strip(), (role or "").strip().lower(), (url or "").strip()
         if not (name or role or url):
             continue
-        if not name:
-            raise CreditLineError(f"Row {number} has no name.")
-        if role and role not in PERSON_ROLES:
-            raise CreditLineError(f"Row {number}: “{role}” is not a known {role_label} role "
-                                  f"(use one of: {', '.join(PERSON_ROLES)}).")
-        if url:
-            try:
-                url = check_url(url)
-            except LinkError as exc:
-                raise CreditLineError(f"Row {number}: {exc}") from exc
-        entries.append((name[:200], role, url))
+        entries.append(_person(f"Row {number}", name, role, url, role_label))
     if len(entries) > MAX_PEOPLE:
         raise CreditLineError(f"At most {MAX_PEOPLE} people, please.")
     return entries
+
+
+def _person(where: str, name: str, role: str, url: str, role_label: str) -> tuple[str, str, str]:
+    """One person of a credit line or row, checked; ``where`` names it in the refusal ("Line 2", "Row 3")."""
+    if not name:
+        raise CreditLineError(f"{where} has no name.")
+    if role and role not in PERSON_ROLES:
+        raise CreditLineError(f"{where}: “{role}” is not a known {role_label} role "
+                              f"(use one of: {', '.join(PERSON_ROLES)}).")
+    if url:
+        try:
+            url = check_url(url)
+        except LinkError as exc:
+            raise CreditLineError(f"{where}: {exc}") from exc
+    return name[:200], role, url
