@@ -42,10 +42,12 @@ def create_show(app, client, keep_artwork: bool = False, **overrides) -> Show:
     """A show saved through the form (the client must be logged in), detached from its session.
 
     The new-show form refuses a show without artwork (Apple would), so artwork is sent unless
-    ``artwork`` is given; unless ``keep_artwork``, it is then removed again, because most tests
-    count the media files an episode adds and want a show that has none.
+    ``artwork`` is given; that stand-in (never artwork the test gave) is removed again unless
+    ``keep_artwork``, because most tests count the media files an episode adds and want a show that has none.
     """
     data = show_data(**overrides)
+    if "artwork" in overrides:
+        keep_artwork = True
     data.setdefault("artwork", artwork_upload())
     response = post_form(client, "/admin/shows/new", data)
     assert response.status_code == 302, response.get_data(as_text=True)

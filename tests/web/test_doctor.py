@@ -675,4 +675,4 @@ def test_feed_health_list_shows_stored_figures_and_never_runs_the_doctor(app, cl
     assert len(runs) == 1
     html = page_text(client.get("/admin/feed-doctor"))
     assert len(runs) == 1 and "Not checked yet." not in html and "Check now" not in html
-    assert re.search(r'<tr id="show-\d+" class="feed-health bad">.*?<td>1</td>', html, re.S)
+    assert re.search(r'<tr id="show-\d+" class="feed-health bad">.*?<td data-label="Errors">1</td>', html, re.S)
