@@ -1,6 +1,8 @@
 """Podcaster: a self-hosted publishing home for authors who podcast."""
 from __future__ import annotations
 
+import sqlalchemy.orm
+
 import os
 import secrets
 from pathlib import Path
@@ -64,6 +66,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import extensions, models  # noqa: F401  (models register their tables)
     from .web import init_app as init_web
+
+    # Configure every mapper now, in the process that builds the app: `podcaster run` forks gunicorn
+    # workers from a master whose job-consumer threads use the models, and a worker forked while such a
+    # thread was configuring them inherited a half-done configuration (RecursionError on every request).
+    sqlalchemy.orm.configure_mappers()
     from . import cli, jobs
 
     extensions.db.init_app(app)
