@@ -1,7 +1,9 @@
-"""Shared bench helpers: free ports, starting and stopping a gunicorn server, reading a worker's memory."""
+"""Shared bench helpers: free ports, gunicorn and nginx starters, the wrk runner, a worker's memory."""
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -84,14 +86,17 @@ def reset_peak(pid: int) -> bool:
         return False
 
 
-def start_nginx(root: Path, port: int, types: str, locations: str) -> subprocess.Popen:
+def start_nginx(root: Path, port: int, types: str, locations: str, *, servers: str = "",
+                more_ports: tuple[int, ...] = ()) -> subprocess.Popen:
     """Start nginx (one worker, sendfile) on 127.0.0.1:``port`` with its files under ``root``.
 
     Args:
         root: a scratch folder for the config, pid, logs and temp paths.
         port: the port to listen on.
         types: the body of the ``types`` block (e.g. ``audio/mpeg mp3;``).
-        locations: the ``location`` blocks of the server.
+        locations: the directives of that server (``location`` blocks, ``root``...).
+        servers: further whole ``server`` blocks (e.g. the README's configuration).
+        more_ports: the ports those servers listen on, waited for as well.
     """
     conf = root / "nginx.conf"
     conf.write_text(f"""
@@ -111,6 +116,7 @@ http {{
     uwsgi_temp_path {root}/nginx-uwsgi;
     scgi_temp_path {root}/nginx-scgi;
     types {{ {types} }}
+    {servers}
     server {{
         listen 127.0.0.1:{port};
         {locations}
@@ -119,5 +125,48 @@ http {{
 """)
     process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(root)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    wait_for_port(port, process)
+    for each in (port, *more_ports):
+        wait_for_port(each, process)
     return process
+
+
+_UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}
+
+
+def wrk(url: str, headers: dict[str, str], seconds: float, connections: int = 8) -> tuple[float, float]:
+    """Load ``url`` with ``wrk -t1`` over keep-alive connections for whole ``seconds``.
+
+    Args:
+        url: the full address.
+        headers: request headers sent with every request.
+        seconds: how long (rounded to whole seconds, at least 1: wrk's unit).
+        connections: open connections.
+
+    Returns:
+        (requests per second, MiB per second).
+
+    Raises:
+        SystemExit: when any answer was not 2xx or 3xx (a bench of errors measures nothing).
+    """
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    output = subprocess.run(args + [url], capture_output=True, text=True, timeout=seconds + 60,
+                            check=True).stdout
+    if "Non-2xx or 3xx" in output:
+        raise SystemExit(f"errors while loading {url}:\n{output}")
+    requests = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    amount, unit = re.search(r"Transfer/sec:\s+([\d.]+)([KMG]?B)", output).groups()
+    return requests, float(amount) * _UNITS[unit] / 1024 ** 2
+
+
+def write_random_file(path: Path, mib: int) -> str:
+    """Write ``mib`` MiB of random bytes to ``path`` (its folders made); return their SHA-256 hex digest."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with open(path, "wb") as handle:
+        for _ in range(mib):
+            block = os.urandom(1024 * 1024)
+            digest.update(block)
+            handle.write(block)
+    return digest.hexdigest()

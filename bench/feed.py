@@ -24,7 +24,6 @@ import argparse
 import gzip
 import http.client
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -38,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _server import free_port, stop, wait_for_port
+from _server import free_port, stop, wait_for_port, wrk
 from _server import start_nginx as start_nginx_with
 
 SITE_URL = "https://bench.example"
@@ -113,14 +112,7 @@ def start_nginx(root: Path, port: int) -> subprocess.Popen:
 # --- load ---------------------------------------------------------------------------------------
 
 def load_wrk(port: int, path: str, headers: dict[str, str], seconds: float, connections: int) -> float:
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
-    for name, value in headers.items():
-        args += ["-H", f"{name}: {value}"]
-    output = subprocess.run(args + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
-                            timeout=seconds + 30, check=True).stdout
-    if "Non-2xx or 3xx" in output:
-        raise SystemExit(f"errors while loading {path}:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return wrk(f"http://127.0.0.1:{port}{path}", headers, seconds, connections)[0]
 
 
 def load_python(port: int, path: str, headers: dict[str, str], seconds: float, connections: int,

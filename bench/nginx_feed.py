@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import PROJECT, free_port, start_gunicorn, stop, wait_for_port  # noqa: E402
+from _server import PROJECT, free_port, start_gunicorn, stop, write_random_file, wrk  # noqa: E402
+from _server import start_nginx as start_nginx_with  # noqa: E402
 
 SLUG = "bench-show"
 AUDIO = "audio/bench-show/episode.mp3"
@@ -42,12 +43,7 @@ def prepare(root: Path, episodes: int, mib: int, app_port: int) -> dict[str, str
            "PODCASTER_SITE_URL": f"http://127.0.0.1:{app_port}", "PODCASTER_QUEUE_URL": "memory://",
            "PODCASTER_MEDIA_ACCEL_REDIRECT": "/_protected_media/", "PODCASTER_PODCASTINDEX_PUBNOTIFY_URL": "off",
            "PODCASTER_INSTANCE_PATH": str(root / "instance")}
-    audio = root / "media" / AUDIO
-    audio.parent.mkdir(parents=True)
-    with open(audio, "wb") as handle:
-        block = os.urandom(1024 * 1024)
-        for _ in range(mib):
-            handle.write(block)
+    write_random_file(root / "media" / AUDIO, mib)
     app = create_app({key.removeprefix("PODCASTER_"): value for key, value in env.items()} | {
         "DATABASE_URL": env["PODCASTER_DATABASE_URL"], "INSTANCE_PATH": str(root / "instance")})
     with app.app_context():
@@ -79,50 +75,10 @@ def readme_config(root: Path, port: int, app_port: int) -> str:
 
 
 def start_nginx(root: Path, readme_port: int, plain_port: int, app_port: int) -> subprocess.Popen:
-    plain = root / "plain"
-    conf = root / "nginx.conf"
-    conf.write_text(f"""
-worker_processes 1;
-daemon off;
-pid {root}/nginx.pid;
-error_log {root}/nginx-error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path {root}/nginx-body;
-    proxy_temp_path {root}/nginx-proxy;
-    fastcgi_temp_path {root}/nginx-fastcgi;
-    uwsgi_temp_path {root}/nginx-uwsgi;
-    scgi_temp_path {root}/nginx-scgi;
-    types {{ audio/mpeg mp3; application/rss+xml xml; }}
-    {readme_config(root, readme_port, app_port)}
-    server {{
-        listen 127.0.0.1:{plain_port};
-        root {plain};
-        gzip_static on;
-    }}
-}}
-""")
-    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(root)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    wait_for_port(readme_port, process)
-    wait_for_port(plain_port, process)
-    return process
-
-
-def wrk(url: str, seconds: float, connections: int, headers: list[str]) -> tuple[float, float]:
-    """(requests/s, MiB/s) from wrk."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", *[f"-H{header}" for header in headers], url]
-    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
-    if "Non-2xx" in output:
-        raise SystemExit(f"{url}: non-2xx answers\n{output}")
-    requests = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    amount, unit = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", output).groups()
-    scale = {"B": 1 / 1024**2, "KB": 1 / 1024, "MB": 1, "GB": 1024}[unit]
-    return requests, float(amount) * scale
+    """nginx with the README's server (in front of the app) and a plain one serving the copies in plain/."""
+    return start_nginx_with(root, plain_port, "audio/mpeg mp3; application/rss+xml xml;",
+                            f"root {root / 'plain'}; gzip_static on;",
+                            servers=readme_config(root, readme_port, app_port), more_ports=(readme_port,))
 
 
 def main() -> None:
@@ -163,19 +119,19 @@ def main() -> None:
             readme, plain = f"http://127.0.0.1:{readme_port}", f"http://127.0.0.1:{plain_port}"
             size = args.mib * 1024 * 1024
             cases = [
-                ("feed", f"/podcasts/{SLUG}/feed.xml", "/feed.xml", []),
-                ("feed, gzip", f"/podcasts/{SLUG}/feed.xml", "/feed.xml", ["Accept-Encoding: gzip"]),
-                ("media 64 KiB range", f"/media/{AUDIO}", "/episode.mp3", [f"Range: bytes={size // 2}-{size // 2 + 65535}"]),
-                ("media open-ended range", f"/media/{AUDIO}", "/episode.mp3", [f"Range: bytes={size - 4 * 1024 * 1024}-"]),
+                ("feed", f"/podcasts/{SLUG}/feed.xml", "/feed.xml", {}),
+                ("feed, gzip", f"/podcasts/{SLUG}/feed.xml", "/feed.xml", {"Accept-Encoding": "gzip"}),
+                ("media 64 KiB range", f"/media/{AUDIO}", "/episode.mp3", {"Range": f"bytes={size // 2}-{size // 2 + 65535}"}),
+                ("media open-ended range", f"/media/{AUDIO}", "/episode.mp3", {"Range": f"bytes={size - 4 * 1024 * 1024}-"}),
             ]
             print(f"feed of {args.episodes} episodes ({feed.stat().st_size} bytes, gzip "
                   f"{feed.with_name('feed.xml.gz').stat().st_size}), {args.mib} MiB audio; wrk -c{args.connections}, "
                   f"{args.seconds:g} s each, best of {args.rounds} alternating rounds")
             for label, path, plain_path, headers in cases:
-                wrk(readme + path, 1, 2, headers)  # warm up
+                wrk(readme + path, headers, 1, 2)  # warm up
                 # Alternating rounds, best of each side: the machine is shared, and load comes and goes.
-                rounds = [(wrk(readme + path, args.seconds, args.connections, headers),
-                           wrk(plain + plain_path, args.seconds, args.connections, headers))
+                rounds = [(wrk(readme + path, headers, args.seconds, args.connections),
+                           wrk(plain + plain_path, headers, args.seconds, args.connections))
                           for _ in range(args.rounds)]
                 ours = max(pair[0] for pair in rounds)
                 reference = max(pair[1] for pair in rounds)

@@ -14,7 +14,6 @@ number of requests and seconds.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import os
 import random
@@ -27,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _server import free_port, start_gunicorn, stop
+from _server import free_port, start_gunicorn, stop, write_random_file
 from _server import start_nginx as start_nginx_with
 
 RELATIVE = "audio/bench-episode.mp3"
@@ -50,19 +49,12 @@ def prepare(root: Path, mib: int) -> int:
     from podcaster.extensions import db
     from podcaster.models import MediaFile
 
-    path = root / "media" / RELATIVE
-    path.parent.mkdir(parents=True)
-    digest = hashlib.sha256()
-    with open(path, "wb") as handle:
-        for _ in range(mib):
-            block = os.urandom(1024 * 1024)
-            digest.update(block)
-            handle.write(block)
+    sha256 = write_random_file(root / "media" / RELATIVE, mib)
     app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{root / 'bench.sqlite'}",
                       "MEDIA_ROOT": str(root / "media")})
     with app.app_context():
         upgrade_schema()
-        db.session.add(MediaFile(path=RELATIVE, size=mib * 1024 * 1024, sha256=digest.hexdigest(),
+        db.session.add(MediaFile(path=RELATIVE, size=mib * 1024 * 1024, sha256=sha256,
                                  mime_type="audio/mpeg", kind="audio"))
         db.session.commit()
     return mib * 1024 * 1024

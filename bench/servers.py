@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -32,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _server import free_port, stop, wait_for_port
+from _server import free_port, stop, wait_for_port, write_random_file, wrk
 from _server import start_nginx as start_nginx_with
 
 NOW = datetime(2026, 6, 1, 12, 0, 0)
@@ -60,14 +58,7 @@ def prepare(root: Path, episodes: int, mib: int) -> None:
     from podcaster.extensions import db
     from podcaster.models import Author, Episode, MediaFile, Show, ShowAuthor
 
-    path = root / "media" / AUDIO
-    path.parent.mkdir(parents=True)
-    digest = hashlib.sha256()
-    with open(path, "wb") as handle:
-        for _ in range(mib):
-            block = os.urandom(1024 * 1024)
-            digest.update(block)
-            handle.write(block)
+    sha256 = write_random_file(root / "media" / AUDIO, mib)
     app = make_app()
     with app.app_context():
         upgrade_schema()
@@ -81,7 +72,7 @@ def prepare(root: Path, episodes: int, mib: int) -> None:
             audio = MediaFile(path=AUDIO if number == episodes else f"audio/{SLUG}/e{number}.mp3",
                               size=mib * 1024 * 1024 if number == episodes else 40_000_000,
                               mime_type="audio/mpeg", kind="audio",
-                              sha256=digest.hexdigest() if number == episodes else "0" * 64)
+                              sha256=sha256 if number == episodes else "0" * 64)
             db.session.add(Episode(
                 show=show, title=f"Episode {number}: a conversation", slug=f"episode-{number}",
                 notes=f"In episode **{number}** we talk about [a book](https://example.com/{number}).",
@@ -116,23 +107,11 @@ def fetch(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[
         return response.status, response.read(), dict(response.headers)
 
 
-_UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}
-
-
-def wrk(port: int, path: str, headers: dict[str, str], seconds: float, connections: int = 8,
-        by_bytes: bool = False) -> float:
+def load(port: int, path: str, headers: dict[str, str], seconds: float, connections: int = 8,
+         by_bytes: bool = False) -> float:
     """Requests per second (or MiB per second with ``by_bytes``) that wrk reached."""
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
-    for name, value in headers.items():
-        args += ["-H", f"{name}: {value}"]
-    output = subprocess.run(args + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
-                            timeout=seconds + 60, check=True).stdout
-    if "Non-2xx or 3xx" in output:
-        raise SystemExit(f"errors while loading {path}:\n{output}")
-    if by_bytes:
-        value, unit = re.search(r"Transfer/sec:\s+([\d.]+)([KMG]?B)", output).groups()
-        return float(value) * _UNITS[unit] / 1024 ** 2
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests, mib = wrk(f"http://127.0.0.1:{port}{path}", headers, seconds, connections)
+    return mib if by_bytes else requests
 
 
 def main() -> None:
@@ -187,8 +166,8 @@ def main() -> None:
                     port = processes[name][1]
                     path = nginx_path if name == "nginx" else app_path
                     by_bytes = label == "full file"
-                    wrk(port, path, headers, 1, connections, by_bytes)  # warm up
-                    results[label, name] = wrk(port, path, headers, seconds, connections, by_bytes)
+                    load(port, path, headers, 1, connections, by_bytes)  # warm up
+                    results[label, name] = load(port, path, headers, seconds, connections, by_bytes)
         finally:
             for process, _port in processes.values():
                 stop(process)
