@@ -1,43 +1,24 @@
 """Public pages served from the rendered-page cache: invalidation, scheduling, validators, privacy."""
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
-
-import sqlalchemy as sa
 
 from podcaster import create_app
 from podcaster.extensions import db
 from podcaster.models import Show
 
 from ..helpers.feeds import NOW, make_show
+from ..helpers.queries import counting_statements
 from ..helpers.web import AuthActions, page_text
 
 SHOW_PAGE = "/podcasts/quiet-page"
-
-
-@contextlib.contextmanager
-def statements(app):
-    """Collect the SQL statements the app runs inside the block."""
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
 
 
 def test_a_cached_hit_runs_no_page_query_and_may_be_shared(app, client, clock):
     make_show(app)
     first = client.get(SHOW_PAGE)
     assert first.status_code == 200
-    with statements(app) as seen:
+    with counting_statements(app) as seen:
         again = client.get(SHOW_PAGE)
     assert again.status_code == 200 and again.data == first.data
     assert len(seen) == 1 and "page_cache_state" in seen[0], seen  # the version, nothing else
@@ -89,7 +70,7 @@ def test_the_author_gets_the_live_page_and_it_is_never_stored(app, client, clock
     assert "Log out" in page_text(mine)
     assert mine.headers["Cache-Control"] == "private, no-store" and "ETag" not in mine.headers
     visitor = app.test_client()
-    with statements(app) as seen:
+    with counting_statements(app) as seen:
         public = visitor.get(SHOW_PAGE)
     assert len(seen) > 1  # rendered: the author's page was not kept
     assert "Log out" not in page_text(public) and "csrf_token" not in page_text(public)
@@ -111,6 +92,6 @@ def test_only_plain_and_paged_addresses_are_kept(app, client, clock):
     make_show(app)
     for address, kept in ((SHOW_PAGE + "?utm_source=x", False), (SHOW_PAGE + "?page=1", True)):
         client.get(address)
-        with statements(app) as seen:
+        with counting_statements(app) as seen:
             assert client.get(address).status_code == 200
         assert (len(seen) == 1) == kept, (address, seen)
