@@ -9,7 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app
+from flask import Flask, current_app
+from werkzeug.routing import MapAdapter
+
+#: app.extensions key of the URL map bound without a request (one per app).
+ADAPTER_EXTENSION = "podcaster.url_adapter"
+
+
+def url_adapter(app: Flask) -> MapAdapter:
+    """``app``'s URL map bound once, without a request (the host is a placeholder: SITE_URL is prepended).
+
+    The adapter holds no per-request state and rebuilds from the map's rules as they change, so one
+    serves every call from every thread.
+
+    Args:
+        app: the Flask app whose URL map is bound.
+
+    Returns:
+        The adapter, made on the first call and kept in ``app.extensions``.
+    """
+    adapter = app.extensions.get(ADAPTER_EXTENSION)
+    if adapter is None:
+        adapter = app.extensions[ADAPTER_EXTENSION] = app.url_map.bind("localhost", script_name="/")
+    return adapter
 
 
 def site_url_builder() -> Callable[..., str | None]:
@@ -19,7 +41,7 @@ def site_url_builder() -> Callable[..., str | None]:
         ``build(endpoint, **values)``: the URL, or None when the endpoint does not exist.
     """
     site = current_app.config["SITE_URL"]
-    adapter = current_app.url_map.bind("localhost", script_name="/")
+    adapter = url_adapter(current_app)
     views = current_app.view_functions
 
     def build(endpoint: str, **values) -> str | None:
@@ -36,5 +58,4 @@ def absolute_url(endpoint: str, **values) -> str:
     Raises:
         werkzeug.routing.BuildError: no such endpoint, or values missing (as ``url_for``).
     """
-    adapter = current_app.url_map.bind("localhost", script_name="/")
-    return current_app.config["SITE_URL"] + adapter.build(endpoint, values)
+    return current_app.config["SITE_URL"] + url_adapter(current_app).build(endpoint, values)
