@@ -27,11 +27,10 @@ from datetime import datetime
 from sqlalchemy import Connection, event, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Episode, FeedCache, FeedHealth, JobRecord, LoginFailure, PageCacheState, Post, User
+from ..models import Episode, PageCacheState, Post
+from ..models.common import SHOWN_ON_PAGES
 from .publishing import next_change_time
 
-#: Rows that no public page shows: writing them (a feed stored, a login) must not retire pages.
-_NOT_SHOWN = (FeedCache, FeedHealth, JobRecord, LoginFailure, PageCacheState, User)
 #: How many rendered pages one process keeps (least recently used go first).
 MEMORY_LIMIT = 512
 _table = PageCacheState.__table__
@@ -158,7 +157,8 @@ _CHANGED = "page_cache_changed"
 
 def _note_changes(session: Session, flush_context, instances) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(obj, _NOT_SHOWN):
+        # Rows that no public page shows (a feed stored, a login) do not retire pages; unmarked ones do.
+        if getattr(type(obj), SHOWN_ON_PAGES, True):
             session.info[_CHANGED] = True
             return
 

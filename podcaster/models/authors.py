@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 class Author(TimestampMixin, db.Model):
     __tablename__ = "author"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -26,6 +26,7 @@ class ContributorRole(enum.StrEnum):
 
 class Book(TimestampMixin, db.Model):
     __tablename__ = "book"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -53,6 +54,7 @@ class Book(TimestampMixin, db.Model):
 
 class BookContributor(db.Model):
     __tablename__ = "book_contributor"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
     __table_args__ = (UniqueConstraint("book_id", "author_id", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

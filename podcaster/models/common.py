@@ -7,6 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Mapped, mapped_column
 
 
+#: The class attribute every model sets to say whether a public page shows its rows: writing a row of a
+#: shown model retires the rendered pages (content/page_cache.py); a feed stored or a login does not.
+#: tests/project/test_models.py checks that each model says it, so a new one cannot be forgotten.
+SHOWN_ON_PAGES = "shown_on_pages"
+
+
 def utcnow() -> datetime:
     """Return the current time as a naive UTC datetime (how every time is stored)."""
     return datetime.now(UTC).replace(tzinfo=None)

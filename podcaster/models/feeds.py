@@ -22,6 +22,7 @@ class FeedCache(db.Model):
     """
 
     __tablename__ = "feed_cache"
+    shown_on_pages = False  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(100), unique=True)
@@ -51,6 +52,7 @@ class FeedHealth(db.Model):
     """
 
     __tablename__ = "feed_health"
+    shown_on_pages = False  # see models.common.SHOWN_ON_PAGES
 
     show_id: Mapped[int] = mapped_column(ForeignKey("show.id", ondelete="CASCADE"), primary_key=True)
     errors: Mapped[int] = mapped_column(default=0)

@@ -31,6 +31,7 @@ class JobRecord(db.Model):
     """
 
     __tablename__ = "job_record"
+    shown_on_pages = False  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[str] = mapped_column(String(64), unique=True)

@@ -26,6 +26,7 @@ class MediaFile(db.Model):
     """
 
     __tablename__ = "media_file"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     path: Mapped[str] = mapped_column(String(500), unique=True)

@@ -15,6 +15,7 @@ class PageCacheState(db.Model):
     """
 
     __tablename__ = "page_cache_state"
+    shown_on_pages = False  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)

@@ -31,6 +31,7 @@ post_books = Table(
 
 class Tag(db.Model):
     __tablename__ = "tag"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -39,6 +40,7 @@ class Tag(db.Model):
 
 class Post(TimestampMixin, db.Model):
     __tablename__ = "post"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))

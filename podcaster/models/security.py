@@ -12,6 +12,7 @@ from .common import utcnow
 
 class LoginFailure(db.Model):
     __tablename__ = "login_failure"
+    shown_on_pages = False  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)

@@ -41,6 +41,7 @@ class ShowAuthor(db.Model):
     """An author credited on a show (a podcast:person of the channel)."""
 
     __tablename__ = "show_author"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
     __table_args__ = (UniqueConstraint("show_id", "author_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +56,7 @@ class ShowAuthor(db.Model):
 
 class Show(TimestampMixin, db.Model):
     __tablename__ = "show"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -105,6 +107,7 @@ def new_episode_guid() -> str:
 
 class Episode(TimestampMixin, db.Model):
     __tablename__ = "episode"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
     __table_args__ = (
         UniqueConstraint("show_id", "slug"),
         # A show page's episodes, newest first, a page at a time: read in index order, no sort of them all.

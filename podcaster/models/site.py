@@ -22,6 +22,7 @@ class SiteSettings(db.Model):
     """
 
     __tablename__ = "site_settings"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))

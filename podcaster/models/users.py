@@ -25,6 +25,7 @@ def new_login_secret() -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    shown_on_pages = False  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

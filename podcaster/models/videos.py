@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 class Video(TimestampMixin, db.Model):
     __tablename__ = "video"
+    shown_on_pages = True  # see models.common.SHOWN_ON_PAGES
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The normalised 11-character YouTube video id.
