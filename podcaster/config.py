@@ -138,8 +138,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    #: A pooled connection is checked before use, so a restarted database is reconnected to, not a 500.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: No ``pool_pre_ping`` (a round trip per checkout): a connection idle for a while is pinged, and a
+    #: disconnect met in use invalidates the pool (extensions._ping_after_idle), so a restarted database
+    #: is reconnected to without a restart.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     #: Seconds to wait for a PostgreSQL connection before answering 503 (libpq would wait for ever).
     DATABASE_CONNECT_TIMEOUT = 5
     POSTS_PER_PAGE = 10

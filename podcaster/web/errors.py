@@ -50,8 +50,9 @@ def _render(error: HTTPException):
 def _database_unavailable(error: SQLAlchemyError):
     """503 with Retry-After while the database is down or restarting.
 
-    ``pool_pre_ping`` (config.py) drops the dead pooled connections, so the first request after the
-    database is back gets a fresh one: the site recovers without a restart.
+    The disconnect that brought us here invalidated the whole pool, and a connection idle for a while is
+    pinged before use (extensions._ping_after_idle), so the first request after the database is back gets
+    a fresh one: the site recovers without a restart.
     """
     logger.warning("The database could not be reached: %s", error)
     headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}

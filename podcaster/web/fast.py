@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from flask import Flask
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..content.feeds import cache
@@ -80,7 +80,7 @@ class LeanPath:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self.fallback(environ, start_response)
         try:
-            answer = self.answer(environ)
+            answer = self._answer_once_more_after_a_disconnect(environ)
         except _FallThrough:
             answer = None
         except (OperationalError, InterfaceError) as error:
@@ -95,6 +95,20 @@ class LeanPath:
         status, headers, body = answer
         headers = [*headers, *security_headers(self.config["SITE_URL"])]
         return answers.send((status, headers, body), environ, start_response)
+
+    def _answer_once_more_after_a_disconnect(self, environ: Mapping) -> answers.Answer | None:
+        """``answer``, tried again once when its pooled connection turned out dead (a database restart).
+
+        The disconnect invalidated the pool (SQLAlchemy's optimistic handling), so the second try connects
+        afresh; a database still down fails again and Flask answers 503.
+        """
+        try:
+            return self.answer(environ)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            logger.info("A pooled connection was gone on %s; trying once more", environ.get("PATH_INFO"))
+            return self.answer(environ)
 
     def answer(self, environ: Mapping) -> answers.Answer | None:
         """The answer to a GET or HEAD, or None when Flask must answer."""

@@ -109,3 +109,41 @@ def test_a_stale_feed_is_rebuilt_by_flask_then_served_lean(site):
     assert reached_flask == 1 and b"A New Title" in lean[2]
     lean, _plain, reached_flask = _both(site, "GET", "/podcasts/quiet-page/feed.xml")
     assert reached_flask == 0 and b"A New Title" in lean[2]
+
+
+def _cut_pooled_connections(app) -> int:
+    """Close every idle pooled connection behind the pool's back, as a database restart does."""
+    from podcaster.extensions import db
+
+    with app.app_context():
+        records = list(db.engine.pool._pool.queue)  # the idle connections' records (QueuePool)
+    for record in records:
+        record.dbapi_connection.close()
+    return len(records)
+
+
+def test_a_dead_pooled_connection_is_retried_once_without_a_ping_per_request(site, caplog):
+    client = Client(site.wsgi_app, use_cookies=False)
+    client.get(AUDIO).close()
+    assert _cut_pooled_connections(site) >= 1
+    caplog.set_level("INFO", logger="podcaster.web.fast")
+    lean, plain, reached_flask = _both(site, "GET", AUDIO)
+    assert lean == plain and lean[0] == 200 and reached_flask == 0
+    # The dead connection was handed out unpinged, met in use, and the lean path tried once more.
+    assert [record.message for record in caplog.records if "trying once more" in record.message]
+
+
+def test_a_connection_idle_for_a_while_is_pinged_and_replaced(site, caplog, monkeypatch):
+    from podcaster import extensions
+
+    client = Client(site.wsgi_app, use_cookies=False)
+    client.get(AUDIO).close()
+    client.get("/podcasts/no-such-show").close()
+    monkeypatch.setattr(extensions, "IDLE_PING_SECONDS", 0.0)
+    assert _cut_pooled_connections(site) >= 1
+    caplog.set_level("INFO", logger="podcaster.web.fast")
+    lean, _plain, reached_flask = _both(site, "GET", AUDIO)
+    assert lean[0] == 200 and reached_flask == 0
+    assert not [record for record in caplog.records if "trying once more" in record.message]
+    assert _cut_pooled_connections(site) >= 1
+    assert client.get("/podcasts/quiet-page/episode-1?from=test").status_code == 200  # Flask's path too

@@ -77,7 +77,7 @@ def test_a_database_restart_answers_503_then_the_site_recovers(cluster, tmp_path
             assert (path, status, retry_after) == (path, 503, "30")
             assert b"cannot reach its database" in body
 
-        after = _statuses(app, PAGES)  # the same app and pool: pool_pre_ping replaces the dead connections
+        after = _statuses(app, PAGES)  # the same app and pool: the disconnects invalidated it
         assert {(path, status) for path, status, _, _ in after} == {(path, 200) for path in PAGES}
         assert b"<rss" in dict((path, body) for path, _, _, body in after)["/podcasts/quiet-page/feed.xml"]
     finally:
