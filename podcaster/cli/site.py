@@ -71,7 +71,7 @@ def demo_command():
     from ..demo import load_demo
 
     upgrade_schema()
-    result = load_demo(db.session, current_app.config["MEDIA_ROOT"], site_url=current_app.config["SITE_URL"])
+    result = load_demo(db.session, current_app.config["MEDIA_ROOT"])
     click.echo(result)
 
 
@@ -88,8 +88,7 @@ def run_command(host: str, port: int, workers: int, demo: bool):
     if demo:
         from ..demo import load_demo
 
-        click.echo(load_demo(db.session, current_app.config["MEDIA_ROOT"],
-                             site_url=current_app.config["SITE_URL"]))
+        click.echo(load_demo(db.session, current_app.config["MEDIA_ROOT"]))
     db.engine.dispose()  # no connection shared with the forked workers
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")

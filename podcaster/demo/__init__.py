@@ -140,13 +140,12 @@ def _tags(session: Session, names: list[str]) -> list[Tag]:
     return found
 
 
-def load_demo(session: Session, media_root: str, *, site_url: str) -> str:
+def load_demo(session: Session, media_root: str) -> str:
     """Fill an empty site with demo content.
 
     Args:
         session: the database session.
         media_root: the media store folder, for demo images and audio.
-        site_url: the site's address (``SITE_URL``), for the demo show's podcast:guid.
 
     Returns:
         A line saying what happened, with the demo admin's credentials.
@@ -179,7 +178,7 @@ def load_demo(session: Session, media_root: str, *, site_url: str) -> str:
         if importlib.util.find_spec("podcaster.demo.podcast") is not None:
             from .podcast import load_demo_podcast
 
-            load_demo_podcast(session, media_root, main, site_url=site_url)
+            load_demo_podcast(session, media_root, main)
 
         login = ""
         if session.query(User).first() is None:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from ..content.episodes import EpisodeFields, EpisodeFiles, IncomingFile, save_episode
 from ..content.images import ARTWORK
 from ..content.media import FileChanges, store_image
-from ..content.podcasts import podcast_guid
 from ..content.storage import MediaStore
 from ..models import Author, Book, Show, ShowAuthor, utcnow
 
@@ -75,8 +74,11 @@ def artwork_png(title: str, author: str, side: int = ARTWORK_SIDE) -> bytes:
     return buffer.getvalue()
 
 
-def load_demo_podcast(session: Session, media_root: str, author: Author | None, *, site_url: str) -> Show:
+def load_demo_podcast(session: Session, media_root: str, author: Author | None) -> Show:
     """Add the demo show and its episodes to the session (the caller commits).
+
+    The show's podcast:guid is made from its feed URL when the feed is first built
+    (``content.feeds.service.assign_podcast_guid``, with the site's one URL function).
 
     Files are written before the caller's commit; if anything fails here, the
     files written so far are removed before the error propagates (the caller
@@ -86,7 +88,6 @@ def load_demo_podcast(session: Session, media_root: str, author: Author | None, 
         session: the database session.
         media_root: the media store folder.
         author: the site's main author, credited as host (None for an anonymous show).
-        site_url: the site's address (``SITE_URL``), for the show's podcast:guid.
 
     Returns:
         The new show.
@@ -101,7 +102,6 @@ def load_demo_podcast(session: Session, media_root: str, author: Author | None, 
         show = Show(
             **SHOW, author_name=name, owner_name=name, owner_email="ada@example.com",
             copyright=f"© {utcnow().year} {name}", artwork=artwork,
-            podcast_guid=podcast_guid(f"{site_url.rstrip('/')}/podcasts/{SHOW['slug']}/feed.xml"),
         )
         if author is not None:
             show.credits.append(ShowAuthor(author=author, role="host"))

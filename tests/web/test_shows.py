@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from podcaster.content.podcasts import podcast_guid
 from podcaster.extensions import db
 from podcaster.models import Author, Episode, MediaFile, Show, ShowAuthor
 
@@ -179,7 +180,7 @@ def test_demo_podcast_has_real_episodes(app, client):
         author = Author(name="Ada Quill", slug="ada-quill", is_main=True)
         db.session.add(author)
         db.session.flush()
-        load_demo_podcast(db.session, app.config["MEDIA_ROOT"], author, site_url=app.config["SITE_URL"])
+        load_demo_podcast(db.session, app.config["MEDIA_ROOT"], author)
         db.session.commit()
         show = db.session.execute(db.select(Show)).scalar_one()
         assert (show.category, show.subcategory) == ("Arts", "Books")
@@ -195,6 +196,10 @@ def test_demo_podcast_has_real_episodes(app, client):
     page = client.get(f"/podcasts/{slug}").get_data(as_text=True)
     assert page.count('class="play-button"') == 3  # each episode card plays its audio
     assert "writing in small rooms" in client.get(f"/podcasts/{slug}/writing-in-small-rooms").get_data(as_text=True)
+    assert client.get(f"/podcasts/{slug}/feed.xml").status_code == 200
+    with app.app_context():  # the guid of the feed URL the site serves (web/urls.py), given at the first build
+        guid = db.session.execute(db.select(Show.podcast_guid)).scalar_one()
+    assert guid == podcast_guid(f"http://podcaster.test/podcasts/{slug}/feed.xml")
 
 
 def test_show_page_pages_through_episodes_in_the_shows_order(app, client, auth):
