@@ -166,7 +166,7 @@ def make_app(request, tmp_path):
         other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": next(databases),
                             "MEDIA_ROOT": str(tmp_path / name / "media"), "SITE_URL": "http://podcaster.test",
                             "QUEUE_URL": "memory://", "FEED_FILES_DIR": str(tmp_path / name / "feeds"),
-                            "PODCASTINDEX_PUBNOTIFY_URL": ""})
+                            "PODCASTINDEX_PUBNOTIFY_URL": "", "INSTANCE_PATH": str(tmp_path / name / "instance")})
         with other.app_context():
             upgrade_schema()
         cleanups.append(other)
@@ -196,6 +196,7 @@ def app(tmp_path, database):
             "QUEUE_URL": "memory://",
             "FEED_FILES_DIR": str(tmp_path / "feeds"),
             "PODCASTINDEX_PUBNOTIFY_URL": "",  # no ping leaves the machine; the ping tests set a receiver
+            "INSTANCE_PATH": str(tmp_path / "instance"),  # kept feeds of imports, never the checkout's instance/
         }
     )
     with app.app_context():

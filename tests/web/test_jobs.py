@@ -147,7 +147,7 @@ def test_a_failed_job_can_be_tried_again_from_the_jobs_page(app, client, auth, c
     assert client.post(f"/admin/jobs/{failed.id}/retry").status_code == 400  # no CSRF token
 
 
-def test_the_import_job_shows_its_progress(app, client, auth, clock, sqlite_queue):
+def test_the_import_job_shows_its_progress(app, client, auth, clock, sqlite_queue, tmp_path):
     items = "".join(f"<item><title>Part {n}</title><guid>part-{n}</guid><pubDate>Mon, 06 Jan 2025 09:30:00 GMT"
                     f"</pubDate><enclosure url='https://old-host.example/{n}.mp3' length='10' type='audio/mpeg'/>"
                     f"</item>" for n in range(1, 4))
@@ -158,6 +158,8 @@ def test_the_import_job_shows_its_progress(app, client, auth, clock, sqlite_queu
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/jobs")
     (queued,) = records(app, "import_podcast")
     assert queued.state == "queued" and "<progress" not in page_text(client.get("/admin/jobs"))
+    kept = Path(queued.arguments["feed_path"])
+    assert kept.is_file() and kept.is_relative_to(tmp_path)  # the test's own instance folder, not the checkout's
     run_pending(app, clock())
     (done,) = records(app, "import_podcast")
     assert (done.state, done.progress_done, done.progress_total) == ("done", 3, 3)
