@@ -232,11 +232,26 @@ def minimal_lxml_feed(session, show_id: int, links) -> bytes:
     return etree.tostring(rss, encoding="UTF-8", xml_declaration=True)
 
 
+def reference_links(show):
+    """The show's URLs as the minimal builder takes them: plain strings and prefixes from the app's own makers.
+
+    Needs an app and a request context.
+    """
+    from types import SimpleNamespace
+
+    from podcaster.web.feeds import podcast_links
+
+    example = podcast_links(show)
+    prefix = example.media(SimpleNamespace(path="X")).removesuffix("X")
+    return SimpleNamespace(feed_url=example.feed_url, show_page=example.show_page,
+                           media_path=lambda path: prefix + path,
+                           author_base=example.author_page(SimpleNamespace(slug="")),
+                           episode_base=example.episode_page(SimpleNamespace(slug="")))
+
+
 def bench_rebuild(root: Path, rounds: int) -> tuple[float, float, float, bool]:
     """Median seconds of (app rebuild after an edit, its load + build alone, minimal lxml reference), and
     whether the XML matches."""
-    from types import SimpleNamespace
-
     from lxml import etree
 
     from podcaster.content.feeds import service
@@ -250,12 +265,7 @@ def bench_rebuild(root: Path, rounds: int) -> tuple[float, float, float, bool]:
     app.config["CLOCK"] = lambda: NOW
     with app.app_context(), app.test_request_context():
         show_id = db.session.execute(db.select(Show.id).filter_by(slug=BIG)).scalar_one()
-        example = podcast_links(db.session.get(Show, show_id))
-        prefix = example.media(SimpleNamespace(path="X")).removesuffix("X")
-        links = SimpleNamespace(feed_url=example.feed_url, show_page=example.show_page,
-                                media_path=lambda path: prefix + path,
-                                author_base=example.author_page(SimpleNamespace(slug="")),
-                                episode_base=example.episode_page(SimpleNamespace(slug="")))
+        links = reference_links(db.session.get(Show, show_id))
         app_times, build_times, reference_times = [], [], []
         for round_number in range(rounds):
             episode = db.session.execute(

@@ -90,23 +90,15 @@ def main() -> None:
 
 def _last_feeds(root: Path) -> tuple[bytes, bytes]:
     """The app's stored feed and the reference's, for the item comparison."""
-    from types import SimpleNamespace
-
     from podcaster.content.feeds import cache
     from podcaster.extensions import db
     from podcaster.models import Show
-    from podcaster.web.feeds import podcast_links
 
     app = feed_bench.make_app(root)
     with app.app_context(), app.test_request_context():
         show_id = db.session.execute(db.select(Show.id).filter_by(slug=feed_bench.BIG)).scalar_one()
         ours = cache.with_bodies(db.session, cache.cached_entry(db.session, cache.show_key(show_id))).body
-        example = podcast_links(db.session.get(Show, show_id))
-        prefix = example.media(SimpleNamespace(path="X")).removesuffix("X")
-        links = SimpleNamespace(feed_url=example.feed_url, show_page=example.show_page,
-                                media_path=lambda path: prefix + path,
-                                author_base=example.author_page(SimpleNamespace(slug="")),
-                                episode_base=example.episode_page(SimpleNamespace(slug="")))
+        links = feed_bench.reference_links(db.session.get(Show, show_id))
         reference = feed_bench.minimal_lxml_feed(db.session, show_id, links)
         db.engine.dispose()
     return ours, reference
