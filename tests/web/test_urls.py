@@ -7,7 +7,8 @@ from podcaster.web.urls import absolute_url, site_url_builder
 
 def test_the_url_map_is_bound_once_per_app_and_site_url_is_read_each_time(tmp_path, monkeypatch):
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SITE_URL": "https://one.example",
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite'}", "MEDIA_ROOT": str(tmp_path)})
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite'}", "MEDIA_ROOT": str(tmp_path),
+                      "INSTANCE_PATH": str(tmp_path / "instance"), "QUEUE_URL": "memory://"})
     binds = []
     real_bind = app.url_map.bind
     monkeypatch.setattr(app.url_map, "bind", lambda *args, **kwargs: binds.append(args) or real_bind(*args, **kwargs))
