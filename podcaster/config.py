@@ -52,6 +52,7 @@ ENV_SETTINGS: dict[str, type] = {
     "ANALYTICS": bool,
     "ANALYTICS_KEEP_DAYS": int,
     "GEOIP_DB": str,
+    "USER_AGENTS_FILE": str,
 }
 
 
@@ -104,6 +105,9 @@ class Config:
     ANALYTICS_KEEP_DAYS = 30
     #: A GeoIP2/MaxMind-format country database file; empty: no countries.
     GEOIP_DB = ""
+    #: Where ``podcaster stats refresh-agents`` puts a newer user-agent list (default
+    #: ``instance/user-agents.json``); without that file the list shipped in the package is used.
+    USER_AGENTS_FILE = ""
     #: Stored media never changes under its name (a replaced file gets a new name).
     MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
     #: Secure cookies; switched on automatically when SITE_URL is https.

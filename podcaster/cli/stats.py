@@ -17,6 +17,10 @@ def stats_group():
     """Listener statistics: ingest nginx access logs, refresh the user-agent list."""
 
 
+def _refreshed() -> Path:
+    return user_agents.refreshed_path(current_app.config.get("USER_AGENTS_FILE"), current_app.instance_path)
+
+
 def _now():
     clock = current_app.config.get("CLOCK")
     return clock() if clock else utcnow()
@@ -37,7 +41,7 @@ def ingest_command(files: tuple[Path, ...]):
         raise click.ClickException(f"no such log file: {', '.join(missing)}")
     try:
         country = geo.country_lookup(current_app.config.get("GEOIP_DB"))
-        agents = user_agents.shipped_list()
+        agents = user_agents.current_list(_refreshed())
         report = logs.ingest_files(db.session, files, _now(), agents, country)
     except (OSError, ValueError) as error:
         raise click.ClickException(" ".join(str(error).split())) from error
@@ -57,7 +61,7 @@ def ingest_command(files: tuple[Path, ...]):
 def refresh_agents_command(file: Path):
     """Replace the OPAWG user-agent list (user-agents.json, same format) with FILE."""
     try:
-        entries = user_agents.replace_list(file)
+        entries = user_agents.replace_list(file, _refreshed())
     except (user_agents.AgentListError, OSError) as error:
         raise click.ClickException(" ".join(str(error).split())) from error
     click.echo(f"User-agent list replaced: {entries} entries.")

@@ -75,5 +75,8 @@ def init_app(app: Flask) -> None:
         configured = app.config.get("CLOCK")  # tests move time; see web.current_time
         return configured() if configured else utcnow()
 
+    refreshed = user_agents.refreshed_path(app.config.get("USER_AGENTS_FILE"), app.instance_path)
+    # Tests write the hits themselves (``flush``), so no thread outlives its app.
     app.extensions[RECORDER_EXTENSION] = recorder.HitRecorder(
-        engine, user_agents.shipped_list, clock, country, background=not app.config.get("TESTING"))
+        engine, lambda: user_agents.current_list(refreshed), clock, country,
+        background=not app.config.get("TESTING"))

@@ -123,8 +123,22 @@ def shipped_list(path: Path = SHIPPED_LIST) -> AgentList:
     return _shipped(str(path), os.stat(path).st_mtime_ns)
 
 
-def replace_list(source: Path, target: Path = SHIPPED_LIST) -> int:
-    """Replace the list with ``source`` after checking it compiles; written atomically.
+def refreshed_path(configured: str | None, instance_path: str) -> Path:
+    """Where the refreshed list lives: ``USER_AGENTS_FILE``, by default ``<instance>/user-agents.json``."""
+    return Path(configured or os.path.join(instance_path, "user-agents.json"))
+
+
+def current_list(refreshed: Path | None) -> AgentList:
+    """The refreshed list (``podcaster stats refresh-agents`` writes it) when there is one, else the shipped one."""
+    if refreshed is not None and Path(refreshed).is_file():
+        return shipped_list(Path(refreshed))
+    return shipped_list()
+
+
+def replace_list(source: Path, target: Path) -> int:
+    """Put ``source`` at ``target`` (the refreshed list) after checking it compiles; written atomically.
+
+    The shipped file is never changed: the package may be read-only, and deleting ``target`` goes back to it.
 
     Returns:
         The number of entries of the new list.
@@ -134,6 +148,7 @@ def replace_list(source: Path, target: Path = SHIPPED_LIST) -> int:
     """
     entries = len(AgentList.load(source))
     data = Path(source).read_bytes()
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=Path(target).parent, prefix=".user-agents-")
     try:
         with os.fdopen(handle, "wb") as out:
