@@ -18,7 +18,7 @@ from lxml import etree
 SVG_NS = "http://www.w3.org/2000/svg"
 
 #: The daily chart's drawing box (SVG user units; the image scales to its container's width).
-DAILY_WIDTH, DAILY_HEIGHT = 720, 280
+DAILY_WIDTH, DAILY_HEIGHT = 600, 280
 #: Room for the axis labels around the plot area of the daily chart.
 _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 16, 40, 52
 #: The top-apps chart: the height of one bar's row and the width kept for the app names.
@@ -75,11 +75,11 @@ def _markup(element: etree._Element) -> str:
 
 def _table(caption: str, headings: Sequence[str], rows: Sequence[Sequence[object]], table_id: str) -> str:
     """An HTML table (phone cards: each cell labelled by its column) with a caption naming the chart."""
-    table = etree.Element("table", {"class": "admin-table chart-table", "id": table_id})
+    table = etree.Element("table", {"class": "admin-table stats-table chart-table", "id": table_id})
     etree.SubElement(table, "caption").text = caption
     head = etree.SubElement(etree.SubElement(table, "thead"), "tr")
-    for heading in headings:
-        etree.SubElement(head, "th", scope="col").text = heading
+    for index, heading in enumerate(headings):
+        etree.SubElement(head, "th", scope="col", **({"class": "number"} if index else {})).text = heading
     body = etree.SubElement(table, "tbody")
     for row in rows:
         line = etree.SubElement(body, "tr")
@@ -99,7 +99,8 @@ def _date_labels(days: Sequence[date], slots: int = 6) -> list[int]:
     return sorted({round(i * step) for i in range(slots)})
 
 
-def daily_chart(series: Sequence[tuple[date, int]], title: str, chart_id: str = "daily-chart") -> Chart:
+def daily_chart(series: Sequence[tuple[date, int]], title: str, chart_id: str = "daily-chart",
+                heading: str = "Downloads per day") -> Chart:
     """Downloads per day as a bar chart with both axes labelled, and the same days as a table.
 
     Args:
@@ -107,6 +108,7 @@ def daily_chart(series: Sequence[tuple[date, int]], title: str, chart_id: str = 
         title: what the chart shows ("Downloads per day, 1-30 November 2026"): the image's accessible name
             and the table's caption.
         chart_id: the SVG's id (its title's id and the table's are derived from it).
+        heading: the title written in the image, short enough for a phone (the page's heading gives the range).
 
     Returns:
         The chart: its SVG and its table.
@@ -116,7 +118,7 @@ def daily_chart(series: Sequence[tuple[date, int]], title: str, chart_id: str = 
     bottom = _TOP + plot_height
     ticks = nice_ticks(max((value for _, value in series), default=0))
     top_value = ticks[-1]
-    _add(svg, "text", title, x=_LEFT, y=22, class_="chart-title")
+    _add(svg, "text", heading, x=_LEFT, y=22, class_="chart-title")
     for tick in ticks:
         y = bottom - plot_height * tick / top_value
         _add(svg, "line", x1=_LEFT, x2=DAILY_WIDTH - _RIGHT, y1=f"{y:.1f}", y2=f"{y:.1f}", class_="chart-grid")
@@ -145,7 +147,7 @@ def daily_chart(series: Sequence[tuple[date, int]], title: str, chart_id: str = 
 
 
 def bar_chart(items: Sequence[tuple[str, int]], title: str, label_heading: str,
-              chart_id: str = "bar-chart") -> Chart:
+              chart_id: str = "bar-chart", heading: str | None = None) -> Chart:
     """A small horizontal bar chart (top apps, countries), each bar named and numbered, and its table.
 
     Args:
@@ -153,13 +155,14 @@ def bar_chart(items: Sequence[tuple[str, int]], title: str, label_heading: str,
         title: the image's accessible name and the table's caption.
         label_heading: the table's first column ("App", "Country").
         chart_id: the SVG's id.
+        heading: the title written in the image (default ``title``).
 
     Returns:
         The chart: its SVG and its table.
     """
     height = 36 + BAR_ROW * max(len(items), 1)
     svg = _svg(BAR_WIDTH, height, title, chart_id, "chart-bars-horizontal")
-    _add(svg, "text", title, x=0, y=20, class_="chart-title")
+    _add(svg, "text", heading or title, x=0, y=20, class_="chart-title")
     highest = max((value for _, value in items), default=0) or 1
     room = BAR_WIDTH - BAR_LABEL_WIDTH - 70
     for index, (name, value) in enumerate(items):

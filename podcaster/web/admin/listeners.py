@@ -101,7 +101,8 @@ def _charts(tables: dict, title: str, start: date, end: date) -> dict[str, chart
     days = [(date.fromisoformat(day), value) for day, value in tables["days"][1]]
     return {
         "days": charts.daily_chart(days, f"Downloads per day, {title}, {_span(start, end)}", chart_id="days-chart"),
-        "apps": charts.bar_chart(tables["apps"][1], f"Top apps, {_span(start, end)}", "App", chart_id="apps-chart"),
+        "apps": charts.bar_chart(tables["apps"][1], f"Top apps, {_span(start, end)}", "App", chart_id="apps-chart",
+                                 heading="Top apps"),
     }
 
 
