@@ -33,9 +33,11 @@ def _seed(site) -> tuple[int, int]:
     # Rows end two days ago: the site's roll-up rewrites today's and yesterday's rows from its (absent) hits.
     end = now.date() - timedelta(days=2)
     show_id, episodes = make_listened_show(app, episodes=3, now=now, days_apart=20, title="Heard in the Browser")
-    rows = [(episode, day, name, (index * 7 + offset) % 13 + 1)
+    released = {episode: (now - timedelta(days=1 + (len(episodes) - n) * 20)).date()
+                for n, episode in enumerate(episodes, start=1)}
+    rows = [(episode, day, name, (index * 7 + index % 5) % 13 + 1)
             for index, (episode, day, name, _) in enumerate(spread_downloads(episodes, 60, APPS, 1, end=end))
-            for offset in [index % 5]]
+            if day >= released[episode]]
     add_downloads(app, show_id, rows)
     with app.app_context():
         db.engine.dispose()

@@ -133,10 +133,13 @@ def daily_chart(series: Sequence[tuple[date, int]], title: str, chart_id: str = 
                    width=f"{max(slot * 0.8, 0.5):.1f}", height=f"{height:.1f}", class_="chart-bar")
         _add(bar, "title", f"{day.isoformat()}: {value:,}")
     days = [day for day, _ in series]
-    for index in _date_labels(days):
-        x = _LEFT + index * slot + slot / 2
+    labelled = _date_labels(days)
+    for index in labelled:
+        # The first and last labels line up with the plot's edges, so neither runs past the image.
+        anchor = "start" if index == 0 and len(labelled) > 1 else "end" if index == labelled[-1] and index else "middle"
+        x = _LEFT if anchor == "start" else DAILY_WIDTH - _RIGHT if anchor == "end" else _LEFT + (index + .5) * slot
         _add(svg, "text", days[index].strftime("%d %b"), x=f"{x:.1f}", y=bottom + 18, class_="chart-label",
-             text_anchor="middle")
+             text_anchor=anchor)
     _add(svg, "line", x1=_LEFT, x2=DAILY_WIDTH - _RIGHT, y1=bottom, y2=bottom, class_="chart-axis")
     _add(svg, "line", x1=_LEFT, x2=_LEFT, y1=_TOP, y2=bottom, class_="chart-axis")
     _add(svg, "text", "Day (UTC)", x=_LEFT + plot_width / 2, y=DAILY_HEIGHT - 8, class_="chart-axis-title",
