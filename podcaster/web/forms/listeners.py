@@ -3,18 +3,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
+
+from . import TextForm
 
 #: The longest range a page draws (one bar per day).
 MAX_RANGE_DAYS = 366 * 3
 
 
-class DateRangeForm(FlaskForm):
+class DateRangeForm(TextForm):
     """From and To, calendar days in the site's time zone; empty means the last 30 days up to today."""
 
-    class Meta:
+    class Meta(TextForm.Meta):
         csrf = False
 
     start = DateField("From", validators=[Optional()])
