@@ -61,7 +61,7 @@ def test_ingesting_a_real_nginx_log_twice_counts_once(app, tmp_path):
     assert rolled_up(app) == {long_episode: 1, short_episode: 1}
 
 
-def test_stats_commands_refuse_in_one_line(app, tmp_path):
+def test_stats_commands_refuse_in_one_line_and_refresh_the_agent_list(app, tmp_path):
     runner = app.test_cli_runner()
     missing = runner.invoke(args=["stats", "ingest", str(tmp_path / "nope.log")])
     assert missing.exit_code == 1 and missing.output.strip().splitlines() == [
@@ -72,8 +72,7 @@ def test_stats_commands_refuse_in_one_line(app, tmp_path):
     assert refused.exit_code == 1 and len(refused.output.strip().splitlines()) == 1
     assert "entry 1" in refused.output
 
-
-def test_refresh_agents_replaces_the_list_apps_are_named_by(app, tmp_path):
+    # A good list replaces the one apps are named by.
     app.config["USER_AGENTS_FILE"] = str(tmp_path / "agents" / "user-agents.json")
     newer = json.loads(SHIPPED_LIST.read_text())
     newer.insert(0, {"user_agents": ["^TinyCaster/"], "app": "TinyCaster", "os": "linux"})
