@@ -1,6 +1,7 @@
 """A throwaway nginx serving a media folder and writing the ``podcaster_stats`` access log, stopped by PID."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -34,7 +35,11 @@ class StatsNginx:
     def start(self) -> StatsNginx:
         root = self.folder
         conf = root / "nginx.conf"
+        # Run as root (CI's containers), nginx's workers would drop to "nobody", who cannot read pytest's
+        # private temporary folders: they stay root.
+        user = "user root;" if os.geteuid() == 0 else ""
         conf.write_text(f"""
+{user}
 worker_processes 1;
 daemon off;
 pid {root}/nginx.pid;

@@ -8,12 +8,17 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from podcaster.content.analytics.counting import roll_up
+from podcaster.content.analytics.geo import CountryLookup
+from podcaster.content.analytics.recorder import HitRecorder
+from podcaster.content.analytics.user_agents import shipped_list
 from podcaster.extensions import db
 from podcaster.models import DailyDownloads, DownloadHit, Episode, ListenerDownload, ListenerSalt, MediaFile
+from podcaster.web.analytics import RECORDER_EXTENSION
 
 from ..helpers.analytics import (ANTENNAPOD, APPLE_PODCASTS, APPLE_WATCH, GOOGLEBOT, OVERCAST, audio_url, fetch,
                                  lengthen, rolled_up, write_hits)
 from ..helpers.feeds import NOW, make_show
+from ..helpers.geoip import country_db
 
 LATE = datetime(2026, 6, 1, 23, 59, 59)
 EARLY = datetime(2026, 6, 2, 0, 0, 1)
@@ -129,11 +134,18 @@ def test_redirect_to_the_bucket_counts_each_request_as_the_whole_file(app, clock
         assert (hit.source, hit.bytes) == ("redirect", SHORT_SIZE)
 
 
-def test_roll_up_is_idempotent_forgets_old_hits_and_destroys_past_salts(app, clock):
+def test_roll_up_is_idempotent_forgets_old_hits_and_destroys_past_salts(app, clock, tmp_path):
     episode_id = _episodes(app, make_show(app, episodes=1))[0]
+    countries = CountryLookup(str(country_db(tmp_path / "tiny.mmdb", {"198.51.100.0/24": "NZ"})))
+    with app.app_context():  # the recorder PODCASTER_GEOIP_DB gives the app (web.analytics.init_app)
+        engine = db.engine
+    app.extensions[RECORDER_EXTENSION] = HitRecorder(lambda: engine, shipped_list, clock, countries.country,
+                                                     background=False)
     client = app.test_client()
     fetch(client, audio_url(app, episode_id), A, OVERCAST)
     assert rolled_up(app) == {episode_id: 1}
+    with app.app_context():
+        assert db.session.scalar(select(DailyDownloads.country)) == "NZ"
     assert rolled_up(app) == {episode_id: 1}  # again: the same rows
     clock.now = NOW + timedelta(days=31)
     assert rolled_up(app) == {episode_id: 1}  # the aggregate stays

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
@@ -84,6 +84,12 @@ class Hit:
     source: str = SOURCE_APP
     line_key: str | None = None
 
+    def row(self) -> dict:
+        """The hit as a ``download_hit`` row (dataclasses.asdict deep-copies: ten times slower)."""
+        return {"at": self.at, "day": self.day, "show_id": self.show_id, "episode_id": self.episode_id,
+                "listener": self.listener, "app": self.app, "platform": self.platform, "country": self.country,
+                "bytes": self.bytes, "bot": self.bot, "source": self.source, "line_key": self.line_key}
+
 
 def record_hits(session: Session, hits: Iterable[Hit]) -> int:
     """Append hits in batches; a hit whose ``line_key`` is already stored is skipped. Returns how many were added.
@@ -95,11 +101,12 @@ def record_hits(session: Session, hits: Iterable[Hit]) -> int:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(DownloadHit).on_conflict_do_nothing(index_elements=["line_key"])
+    # Core on the table, not the ORM's bulk insert: no per-row bookkeeping for rows nothing loads back.
+    statement = dialect_insert(DownloadHit.__table__).on_conflict_do_nothing(index_elements=["line_key"])
     added = 0
     batch: list[dict] = []
     for hit in hits:
-        batch.append(asdict(hit))
+        batch.append(hit.row())
         if len(batch) >= _BATCH:
             added += _insert(session, statement, batch)
             batch = []
@@ -118,7 +125,7 @@ def _insert(session: Session, statement, batch: list[dict]) -> int:
             batch = [row for row in batch if row["line_key"] not in seen]
         if not batch:
             return 0
-    session.execute(statement, batch)
+    session.connection().execute(statement, batch)
     return len(batch)
 
 

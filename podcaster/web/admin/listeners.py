@@ -36,8 +36,8 @@ def how_counted() -> str:
             "audio, once at least one minute of it has been sent, one per listener, app and episode per UTC day; "
             "bots, other non-listeners and Apple Watch are left out.")
     if current_app.config.get("MEDIA_BACKEND") == "s3":
-        line += (" Audio served from S3 or the CDN is counted per redirect: bytes are not seen, so each redirect"
-                 " counts as a download.")
+        line += (" Audio served from S3 or the CDN is counted per redirect: bytes are not seen, so a redirect"
+                 " counts as the whole file (still once per listener, app and episode a day).")
     return line
 
 
