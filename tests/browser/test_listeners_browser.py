@@ -66,6 +66,8 @@ def test_listeners_pages_at_desktop_and_phone_width(browser, live_site):
         browser_login(tab)
 
         expect(tab.get_by_role("img", name="Downloads per day, all shows, last 30 days")).to_be_visible()
+        assert tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        _shot(tab, "dashboard", viewport["width"])
         tab.get_by_role("link", name="listeners", exact=True).click()  # the show card on the dashboard
         chart = tab.get_by_role("img", name="Downloads per day, Heard in the Browser")
         expect(chart).to_be_visible()
