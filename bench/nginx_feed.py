@@ -69,6 +69,7 @@ def readme_config(root: Path, port: int, app_port: int) -> str:
     text = (PROJECT / "docs" / "nginx.conf").read_text()
     text = text.replace("/srv/podcaster/instance/feeds", str(root / "feeds"))
     text = text.replace("/srv/podcaster/media/", f"{root / 'media'}/")
+    text = text.replace("/srv/podcaster/media-access.log", str(root / "media-access.log"))
     text = text.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
     text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{port};")
     return re.sub(r"\n\s*server_name [^;]+;", "", text)

@@ -46,7 +46,8 @@ def make_app():
 
     root = Path(os.environ["BENCH_ROOT"])
     app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{root / 'bench.sqlite'}",
-                      "MEDIA_ROOT": str(root / "media"), "SITE_URL": "https://bench.example"})
+                      "MEDIA_ROOT": str(root / "media"), "SITE_URL": "https://bench.example",
+                      "ANALYTICS": os.environ.get("BENCH_ANALYTICS", "on") == "on"})
     app.config["CLOCK"] = lambda: NOW
     return app
 
@@ -120,7 +121,10 @@ def main() -> None:
     parser.add_argument("--mib", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--servers", default="gunicorn,granian")
+    parser.add_argument("--analytics", choices=("on", "off"), default="on",
+                        help="count listener downloads on the media route (the default) or not")
     args = parser.parse_args()
+    os.environ["BENCH_ANALYTICS"] = args.analytics
     if not shutil.which("wrk"):
         raise SystemExit("bench/servers.py needs wrk (apt-get install wrk)")
     size = args.mib * 1024 * 1024

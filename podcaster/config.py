@@ -49,6 +49,10 @@ ENV_SETTINGS: dict[str, type] = {
     "LEAN_PATH": bool,
     "SITEMAP_URLS_PER_FILE": int,
     "SITE_TIME_ZONE": str,
+    "ANALYTICS": bool,
+    "ANALYTICS_KEEP_DAYS": int,
+    "GEOIP_DB": str,
+    "USER_AGENTS_FILE": str,
 }
 
 
@@ -95,6 +99,15 @@ class Config:
     #: When set (e.g. ``/_protected_media/``), media responses hand the file to
     #: nginx with ``X-Accel-Redirect`` under this internal location prefix.
     MEDIA_ACCEL_REDIRECT = ""
+    #: Count listener downloads on the media route (content/analytics/; README "Listener statistics").
+    ANALYTICS = True
+    #: Days raw hits (and per-listener rows) are kept; after that only the daily aggregates remain.
+    ANALYTICS_KEEP_DAYS = 30
+    #: A GeoIP2/MaxMind-format country database file; empty: no countries.
+    GEOIP_DB = ""
+    #: Where ``podcaster stats refresh-agents`` puts a newer user-agent list (default
+    #: ``instance/user-agents.json``); without that file the list shipped in the package is used.
+    USER_AGENTS_FILE = ""
     #: Stored media never changes under its name (a replaced file gets a new name).
     MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
     #: Secure cookies; switched on automatically when SITE_URL is https.

@@ -31,8 +31,10 @@ from .filetypes import EXTENSIONS
 from .storage import CHUNK_SIZE, MediaStore, StorageError
 
 FORMAT_VERSION = 1
-#: Derived or short-lived data, rebuilt on demand rather than backed up.
-SKIPPED_TABLES = {"login_failure", "feed_cache", "feed_health", "job_record", "page_cache_state"}
+#: Derived or short-lived data, rebuilt on demand rather than backed up. The listener salts are never copied
+#: anywhere (they must die with their day); the roll-up's bookmark is rebuilt (a restored site rolls all up).
+SKIPPED_TABLES = {"login_failure", "feed_cache", "feed_health", "job_record", "page_cache_state",
+                  "listener_salt", "analytics_state"}
 
 
 class BackupError(Exception):

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..content import jobrecords, transfers
+from ..content.analytics import counting
 
 from ..content.feeds import files, pings
 from ..content.feeds.doctor import CHECK_SHOW_EXTENSION
@@ -122,6 +123,22 @@ def doctor(context: JobContext) -> str:
     return f"{len(shows)} feeds checked"
 
 
+ROLL_UP_KEY = "roll-up-stats"
+
+
+def queue_roll_up() -> str | None:
+    """Queue a roll-up of the listener statistics unless one is already waiting."""
+    return enqueue("roll_up_stats", label="Count the downloads of the new hits", key=ROLL_UP_KEY,
+                   key_states=[JobState.QUEUED])
+
+
+def roll_up_stats(context: JobContext) -> str:
+    """Roll the raw hits up into daily downloads, forget hits past the keep period, destroy past salts."""
+    written = counting.roll_up(context.session, context.now,
+                               context.app.config.get("ANALYTICS_KEEP_DAYS", counting.KEEP_DAYS))
+    return f"{written} daily download rows written"
+
+
 def queue_transfer(media_id: int, path: str, release: dict | None = None) -> bool:
     """Queue the transfer of one new file to the bucket (``transfers.TransferQueue``), never twice.
 
@@ -176,6 +193,9 @@ def register_all(app: Flask, huey: Huey) -> None:
     # A safety net: a scheduled run lost with a queue that was flushed or down still happens.
     register(app, huey, "refresh_feeds_periodic", refresh_feeds, periodic=crontab(minute="*/15"))
     register(app, huey, "doctor_periodic", doctor, periodic=crontab(minute="7", hour="*/6"))
+    register(app, huey, "roll_up_stats", roll_up_stats, retries=2, retry_delay=60)
+    # Today's figures a few minutes behind the hits; the first run after midnight closes yesterday.
+    register(app, huey, "roll_up_stats_periodic", roll_up_stats, periodic=crontab(minute="*/10"))
 
 
 __all__ = ["doctor", "import_podcast", "keep_import_file", "ping", "queue_refresh", "queue_transfer",

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models, one module per area."""
+from .analytics import AnalyticsState, DailyDownloads, DownloadHit, ListenerDownload, ListenerSalt
 from .authors import Author
 from .books import Book, BookContributor, ContributorRole
 from .common import Status, utcnow
@@ -14,7 +15,8 @@ from .users import User
 from .videos import Video
 
 __all__ = [
-    "Author", "Book", "BookContributor", "ContributorRole", "Episode", "EpisodeType", "FeedCache", "FeedHealth",
-    "JobRecord", "JobState", "LoginFailure", "MediaFile", "PageCacheState", "Post", "Show", "ShowAuthor", "ShowType",
-    "SiteSettings", "Status", "Tag", "User", "Video", "utcnow",
+    "AnalyticsState", "Author", "Book", "BookContributor", "ContributorRole", "DailyDownloads", "DownloadHit",
+    "Episode", "EpisodeType", "FeedCache", "FeedHealth", "JobRecord", "JobState", "ListenerDownload", "ListenerSalt",
+    "LoginFailure", "MediaFile", "PageCacheState", "Post", "Show", "ShowAuthor", "ShowType", "SiteSettings",
+    "Status", "Tag", "User", "Video", "utcnow",
 ]

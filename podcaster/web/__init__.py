@@ -39,8 +39,8 @@ def fetch_policy() -> FetchPolicy:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers, error pages and the user loader."""
-    from . import (admin, auth, embed, errors, feeds, media, pages, podcasts, public, security, seo, sessions,
-                   site, template_helpers)
+    from . import (admin, analytics, auth, embed, errors, feeds, media, pages, podcasts, public, security, seo,
+                   sessions, site, template_helpers)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
@@ -61,5 +61,6 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     sessions.init_app(app)
     pages.init_app(app)
+    analytics.init_app(app)
     from . import uploads  # file parts written straight into the media folder
     uploads.init_app(app)

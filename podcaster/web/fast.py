@@ -33,7 +33,7 @@ from ..content.storage import MediaStore
 from ..extensions import db
 from ..models import utcnow
 from ..models.media import STORED_IN_S3
-from . import answers, feeds, media, pages
+from . import analytics, answers, feeds, media, pages
 from .security import security_headers
 
 logger = logging.getLogger(__name__)
@@ -149,8 +149,10 @@ class LeanPath:
         if found is None:
             return None
         file_path, info = found
-        return media.media_answer(environ, row, media.content_type_of(row), file_path, info,
-                                  self.config.get("MEDIA_CACHE_CONTROL", media.DEFAULT_CACHE_CONTROL))
+        answer = media.media_answer(environ, row, media.content_type_of(row), file_path, info,
+                                    self.config.get("MEDIA_CACHE_CONTROL", media.DEFAULT_CACHE_CONTROL))
+        analytics.note_media(self.app, environ, row, answer[0], media.answer_length(answer), proxied=False)
+        return answer
 
     def _page(self, path: str, environ: Mapping) -> answers.Answer | None:
         cookies = environ.get("HTTP_COOKIE", "")

@@ -36,13 +36,14 @@ from flask_login import current_user
 from sqlalchemy import Connection, bindparam, or_, select
 from werkzeug.http import is_resource_modified, parse_if_range_header, parse_range_header
 
+from ..content.analytics.counting import SOURCE_REDIRECT
 from ..content.feeds.podcast import enclosure_type
 from ..content.publishing import is_visible
 from ..content.storage import MediaStore, StorageError
 from ..extensions import db
 from ..models import Episode, MediaFile
 from ..models.media import STORED_IN_S3
-from . import current_time, media_store, remote_media_store
+from . import analytics, current_time, media_store, remote_media_store
 from .answers import Answer, to_response
 from .feeds import PUBLIC_READ_HEADERS
 
@@ -88,7 +89,7 @@ class BoundedFile:
 # transcript and chapters stay private until its time, even at a guessed URL.
 _MEDIA_BY_PATH = (
     select(MediaFile.path, MediaFile.sha256, MediaFile.mime_type, MediaFile.kind, MediaFile.stored_in,
-           Episode.status, Episode.publish_at)
+           MediaFile.size, Episode.status, Episode.publish_at, Episode.id.label("episode_id"), Episode.show_id)
     .outerjoin(Episode, or_(Episode.audio_id == MediaFile.id, Episode.transcript_id == MediaFile.id,
                             Episode.chapters_id == MediaFile.id))
     .where(MediaFile.path == bindparam("path")).limit(1)
@@ -131,7 +132,11 @@ def serve(path: str):
         abort(404)
     content_type = content_type_of(media)
     if media.stored_in == STORED_IN_S3:
-        return _redirect_to_bucket(media, content_type, private)
+        response = _redirect_to_bucket(media, content_type, private)
+        if not private:  # the bytes are the bucket's to send: each redirect is taken as the whole file
+            analytics.note_media(current_app, request.environ, media, 200, media.size, proxied=True,
+                                 source=SOURCE_REDIRECT)
+        return response
     found = stored_file(media_store(), media)
     if found is None:
         abort(404)
@@ -144,12 +149,23 @@ def serve(path: str):
     else:
         answer = media_answer(request.environ, media, content_type, file_path, info, cache_control)
         response = to_response(answer, request.environ)
+        if not private:  # the author's previews are not downloads; nginx's log counts X-Accel-Redirect ones
+            analytics.note_media(current_app, request.environ, media, answer[0], answer_length(answer),
+                                 proxied=True)
     if prefix and media.kind in CROSS_ORIGIN_KINDS:  # media_answer adds them itself
         response.headers.update(PUBLIC_READ_HEADERS)
     if private:  # no shared cache may keep what only the author may hear yet
         response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
     return response
+
+
+def answer_length(answer: Answer) -> int:
+    """The body bytes an answer of ``media_answer`` sends (its Content-Length)."""
+    for name, value in answer[1]:
+        if name == "Content-Length":
+            return int(value)
+    return 0
 
 
 def _redirect_to_bucket(media, content_type: str, private: bool) -> Response:

@@ -33,6 +33,7 @@ ADMIN_AREAS = [
     ("admin.posts", "Posts"),
     ("admin.feed_doctor", "Feed doctor"),
     ("admin.import_podcast", "Import a podcast"),
+    ("admin.listeners", "Listeners"),
     ("admin.jobs", "Jobs"),
     ("admin.site_settings", "Site settings"),
 ]

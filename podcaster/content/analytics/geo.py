@@ -1,0 +1,49 @@
+"""Countries from a GeoIP2/MaxMind-format database file (``GEOIP_DB``), when one is configured."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import maxminddb
+
+
+class CountryLookup:
+    """ISO 3166 country codes of addresses; "" when the file has no answer.
+
+    Args:
+        path: a MaxMind DB file (GeoLite2-Country, GeoIP2-City, DB-IP's country lite...).
+
+    Raises:
+        OSError, maxminddb.InvalidDatabaseError: the file is missing or not a MaxMind DB.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._reader = maxminddb.open_database(path)
+        self.country = lru_cache(maxsize=65536)(self._country)
+
+    def _country(self, address: str) -> str:
+        try:
+            record = self._reader.get(address)
+        except ValueError:
+            return ""
+        if not isinstance(record, dict):
+            return ""
+        country = record.get("country") or record.get("registered_country") or {}
+        code = country.get("iso_code", "") if isinstance(country, dict) else ""
+        return code.upper() if isinstance(code, str) and len(code) == 2 else ""
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def no_country(address: str) -> str:
+    """The lookup without a database: no country."""
+    return ""
+
+
+def country_lookup(path: str | None):
+    """The lookup for a configured database file, or ``no_country`` when none is configured.
+
+    Raises:
+        OSError, ValueError: the file is missing or not a MaxMind DB.
+    """
+    return CountryLookup(path).country if path else no_country
