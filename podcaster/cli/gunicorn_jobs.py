@@ -26,6 +26,12 @@ def when_ready(server) -> None:
     host_queue = own_host_queue(app)
     if host_queue is not None:
         _consumers.append(host_queue.create_consumer(workers=1, worker_type="thread", periodic=False))
+    # gunicorn forks its workers while the consumers' threads run: a module one of them is importing at that
+    # moment stays locked in the child for good. A Redis consumer's first connect imports the idna codec
+    # (host names are encoded with it), and a web worker forked then answered every request with
+    # "LookupError: unknown encoding: idna"; importing it here, before any thread starts, leaves nothing to race.
+    import encodings.idna  # noqa: F401
+
     # Huey's start() installs its own SIGINT/SIGTERM/SIGHUP handlers: gunicorn's must stay, so that
     # Ctrl-C and systemd stop the server (on_exit then stops the consumers).
     kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
