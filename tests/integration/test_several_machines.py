@@ -146,6 +146,9 @@ def cluster(request, tmp_path_factory, postgres_server, redis_server, s3_server)
         yield Cluster(a, b, worker, engine, s3_store(base / "probe", s3), link)
         engine.dispose()
     finally:
+        for part in started:  # all at once: each takes seconds to finish its jobs and stop
+            if part.process is not None and part.process.poll() is None:
+                part.process.terminate()
         for part in reversed(started):
             part.stop()
         link.stop()
