@@ -114,7 +114,8 @@ class LiveSite:
             command = [gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
                        "--timeout", "120", "podcaster:create_app()"]
         self.process = subprocess.Popen(command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        # `podcaster run` first upgrades the schema; on a machine busy with other work that takes a while.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {(self.folder / 'gunicorn.log').read_text()}")
@@ -123,7 +124,7 @@ class LiveSite:
                 return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start within 30 s")
+        raise RuntimeError(f"gunicorn did not start within 90 s: {(self.folder / 'gunicorn.log').read_text()}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
