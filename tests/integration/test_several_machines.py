@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from podcaster.models import Episode, JobRecord, MediaFile
 
-from ..conftest import _fresh_database
 from ..helpers.live import HttpSession, LiveSite, make_show
 from ..helpers.media import DATA, files_under, repeated_mp3
+from ..helpers.pg import fresh_database
 from ..helpers.podcasts import episode_data
 from ..helpers.s3 import new_bucket_settings, s3_store
 from ..helpers.slowlink import SlowLink
@@ -112,7 +112,7 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster(request, tmp_path_factory, postgres_server, redis_server, s3_server):
     base = tmp_path_factory.mktemp("machines")
-    databases = _fresh_database(request, "postgresql", base)
+    databases = fresh_database(request, "postgresql", base)
     database_url = next(databases)
     s3 = new_bucket_settings(s3_server)
     link = SlowLink(s3_server.proxy_port).start()
