@@ -29,7 +29,7 @@ def when_ready(server) -> None:
     # gunicorn forks its workers while the consumers' threads run: a module one of them is importing at that
     # moment stays locked in the child for good. A Redis consumer's first connect imports the idna codec
     # (host names are encoded with it), and a web worker forked then answered every request with
-    # "LookupError: unknown encoding: idna"; importing it here, before any thread starts, leaves nothing to race.
+    # "LookupError: unknown encoding: idna"; imported here, before any thread starts, it cannot race.
     import encodings.idna  # noqa: F401
 
     # Huey's start() installs its own SIGINT/SIGTERM/SIGHUP handlers: gunicorn's must stay, so that

@@ -208,9 +208,9 @@ def requeue_interrupted(app: Flask) -> int:
     host_jobs = app.extensions[HOST_JOBS_EXTENSION]
     with Session(db.engine) as records:
         stuck = records.execute(db.select(JobRecord).where(JobRecord.state == JobState.RUNNING.value)).scalars().all()
+        here = app.config["HOST_NAME"]
         stuck = [record for record in stuck if record.name in app.extensions[TASKS_EXTENSION]
-                 and (record.name not in host_jobs
-                      or (record.arguments or {}).get("host", app.config["HOST_NAME"]) == app.config["HOST_NAME"])]
+                 and (record.name not in host_jobs or (record.arguments or {}).get("host", here) == here)]
         for record in stuck:
             huey, tasks = _queue_for(app, record.name, record.arguments or {})
             task = tasks[record.name].s(**(record.arguments or {}))
@@ -223,7 +223,8 @@ def requeue_interrupted(app: Flask) -> int:
     return len(stuck)
 
 
-def run_pending(app: Flask, timestamp: datetime | None = None, limit: int = 100, huey: Huey | None = None) -> int:
+def run_pending(app: Flask, timestamp: datetime | None = None, limit: int = 100,
+                huey: Huey | None = None) -> int:
     """Run what the queue holds now, in this process, as a consumer's worker would (tests, ``--once``).
 
     Args:
