@@ -6,6 +6,7 @@ folder are handled by ``create_app``.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ ENV_SETTINGS: dict[str, type] = {
     "S3_PART_BYTES": int,
     "QUEUE_URL": str,
     "RUN_WORKER": bool,
+    "HOST_NAME": str,
     "FEED_FILES_DIR": str,
     "WEBSUB_HUBS": str,
     "PODCASTINDEX_PUBNOTIFY_URL": str,
@@ -138,6 +140,9 @@ class Config:
     #: Whether ``podcaster run`` starts a job consumer inside its gunicorn master (off when a
     #: ``podcaster worker`` runs elsewhere).
     RUN_WORKER = True
+    #: This machine's name for the jobs only it can run (sending the uploads staged in its media folder);
+    #: unique per machine, stable across restarts.
+    HOST_NAME = socket.gethostname()
     #: Where feed files are written for nginx; empty means ``feeds/`` in the instance folder.
     FEED_FILES_DIR = ""
     #: WebSub hubs named in every podcast feed and pinged on change (comma- or space-separated URLs).

@@ -1,17 +1,16 @@
 """Shared fixtures: a fresh app with its own SQLite database and media folder per test."""
 from __future__ import annotations
 
-import itertools
 import os
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from podcaster import create_app
 from podcaster.extensions import db
 from podcaster.models import User
 
+from .helpers.pg import fresh_database
 from .helpers.podcasts import create_show
 from .helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD, AuthActions
 
@@ -127,29 +126,10 @@ def receiver():
     server.stop()
 
 
-_database_names = itertools.count(1)
-
-
-def _fresh_database(request, kind: str, folder: Path):
-    """Yield the URL of a new empty database of ``kind``, dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / f'test-{next(_database_names)}.sqlite'}"
-        return
-    server_url = request.getfixturevalue("postgres_server")
-    name = f"test_{os.getpid()}_{next(_database_names)}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture
 def database(request, tmp_path):
     """A fresh empty database URL: a SQLite file, or a new database in the test cluster."""
-    yield from _fresh_database(request, request.param, tmp_path)
+    yield from fresh_database(request, request.param, tmp_path)
 
 
 @pytest.fixture
@@ -161,7 +141,7 @@ def make_app(request, tmp_path):
     cleanups = []
 
     def build(name: str):
-        databases = _fresh_database(request, kind, tmp_path)
+        databases = fresh_database(request, kind, tmp_path)
         cleanups.append(databases)
         other = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": next(databases),
                             "MEDIA_ROOT": str(tmp_path / name / "media"), "SITE_URL": "http://podcaster.test",

@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..jobs import queue_of, run_pending
+from ..jobs.runner import own_host_queue
 from ..jobs.runner import requeue_interrupted as requeue_jobs
 
 
@@ -16,16 +17,34 @@ from ..jobs.runner import requeue_interrupted as requeue_jobs
               help="First queue again the jobs a killed worker left running (only when no other worker runs).")
 @with_appcontext
 def worker_command(threads: int, once: bool, requeue_interrupted: bool):
-    """Run a job consumer for this site's queue (PODCASTER_QUEUE_URL) until stopped (Ctrl-C, SIGTERM)."""
+    """Run a job consumer for this site's queue (PODCASTER_QUEUE_URL) until stopped (Ctrl-C, SIGTERM).
+
+    With a Redis queue it also serves this machine's own queue (PODCASTER_HOST_NAME): the transfers of
+    uploads staged in this machine's media folder.
+    """
     app = current_app._get_current_object()
     if requeue_interrupted:
         click.echo(f"{requeue_jobs(app)} interrupted jobs queued again.")
+    host_queue = own_host_queue(app)
     if once:
-        click.echo(f"{run_pending(app)} jobs run.")
+        ran = run_pending(app)
+        if host_queue is not None:
+            ran += run_pending(app, huey=host_queue)
+        click.echo(f"{ran} jobs run.")
         return
     consumer = queue_of(app).create_consumer(workers=threads, worker_type="thread", periodic=True)
-    click.echo(f"Worker running {threads} threads on {type(queue_of(app)).__name__} (Ctrl-C to stop)")
-    consumer.run()
+    host_consumer = None
+    if host_queue is not None:
+        host_consumer = host_queue.create_consumer(workers=1, worker_type="thread", periodic=False)
+        host_consumer.start()  # its threads; run() below installs the signal handlers that stop the worker
+    click.echo(f"Worker running {threads} threads on {type(queue_of(app)).__name__}"
+               f"{f' and this machine’s queue {host_queue.name}' if host_queue is not None else ''}"
+               " (Ctrl-C to stop)")
+    try:
+        consumer.run()
+    finally:
+        if host_consumer is not None:
+            host_consumer.stop(graceful=True)
 
 
 COMMANDS = (worker_command,)

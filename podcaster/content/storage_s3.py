@@ -146,6 +146,7 @@ class S3MediaStore(MediaStore):
         from boto3.exceptions import Boto3Error
         from boto3.s3.transfer import TransferConfig
 
+        self.abort_unfinished_uploads(relative)
         part = self.settings.part_bytes
         config = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
         try:
@@ -159,6 +160,23 @@ class S3MediaStore(MediaStore):
         if found is None or found.size != size or found.sha256 != sha256:
             self.delete_object(relative, quiet=True)
             raise StorageError(f"the object {relative} in the bucket differs from the file (size or SHA-256)")
+
+    def unfinished_uploads(self, relative: str) -> list[str]:
+        """The ids of multipart uploads of this key begun and never completed nor aborted.
+
+        A process killed during ``upload`` (SIGKILL, power loss) leaves one: no object, but parts the
+        bucket keeps (and bills) until they are aborted.
+        """
+        answer = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=relative)
+        return [upload["UploadId"] for upload in answer.get("Uploads", []) if upload["Key"] == relative]
+
+    def abort_unfinished_uploads(self, relative: str) -> None:
+        """Abort what an interrupted earlier ``upload`` of this key left (best effort: never blocks a send)."""
+        try:
+            for upload_id in self.unfinished_uploads(relative):
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=relative, UploadId=upload_id)
+        except (ClientError, BotoCoreError):
+            pass  # a server without ListMultipartUploads: its bucket's lifecycle rule cleans up instead
 
     def download(self, relative: str, target: Path) -> None:
         """Copy an object to a local path (written by boto3 under a temporary name, then renamed).

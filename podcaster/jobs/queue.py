@@ -15,6 +15,8 @@ from huey.api import Huey
 #: Where ``init_app`` keeps the app's Huey in ``app.extensions``.
 HUEY_EXTENSION = "podcaster.huey"
 QUEUE_NAME = "podcaster"
+#: Prefix of each machine's own queue (``podcaster.host.<HOST_NAME>``): jobs only that machine can run.
+HOST_QUEUE_PREFIX = QUEUE_NAME + ".host."
 #: Seconds a SQLite queue operation waits for the file's lock.
 SQLITE_LOCK_TIMEOUT = 60
 
@@ -24,12 +26,23 @@ def default_queue_url(instance_path: str) -> str:
     return "sqlite:///" + os.path.join(instance_path, "queue.sqlite")
 
 
-def make_huey(url: str) -> Huey:
+def spans_machines(url: str) -> bool:
+    """Whether a queue URL names a queue shared by several machines (Redis), not one machine's file."""
+    return url.startswith(("redis://", "rediss://", "unix://"))
+
+
+def host_queue_name(host: str) -> str:
+    """The name of the queue of jobs bound to one machine (its staged uploads)."""
+    return HOST_QUEUE_PREFIX + host
+
+
+def make_huey(url: str, name: str = QUEUE_NAME) -> Huey:
     """The Huey for a queue URL.
 
     Args:
         url: ``sqlite:///path/to/file``, ``redis://host:port/db`` (or ``rediss://``, ``unix://``), or
             ``memory://`` (one process only: the queue lives and dies with it).
+        name: the queue's name (``QUEUE_NAME``, or ``host_queue_name`` for one machine's jobs).
 
     Returns:
         The Huey instance (no task registered yet).
@@ -37,15 +50,15 @@ def make_huey(url: str) -> Huey:
     Raises:
         ValueError: a URL of another kind.
     """
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if spans_machines(url):
         # blocking reads: a worker wakes the moment a job is queued instead of polling
-        return RedisHuey(QUEUE_NAME, url=url, blocking=True)
+        return RedisHuey(name, url=url, blocking=True)
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         # Huey takes an exclusive lock for every queue operation; a web worker starting while the consumer
         # is busy waits for it rather than failing at its 5 s default.
-        return SqliteHuey(QUEUE_NAME, filename=path, timeout=SQLITE_LOCK_TIMEOUT)
+        return SqliteHuey(name, filename=path, timeout=SQLITE_LOCK_TIMEOUT)
     if url == "memory://":
-        return MemoryHuey(QUEUE_NAME)
+        return MemoryHuey(name)
     raise ValueError(f"PODCASTER_QUEUE_URL must start with sqlite:///, redis:// or be memory://, not {url!r}")

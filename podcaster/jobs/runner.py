@@ -10,6 +10,7 @@ queued or done is not queued again.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,11 +25,16 @@ from ..content import jobrecords
 from ..content.feeds.cache import CHANGED_INFO_KEY
 from ..extensions import db
 from ..models import JobRecord, JobState, utcnow
-from .queue import HUEY_EXTENSION, default_queue_url, make_huey
+from .queue import HUEY_EXTENSION, default_queue_url, host_queue_name, make_huey, spans_machines
 
 logger = logging.getLogger(__name__)
 
 TASKS_EXTENSION = "podcaster.jobs"
+#: name -> (job, register options) of the jobs bound to the machine named by their ``host`` argument.
+HOST_JOBS_EXTENSION = "podcaster.host_jobs"
+#: host name -> (Huey, its tasks by name): the queues of machine-bound jobs, built when first needed.
+HOST_QUEUES_EXTENSION = "podcaster.host_queues"
+_host_queues_lock = threading.Lock()
 #: Each failed attempt waits this many times longer than the one before.
 RETRY_BACKOFF = 2
 #: ``session.info`` key naming the job a session runs (a feed refresh does not queue itself again).
@@ -63,7 +69,8 @@ def _describe(exc: BaseException) -> str:
 
 def register(app: Flask, huey: Huey, name: str, job: Callable[..., str | None], *, retries: int = 0,
              retry_delay: int = 0, periodic: Callable | None = None,
-             permanent: tuple[type[Exception], ...] = ()) -> None:
+             permanent: tuple[type[Exception], ...] = (), host_bound: bool = False,
+             registry: dict | None = None) -> None:
     """Make ``job`` a Huey task named ``name`` that runs in ``app``'s context and keeps its record.
 
     Args:
@@ -75,7 +82,14 @@ def register(app: Flask, huey: Huey, name: str, job: Callable[..., str | None], 
         retry_delay: seconds before the first retry; each later one waits ``RETRY_BACKOFF`` times longer.
         periodic: a Huey ``crontab`` to run the job on by itself (the consumer's scheduler queues it).
         permanent: errors another attempt cannot mend (a feed that is not RSS): the job fails at once.
+        host_bound: the job needs a file only one machine has (its ``host`` argument names it): with a
+            queue shared by several machines it goes to that machine's own queue (``host_queue``).
+        registry: where the task is kept by name (default: the app's shared queue's tasks).
     """
+    if host_bound:
+        app.extensions[HOST_JOBS_EXTENSION][name] = (job, {"retries": retries, "retry_delay": retry_delay,
+                                                           "permanent": permanent})
+
     def run(task=None, **arguments):
         with app.app_context():
             session = db.session
@@ -101,7 +115,39 @@ def register(app: Flask, huey: Huey, name: str, job: Callable[..., str | None], 
     options = {"retries": retries, "retry_delay": retry_delay, "retry_backoff": RETRY_BACKOFF,
                "context": True, "name": name}
     task = huey.periodic_task(periodic, **options)(run) if periodic else huey.task(**options)(run)
-    app.extensions[TASKS_EXTENSION][name] = task
+    (app.extensions[TASKS_EXTENSION] if registry is None else registry)[name] = task
+
+
+def host_queue(app: Flask, host: str) -> tuple[Huey, dict]:
+    """The queue of the jobs bound to machine ``host``, and its tasks by name.
+
+    A SQLite or memory queue belongs to one machine already: it is the app's own queue. A Redis queue is
+    shared by every machine, so each machine also has its own (``podcaster.host.<name>``), which only the
+    consumers started on that machine serve (``podcaster run``'s and ``podcaster worker``'s).
+    """
+    url = app.config.get("QUEUE_URL") or default_queue_url(app.instance_path)
+    if not spans_machines(url):
+        return queue_of(app), app.extensions[TASKS_EXTENSION]
+    queues = app.extensions[HOST_QUEUES_EXTENSION]
+    with _host_queues_lock:
+        if host not in queues:
+            huey, tasks = make_huey(url, host_queue_name(host)), {}
+            for name, (job, options) in app.extensions[HOST_JOBS_EXTENSION].items():
+                register(app, huey, name, job, registry=tasks, **options)
+            queues[host] = (huey, tasks)
+        return queues[host]
+
+
+def own_host_queue(app: Flask) -> Huey | None:
+    """This machine's own queue (``HOST_NAME``) when it is not the app's queue itself, else None."""
+    huey, _ = host_queue(app, app.config["HOST_NAME"])
+    return None if huey is queue_of(app) else huey
+
+
+def _queue_for(app: Flask, name: str, arguments: dict) -> tuple[Huey, dict]:
+    if name in app.extensions[HOST_JOBS_EXTENSION] and arguments.get("host"):
+        return host_queue(app, arguments["host"])
+    return queue_of(app), app.extensions[TASKS_EXTENSION]
 
 
 def queue_of(app: Flask | None = None) -> Huey:
@@ -128,7 +174,8 @@ def enqueue(name: str, *, label: str, key: str | None = None,
         record then says so, and the periodic refresh catches up).
     """
     app = current_app._get_current_object()
-    task = app.extensions[TASKS_EXTENSION][name].s(**arguments)
+    huey, tasks = _queue_for(app, name, arguments)
+    task = tasks[name].s(**arguments)
     if eta is not None:
         task.eta = eta
     with Session(db.engine) as records:
@@ -136,7 +183,7 @@ def enqueue(name: str, *, label: str, key: str | None = None,
             return None
         jobrecords.queued(records, task.id, name, app_now(app), label=label, key=key, arguments=arguments)
         try:
-            queue_of(app).enqueue(task)
+            huey.enqueue(task)
         except Exception as exc:  # noqa: BLE001 - an edit never fails because the queue is away
             logger.warning("could not queue %s: %s", name, _describe(exc))
             jobrecords.errored(records, task.id, f"The queue could not be reached: {_describe(exc)}",
@@ -152,39 +199,44 @@ def requeue_interrupted(app: Flask) -> int:
     loss) loses the task while its record stays ``running``. Every job here is idempotent (a transfer
     switches its row only after the verified upload), so running it again is safe, but only while no
     other consumer of this queue is running jobs: ``podcaster worker --requeue-interrupted`` is for
-    restarting the only worker.
+    restarting the only worker. A job bound to another machine (a transfer of a file staged there) is left
+    to that machine's worker.
 
     Returns:
         How many jobs were queued again (each under its old task id, so its record counts the attempt).
     """
-    tasks = app.extensions[TASKS_EXTENSION]
+    host_jobs = app.extensions[HOST_JOBS_EXTENSION]
     with Session(db.engine) as records:
         stuck = records.execute(db.select(JobRecord).where(JobRecord.state == JobState.RUNNING.value)).scalars().all()
+        here = app.config["HOST_NAME"]
+        stuck = [record for record in stuck if record.name in app.extensions[TASKS_EXTENSION]
+                 and (record.name not in host_jobs or (record.arguments or {}).get("host", here) == here)]
         for record in stuck:
-            if record.name not in tasks:
-                continue
+            huey, tasks = _queue_for(app, record.name, record.arguments or {})
             task = tasks[record.name].s(**(record.arguments or {}))
             task.id = record.task_id
             record.state = JobState.QUEUED.value
             record.error = "Its worker stopped during the job; queued again"
             record.updated_at = app_now(app)
             records.commit()
-            queue_of(app).enqueue(task)
+            huey.enqueue(task)
     return len(stuck)
 
 
-def run_pending(app: Flask, timestamp: datetime | None = None, limit: int = 100) -> int:
+def run_pending(app: Flask, timestamp: datetime | None = None, limit: int = 100,
+                huey: Huey | None = None) -> int:
     """Run what the queue holds now, in this process, as a consumer's worker would (tests, ``--once``).
 
     Args:
         app: the app.
         timestamp: the present for the schedule (naive UTC): scheduled tasks due by then run too.
         limit: most tasks run (a job that keeps queueing others cannot loop forever).
+        huey: the queue to run (default the app's; ``own_host_queue`` for this machine's).
 
     Returns:
         How many tasks ran.
     """
-    huey = queue_of(app)
+    huey = huey or queue_of(app)
     moment = timestamp or utcnow()
     ran = 0
     while ran < limit:
@@ -220,6 +272,8 @@ def init_app(app: Flask) -> None:
     huey = make_huey(url)
     app.extensions[HUEY_EXTENSION] = huey
     app.extensions[TASKS_EXTENSION] = {}
+    app.extensions[HOST_JOBS_EXTENSION] = {}
+    app.extensions[HOST_QUEUES_EXTENSION] = {}
     tasks.register_all(app, huey)
     if not event.contains(Session, "after_commit", _queue_refresh_after_commit):
         event.listen(Session, "after_commit", _queue_refresh_after_commit)

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from huey import crontab
 from huey import MemoryHuey
 from huey.api import Huey
@@ -142,12 +142,17 @@ def roll_up_stats(context: JobContext) -> str:
 def queue_transfer(media_id: int, path: str, release: dict | None = None) -> bool:
     """Queue the transfer of one new file to the bucket (``transfers.TransferQueue``), never twice.
 
+    The file waits in this machine's media folder, so the job is bound to this machine (``HOST_NAME``):
+    with a Redis queue it goes to this machine's own queue, which its ``podcaster run`` (or a
+    ``podcaster worker`` started here) serves, not to a worker elsewhere that lacks the file.
+
     Returns:
         True when a job will send it (queued now or already waiting); False when the queue is away.
     """
     key = f"transfer:{media_id}"
-    if enqueue("transfer_media", label=f"Send {path} to the bucket", key=key, media_id=media_id,
-               release=release) is not None:
+    host = current_app.config["HOST_NAME"]
+    if enqueue("transfer_media", label=f"Send {path} to the bucket (staged on {host})", key=key,
+               media_id=media_id, release=release, host=host) is not None:
         return True
     with Session(db.engine) as records:
         return jobrecords.key_taken(records, key, [state.value for state in PENDING_OR_DONE])
@@ -165,8 +170,11 @@ def with_transfer_jobs(store: MediaStore, app: Flask) -> MediaStore:
     return store
 
 
-def transfer_media(context: JobContext, media_id: int, release: dict | None = None) -> str:
-    """Send one file to the bucket (verified), then make the publication its episode was held back from."""
+def transfer_media(context: JobContext, media_id: int, release: dict | None = None, host: str = "") -> str:
+    """Send one file to the bucket (verified), then make the publication its episode was held back from.
+
+    ``host`` names the machine whose media folder holds the file (the queue brings the job there).
+    """
     store = remote_store_from_config(context.app.config)
     if store is None:
         raise transfers.TransferFailed("no bucket is configured (PODCASTER_S3_BUCKET)")
@@ -189,7 +197,7 @@ def register_all(app: Flask, huey: Huey) -> None:
     register(app, huey, "import_podcast", import_podcast, retries=2, retry_delay=60, permanent=(FeedImportError,))
     register(app, huey, "doctor", doctor)
     # A bucket or network away for a while: 30 s, 1, 2, 4, 8, 16 and 32 minutes; the file waits locally.
-    register(app, huey, "transfer_media", transfer_media, retries=7, retry_delay=30)
+    register(app, huey, "transfer_media", transfer_media, retries=7, retry_delay=30, host_bound=True)
     # A safety net: a scheduled run lost with a queue that was flushed or down still happens.
     register(app, huey, "refresh_feeds_periodic", refresh_feeds, periodic=crontab(minute="*/15"))
     register(app, huey, "doctor_periodic", doctor, periodic=crontab(minute="7", hour="*/6"))

@@ -1,12 +1,14 @@
 """A real site for browser and HTTP tests: gunicorn on 127.0.0.1 with a throwaway database and media folder."""
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -60,9 +62,14 @@ def free_port() -> int:
 
 
 class LiveSite:
-    """gunicorn serving the app from ``folder``; ``url`` is its base URL (no trailing slash)."""
+    """gunicorn serving the app from ``folder``; ``url`` is its base URL (no trailing slash).
 
-    def __init__(self, folder: Path, workers: int = 2, extra_env: dict[str, str] | None = None) -> None:
+    With ``run=True`` the site is started the way the README says, ``podcaster run`` (gunicorn with the
+    job consumer in its master), instead of gunicorn alone.
+    """
+
+    def __init__(self, folder: Path, workers: int = 2, extra_env: dict[str, str] | None = None,
+                 run: bool = False) -> None:
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -76,9 +83,11 @@ class LiveSite:
             "PODCASTER_QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite'}",
             "PODCASTER_FEED_FILES_DIR": str(folder / "feeds"),
             "PODCASTER_PODCASTINDEX_PUBNOTIFY_URL": "off",
+            "PODCASTER_INSTANCE_PATH": str(folder / "instance"),
             **(extra_env or {}),
         }
         self.workers = workers
+        self.run = run
         self.process: subprocess.Popen | None = None
 
     def command(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
@@ -88,16 +97,25 @@ class LiveSite:
             capture_output=True, text=True, timeout=180, check=True,
         )
 
+    def python(self, script: str) -> str:
+        """Run a Python script with this site's settings; returns its last line of output."""
+        done = subprocess.run([sys.executable, "-c", script], env=self.env, capture_output=True, text=True,
+                              check=True, timeout=120)
+        return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
     def start(self) -> LiveSite:
         self.command("init")
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or "gunicorn"
         self.log = open(self.folder / "gunicorn.log", "w")
-        self.process = subprocess.Popen(
-            [gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--timeout", "120", "podcaster:create_app()"],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
+        if self.run:
+            command = [sys.executable, "-m", "podcaster", "run", "--host", "127.0.0.1", "--port", str(self.port),
+                       "--workers", str(self.workers)]
+        else:
+            command = [gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+                       "--timeout", "120", "podcaster:create_app()"]
+        self.process = subprocess.Popen(command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        # `podcaster run` first upgrades the schema; on a machine busy with other work that takes a while.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {(self.folder / 'gunicorn.log').read_text()}")
@@ -106,7 +124,7 @@ class LiveSite:
                 return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start within 30 s")
+        raise RuntimeError(f"gunicorn did not start within 90 s: {(self.folder / 'gunicorn.log').read_text()}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -118,6 +136,74 @@ class LiveSite:
                 self.process.wait(timeout=15)
         if getattr(self, "log", None):
             self.log.close()
+
+
+def make_show(site: LiveSite, title: str = "Crash Test", slug: str = "crash-test") -> int:
+    """Add a show straight to the site's database; returns its id."""
+    return int(site.python(
+        "from podcaster import create_app\n"
+        "from podcaster.extensions import db\n"
+        "from podcaster.models import Show\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        f"    show = Show(title={title!r}, slug={slug!r})\n"
+        "    db.session.add(show); db.session.commit(); print(show.id)\n"))
+
+
+class HttpSession:
+    """Just enough of a browser for a live site: one cookie jar over http.client, no redirects followed."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        """Returns ``(status, text)``; ``self.headers`` then holds the answer's headers."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        all_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
+        connection.request(method, path, body=body, headers=all_headers)
+        response = connection.getresponse()
+        data = response.read()
+        self.headers = dict(response.getheaders())
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        connection.close()
+        return response.status, data.decode("utf-8", "replace")
+
+    def token(self, path: str) -> str:
+        from .web import csrf_in
+
+        status, html = self.request("GET", path)
+        assert status == 200, (path, status)
+        return csrf_in(html)
+
+    def login(self, email: str | None = None, password: str | None = None) -> None:
+        """Log in through the login form (asserts the redirect of a success)."""
+        from .web import ADMIN_EMAIL, ADMIN_PASSWORD
+
+        token = self.token("/login")
+        status, _ = self.request(
+            "POST", "/login", urllib.parse.urlencode(
+                {"email": email or ADMIN_EMAIL, "password": password or ADMIN_PASSWORD,
+                 "csrf_token": token}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 302, status
+
+    def post_form(self, path: str, fields: dict, files: dict[str, tuple[str, bytes, str]] | None = None):
+        """POST a multipart form with the CSRF token of the form page at ``path``; returns ``(status, text)``.
+
+        Args:
+            path: the form's address (GET for its token, POST to save).
+            fields: the text fields.
+            files: field name -> (file name, bytes, content type).
+        """
+        from urllib3 import encode_multipart_formdata
+
+        body, content_type = encode_multipart_formdata(
+            {**fields, "csrf_token": self.token(path), **(files or {})})
+        return self.request("POST", path, body, {"Content-Type": content_type})
 
 
 def browser_login(tab, email: str | None = None, password: str | None = None) -> None:

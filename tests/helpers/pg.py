@@ -1,11 +1,14 @@
 """A throwaway PostgreSQL cluster for the tests, started from the machine's own binaries."""
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+import sqlalchemy as sa
 
 PG_BIN = Path(os.environ.get("PODCASTER_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -62,3 +65,28 @@ class Cluster:
             self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+_database_names = itertools.count(1)
+
+
+def fresh_database(request, kind: str, folder: Path):
+    """Yield the URL of a new empty database of ``kind``, dropped afterwards.
+
+    Args:
+        request: the asking fixture's request (a PostgreSQL database lives in the ``postgres_server`` cluster).
+        kind: ``sqlite`` (a file in ``folder``) or ``postgresql``.
+        folder: where a SQLite file goes.
+    """
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'test-{next(_database_names)}.sqlite'}"
+        return
+    server_url = request.getfixturevalue("postgres_server")
+    name = f"test_{os.getpid()}_{next(_database_names)}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

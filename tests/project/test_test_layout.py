@@ -74,6 +74,7 @@ KINDS = {
     "cli": "the podcaster commands",
     "browser": "Chromium driving the site served by gunicorn",
     "project": "the repository itself: layers, layout, CI rules, the built wheel",
+    "integration": "several real processes together: app servers, a worker, PostgreSQL, Redis, S3",
 }
 
 

@@ -1,59 +1,17 @@
 """A server killed in the middle of an upload leaves the database and the media folder consistent."""
 from __future__ import annotations
 
-import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
+from ..helpers.live import HttpSession, make_show
 from ..helpers.media import DATA, files_under
-from ..helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_in
-
-
-class Session:
-    """Just enough of a browser: one cookie jar over http.client."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        all_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
-        connection.request(method, path, body=body, headers=all_headers)
-        response = connection.getresponse()
-        data = response.read()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        connection.close()
-        return response.status, data.decode("utf-8", "replace")
-
-    def token(self, path: str) -> str:
-        status, html = self.request("GET", path)
-        assert status == 200, (path, status)
-        return csrf_in(html)
-
-
-def _make_show(site) -> int:
-    script = (
-        "from podcaster import create_app\n"
-        "from podcaster.extensions import db\n"
-        "from podcaster.models import Show\n"
-        "app = create_app()\n"
-        "with app.app_context():\n"
-        "    show = Show(title='Crash Test', slug='crash-test')\n"
-        "    db.session.add(show); db.session.commit(); print(show.id)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], env=site.env, capture_output=True, text=True,
-                          check=True, timeout=60)
-    return int(done.stdout.strip().splitlines()[-1])
+from ..helpers.web import ADMIN_EMAIL, ADMIN_PASSWORD
 
 
 def _pids_with(text: str) -> list[int]:
@@ -75,14 +33,9 @@ def test_killed_mid_upload_leaves_no_row_and_no_visible_file(tmp_path):
     site = LiveSite(tmp_path, workers=1).start()
     try:
         site.command("create-admin", ADMIN_EMAIL, "--password-stdin", input=ADMIN_PASSWORD + "\n")
-        show_id = _make_show(site)
-        browser = Session(site.port)
-        token = browser.token("/login")
-        status, _ = browser.request(
-            "POST", "/login", urllib.parse.urlencode(
-                {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": token}).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 302
+        show_id = make_show(site)
+        browser = HttpSession(site.port)
+        browser.login()
         form_path = f"/admin/shows/{show_id}/episodes/new"
         token = browser.token(form_path)
 

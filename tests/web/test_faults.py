@@ -1,11 +1,13 @@
 """Faults, each with the real part failing: the database restarted under load (503 with Retry-After, then
-the site recovers), Redis down (pages, feeds and edits carry on; the jobs run once it is back), the
-disk full during an upload (507, nothing left)."""
+the site recovers), Redis down (pages, feeds and edits carry on; the jobs run once it is back), the S3 server
+down (uploads wait in the media folder and are sent by the job's retry; published media still redirect to the
+CDN), the disk full during an upload (507, nothing left)."""
 from __future__ import annotations
 
 import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,12 +15,14 @@ import pytest
 from podcaster import create_app, jobs
 from podcaster.extensions import db
 from podcaster.jobs import queue_of, run_pending
-from podcaster.models import Episode, JobRecord, MediaFile
+from podcaster.content.storage_s3 import remote_store_from_config
+from podcaster.models import Episode, JobRecord, MediaFile, utcnow
 
 from ..helpers import pg, redis
 from ..helpers.feeds import NOW, Clock, make_show
-from ..helpers.media import files_under, repeated_mp3
-from ..helpers.podcasts import create_show, episode_data, post_episode
+from ..helpers.live import free_port
+from ..helpers.media import files_under, media_files, repeated_mp3
+from ..helpers.podcasts import create_show, episode_data, only_episode, post_episode, upload
 from ..helpers.rows import count
 
 #: A request that takes longer than this is a hang (the connect timeout is 5 s); not a speed assertion.
@@ -150,3 +154,48 @@ def test_an_upload_that_fills_the_disk_is_507_and_leaves_nothing(app, client, au
     assert "disk is full" in response.get_data(as_text=True)
     assert files_under(full_disk) == []
     assert count(app, Episode) == 0 and count(app, MediaFile) == 0
+
+
+def _s3_down(app) -> str:
+    """Point the app at an S3 endpoint where nothing listens (a server that is down); returns the real one."""
+    real = app.config["S3_ENDPOINT_URL"]
+    app.config["S3_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
+    return real
+
+
+def test_with_s3_down_an_upload_keeps_its_file_and_the_retried_job_sends_and_publishes_it(
+        app, client, auth, show, s3_settings, tmp_path):
+    app.config.update(MEDIA_BACKEND="s3", QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite'}", **s3_settings)
+    jobs.init_app(app)  # a real queue: the transfer is a job, as on a site
+    real_endpoint = _s3_down(app)
+    assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"))).status_code == 302
+    audio = only_episode(app).audio
+    assert (only_episode(app).status, audio.stored_in) == ("draft", "local")
+
+    run_pending(app, utcnow())  # the first attempt: the bucket cannot be reached
+    with app.app_context():
+        [record] = db.session.execute(db.select(JobRecord).filter_by(key=f"transfer:{audio.id}")).scalars()
+        assert record.state == "retrying" and "could not send" in record.error
+    assert (only_episode(app).status, only_episode(app).audio.stored_in) == ("draft", "local")
+    assert audio.path in media_files(app)  # the upload waits in the media folder
+
+    app.config["S3_ENDPOINT_URL"] = real_endpoint  # the server is back
+    run_pending(app, utcnow() + timedelta(hours=1))  # the retry, once its wait is over
+    episode = only_episode(app)
+    assert (episode.status, episode.audio.stored_in) == ("published", "s3")
+    assert audio.path not in media_files(app)
+    found = remote_store_from_config(app.config).head(audio.path)
+    assert (found.size, found.sha256) == (audio.size, audio.sha256)
+
+
+def test_with_s3_down_listeners_of_published_episodes_still_get_the_cdn(app, client, auth, show, s3_settings):
+    app.config.update(MEDIA_BACKEND="s3", S3_PUBLIC_BASE_URL="https://cdn.example/pod/", **s3_settings)
+    assert post_episode(client, show.id, episode_data(audio=upload("cbr.mp3"))).status_code == 302
+    path = only_episode(app).audio.path
+    auth.logout()
+    _s3_down(app)
+    for _ in range(2):  # the app's own answer, then the lean path's
+        answer = client.get(f"/media/{path}", headers={"Range": "bytes=0-99"})
+        assert (answer.status_code, answer.headers["Location"]) == (302, f"https://cdn.example/pod/{path}")
+    feed = client.get(f"/podcasts/{show.slug}/feed.xml")
+    assert feed.status_code == 200 and f"/media/{path}".encode() in feed.data

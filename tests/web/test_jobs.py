@@ -290,3 +290,43 @@ def test_a_worker_killed_mid_transfer_leaves_no_half_object_and_a_restart_sends_
     with app.app_context():
         assert db.session.get(MediaFile, media_id).stored_in == "s3"
     assert not store.path_of(path).exists()
+
+
+def test_with_redis_a_transfer_is_queued_for_the_machine_that_holds_the_file(app, redis_server, s3_settings):
+    import redis
+
+    from podcaster.content.storage_s3 import remote_store_from_config
+    from podcaster.jobs.runner import host_queue, requeue_interrupted
+    from podcaster.jobs.tasks import queue_transfer
+    from podcaster.models import MediaFile
+
+    redis.Redis.from_url(redis_server).flushdb()
+    app.config.update(MEDIA_BACKEND="s3", QUEUE_URL=redis_server, HOST_NAME="app-a", **s3_settings)
+    jobs.init_app(app)
+    with app.app_context():
+        stored = remote_store_from_config(app.config).save_bytes(b"ID3" + os.urandom(4000), "audio/a/take.mp3")
+        row = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256, mime_type="audio/mpeg",
+                        kind="audio")
+        db.session.add(row)
+        db.session.commit()
+        media_id = row.id
+        assert queue_transfer(media_id, stored.path)
+    own, other = host_queue(app, "app-a")[0], host_queue(app, "app-b")[0]
+    assert (queue_of(app).pending_count(), own.pending_count(), other.pending_count()) == (0, 1, 0)
+    [record] = records(app, "transfer_media")
+    assert record.arguments["host"] == "app-a"
+
+    # A consumer of app-a killed during the job: only app-a's own worker queues it again.
+    own.flush()
+    with app.app_context():
+        db.session.execute(db.update(JobRecord).values(state="running"))
+        db.session.commit()
+        app.config["HOST_NAME"] = "app-b"
+        assert requeue_interrupted(app) == 0 and other.pending_count() == 0
+        app.config["HOST_NAME"] = "app-a"
+        assert requeue_interrupted(app) == 1 and own.pending_count() == 1
+    assert run_pending(app, huey=own) == 1
+    [record] = records(app, "transfer_media")
+    assert (record.state, record.attempts) == ("done", 1)
+    with app.app_context():
+        assert db.session.get(MediaFile, media_id).stored_in == "s3"
