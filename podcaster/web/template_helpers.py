@@ -9,6 +9,7 @@ from markupsafe import Markup
 from ..content.markup import plain_text, render_markdown
 from ..content.text import binary_size
 from .forms import ButtonForm
+from .forms.rows import end_with_one_blank_row
 from .site import current_site
 from .structured import absolute_url, jsonld, media_url
 from .timezones import format_local, site_time_zone
@@ -77,6 +78,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_local, "local_time")
     app.add_template_filter(binary_size, "binary_size")
+    app.add_template_filter(end_with_one_blank_row, "with_one_blank_row")
 
     @app.context_processor
     def site_globals():
