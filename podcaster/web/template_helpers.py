@@ -1,7 +1,7 @@
 """Filters and globals the templates use."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, current_app
 from markupsafe import Markup
@@ -12,7 +12,7 @@ from .forms import ButtonForm
 from .forms.rows import end_with_one_blank_row
 from .site import current_site
 from .structured import absolute_url, jsonld, media_url
-from .timezones import format_local, site_time_zone
+from .timezones import format_local, site_time_zone, utc_to_local
 
 
 def format_duration(seconds: float | None) -> str:
@@ -47,7 +47,10 @@ def _status_of(item) -> str:
     return display_status(item.status, item.publish_at, current_time())
 
 
-def format_date(value: datetime | None) -> str:
+def format_date(value: date | datetime | None) -> str:
+    """A day as "1 November 2026"; a stored (naive UTC) time gives its day in the site's time zone."""
+    if isinstance(value, datetime):
+        value = utc_to_local(value, site_time_zone())
     return value.strftime("%-d %B %Y") if value else ""
 
 

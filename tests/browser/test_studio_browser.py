@@ -17,12 +17,9 @@ from playwright.sync_api import expect
 
 from ..helpers.a11y import assert_accessible
 from ..helpers.images import image_bytes
-from ..helpers.live import browser_login, keep_offline
+from ..helpers.live import DESKTOP, PHONE, browser_login, open_tab, unexpected_errors
 from ..helpers.media import DATA
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-YOUTUBE_HOSTS = ("i.ytimg.com", "www.youtube-nocookie.com")
 ADMIN_LISTS = ("/admin/authors/", "/admin/books/", "/admin/shows/", "/admin/videos/", "/admin/posts/")
 
 
@@ -34,17 +31,9 @@ def demo(live_site):
 
 
 def _studio(browser, site, viewport):
-    phone = viewport is PHONE
-    context = browser.new_context(base_url=site.url, viewport=viewport, is_mobile=phone, has_touch=phone)
-    elsewhere = keep_offline(context, expected_hosts=YOUTUBE_HOSTS)
-    tab = context.new_page()
-    tab.set_default_timeout(20_000)
-    tab.errors = []
-    tab.on("console", lambda message: tab.errors.append((message.text, message.location.get("url", "")))
-           if message.type == "error" else None)
-    tab.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
+    context, tab = open_tab(browser, site, viewport, phone=viewport is PHONE, timeout_ms=20_000)
     browser_login(tab)
-    return context, tab, elsewhere
+    return context, tab, tab.elsewhere
 
 
 @pytest.fixture(params=[DESKTOP, PHONE], ids=["1280px", "390px"])
@@ -55,14 +44,6 @@ def studio(request, browser, demo):
     yield tab
     context.close()
     assert elsewhere == [], f"the page asked for hosts other than 127.0.0.1 and YouTube's: {elsewhere}"
-
-
-def unexpected_errors(tab, allowed_statuses=()) -> list[tuple[str, str]]:
-    """Console errors, except YouTube's failed loads and the refusals the test asked for."""
-    return [(text, url) for text, url in tab.errors
-            if not (text.startswith("Failed to load resource") and (
-                urlsplit(url).hostname in YOUTUBE_HOSTS
-                or any(f"status of {status}" in text for status in allowed_statuses)))]
 
 
 def sideways_overflow(tab) -> int:
