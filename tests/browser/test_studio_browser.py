@@ -114,6 +114,57 @@ def test_a_refused_episode_keeps_its_audio_and_the_notes_preview_is_sanitised(st
     assert unexpected_errors(tab, allowed_statuses=(400,)) == []
 
 
+def test_post_form_keeps_the_address_and_excerpt_under_advanced_until_one_is_wrong(studio):
+    tab = studio
+    tab.goto("/admin/posts/new")
+    expect(tab.get_by_label("Title", exact=True)).to_have_attribute("required", "")
+    expect(tab.get_by_label("Slug")).to_be_hidden()
+    expect(tab.get_by_label("Excerpt")).to_be_hidden()
+    expect(tab.get_by_role("button", name="Preview")).to_be_visible()  # the Markdown preview of the text
+    tab.get_by_text("Advanced: page address and excerpt").click()
+    expect(tab.get_by_text("The address of the post: /blog/<slug>")).to_be_visible()
+    tab.get_by_label("Title", exact=True).fill(f"Advanced at {tab.width}")
+    tab.get_by_label("Slug").fill("Not a slug!")
+    tab.get_by_role("button", name="Save").click()
+    # The refused page opens the section by itself: the error is in sight.
+    expect(tab.get_by_role("alert").filter(has_text="lowercase letters")).to_be_visible()
+    expect(tab.get_by_label("Slug")).to_have_value("not a slug!")
+    assert_accessible(tab, f"the refused post form at {tab.width} px")
+    assert sideways_overflow(tab) <= 0
+    screenshot(tab, "new-post-refused")
+    assert unexpected_errors(tab, allowed_statuses=(400,)) == []
+
+
+def test_row_editor_without_javascript_offers_a_blank_row_after_a_refused_submit(browser, demo):
+    context, tab = open_tab(browser, demo, PHONE, phone=True, java_script_enabled=False)
+    try:
+        browser_login(tab)
+        tab.goto("/admin/authors/new")
+        links = tab.get_by_role("group", name="Other links")
+        expect(links.get_by_role("button", name="Add a row")).to_have_count(0)  # admin.js did not run
+        for number in (1, 2):  # the spare rows the page offers
+            links.get_by_label(f"Label {number}", exact=True).fill(f"Link {number}")
+            links.get_by_label(f"Address {number}", exact=True).fill(f"https://link{number}.example")
+        tab.get_by_role("button", name="Save").click()  # no name: refused
+        expect(tab.get_by_role("alert").first).to_be_visible()
+        expect(links.get_by_label("Label 2", exact=True)).to_have_value("Link 2")
+        expect(links.get_by_label("Label 3", exact=True)).to_have_value("")
+        expect(links.get_by_label("Label 4", exact=True)).to_have_count(0)
+        tab.get_by_label("Name", exact=True).fill("Without Script")
+        links.get_by_label("Label 3", exact=True).fill("Link 3")
+        links.get_by_label("Address 3", exact=True).fill("https://link3.example")
+        tab.get_by_role("button", name="Save").click()
+        tab.wait_for_url("**/admin/authors/")
+        tab.get_by_role("link", name="Without Script").first.click()
+        saved = tab.get_by_role("group", name="Other links")
+        assert [saved.get_by_label(f"Label {n}", exact=True).input_value() for n in (1, 2, 3)] == \
+            ["Link 1", "Link 2", "Link 3"]
+        assert unexpected_errors(tab, allowed_statuses=(400,)) == []
+    finally:
+        context.close()
+    assert tab.elsewhere == []
+
+
 def _admin_pages(tab) -> list[str]:
     """Every admin page: the dashboard, the menu's areas, each list's "New" and first "Edit" pages."""
     tab.goto("/admin/")
