@@ -183,6 +183,7 @@ def unexpected_errors(tab, allowed_statuses=(), refused_path: str = "") -> list[
             return False
         if urlsplit(url).hostname in YOUTUBE_HOSTS:
             return True
-        return any(f"status of {status}" in text for status in allowed_statuses) and url.endswith(refused_path)
+        refused = any(f"status of {status}" in text for status in allowed_statuses)
+        return refused and url.endswith(refused_path)
 
     return [(text, url) for text, url in tab.errors if not expected(text, url)]

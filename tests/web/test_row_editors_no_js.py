@@ -1,4 +1,4 @@
-"""Row editors without JavaScript: a refused submit shows the rows entered and one blank row to add another."""
+"""Row editors without JavaScript: a refused submit shows the rows entered and one blank row for another."""
 from __future__ import annotations
 
 from lxml import html as lxml_html
@@ -37,22 +37,28 @@ def blank(row: dict[str, str]) -> bool:
     return all(value in ("", "0", "author") for value in row.values())
 
 
-# Each case: the form, its data with every offered row filled and the title (or name) left out, and the editor.
+# Each case: the form, its data with every offered row filled and the title (or name) left out, the editor.
 CASES = {
-    "author links": ("/admin/authors/new", lambda ids: author_data(name="", **row_fields("links", TWO_LINKS)), "links"),
-    "book buy links": ("/admin/books/new", lambda ids: book_data(title="", **row_fields("buy_links", TWO_LINKS)),
-                       "buy_links"),
-    "book contributors": ("/admin/books/new",
-                          lambda ids: book_data(contributors=[(ids["author"], "author"), (ids["author"], "editor")],
-                                                title=""), "contributors"),
-    "show funding": ("/admin/shows/new", lambda ids: show_data(title="", artwork=artwork_upload(),
-                                                               **row_fields("funding", TWO_LINKS)), "funding"),
-    "show credits": ("/admin/shows/new",
-                     lambda ids: show_data(title="", artwork=artwork_upload(),
-                                           **row_fields("credits", TWO_PEOPLE, CREDIT_COLUMNS)), "credits"),
-    "episode guests": ("/admin/shows/{show}/episodes/new",
-                       lambda ids: episode_data(title="", **row_fields("guests", TWO_PEOPLE, PERSON_COLUMNS)),
-                       "guests"),
+    "author links": (
+        "/admin/authors/new", lambda ids: author_data(name="", **row_fields("links", TWO_LINKS)), "links"),
+    "book buy links": (
+        "/admin/books/new", lambda ids: book_data(title="", **row_fields("buy_links", TWO_LINKS)),
+        "buy_links"),
+    "book contributors": (
+        "/admin/books/new",
+        lambda ids: book_data(contributors=[(ids["author"], "author"), (ids["author"], "editor")], title=""),
+        "contributors"),
+    "show funding": (
+        "/admin/shows/new",
+        lambda ids: show_data(title="", artwork=artwork_upload(), **row_fields("funding", TWO_LINKS)),
+        "funding"),
+    "show credits": (
+        "/admin/shows/new",
+        lambda ids: show_data(title="", artwork=artwork_upload(),
+                              **row_fields("credits", TWO_PEOPLE, CREDIT_COLUMNS)), "credits"),
+    "episode guests": (
+        "/admin/shows/{show}/episodes/new",
+        lambda ids: episode_data(title="", **row_fields("guests", TWO_PEOPLE, PERSON_COLUMNS)), "guests"),
 }
 
 
