@@ -12,7 +12,7 @@ import math
 import re
 from itertools import accumulate
 
-from .text import forbidden_message
+from .text import binary_size, forbidden_message
 
 CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_MIME = "application/json+chapters"
@@ -64,7 +64,7 @@ def parse_chapters(data: bytes) -> list[dict]:
             start time or title (the message names the chapter).
     """
     if len(data) > MAX_CHAPTERS_BYTES:
-        raise ChaptersError("The chapters file is larger than 1 MB.")
+        raise ChaptersError(f"The chapters file is larger than {binary_size(MAX_CHAPTERS_BYTES)}.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -17,6 +17,7 @@ from ..models import MediaFile
 from .images import ImageError, ImageRule, check_podcast_artwork, inspect_image, resized_jpeg
 from .storage import MediaStore, StorageError, TooLarge
 from .storage_s3 import S3MediaStore
+from .text import binary_size
 
 
 @dataclass
@@ -139,7 +140,7 @@ def store_image(session: Session, store: MediaStore, stream: BinaryIO, filename:
         return original
     except TooLarge as exc:
         remove_files(store, written)
-        raise ImageError(f"The image is larger than {max_bytes // (1024 * 1024)} MB.") from exc
+        raise ImageError(f"The image is larger than {binary_size(max_bytes)}.") from exc
     except StorageError as exc:
         remove_files(store, written)
         raise ImageError(f"The image could not be stored: {exc}.") from exc

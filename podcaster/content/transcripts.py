@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .text import binary_size
+
 SRT_MIME = "application/x-subrip"
 VTT_MIME = "text/vtt"
 MAX_TRANSCRIPT_BYTES = 5 * 1024 * 1024
@@ -48,7 +50,7 @@ def check_transcript(data: bytes) -> TranscriptFormat:
         TranscriptError: too large, not UTF-8 text, or without any timed cue.
     """
     if len(data) > MAX_TRANSCRIPT_BYTES:
-        raise TranscriptError(f"The transcript is larger than {MAX_TRANSCRIPT_BYTES // (1024 * 1024)} MB.")
+        raise TranscriptError(f"The transcript is larger than {binary_size(MAX_TRANSCRIPT_BYTES)}.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -1,7 +1,7 @@
 """Filters and globals the templates use."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, current_app
 from markupsafe import Markup
@@ -9,9 +9,10 @@ from markupsafe import Markup
 from ..content.markup import plain_text, render_markdown
 from ..content.text import binary_size
 from .forms import ButtonForm
+from .forms.rows import end_with_one_blank_row
 from .site import current_site
 from .structured import absolute_url, jsonld, media_url
-from .timezones import format_local, site_time_zone
+from .timezones import format_local, site_time_zone, utc_to_local
 
 
 def format_duration(seconds: float | None) -> str:
@@ -47,7 +48,10 @@ def _status_of(item) -> str:
     return display_status(item.status, item.publish_at, current_time())
 
 
-def format_date(value: datetime | None) -> str:
+def format_date(value: date | datetime | None) -> str:
+    """A day as "1 November 2026"; a stored (naive UTC) time gives its day in the site's time zone."""
+    if isinstance(value, datetime):
+        value = utc_to_local(value, site_time_zone())
     return value.strftime("%-d %B %Y") if value else ""
 
 
@@ -78,6 +82,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_local, "local_time")
     app.add_template_filter(binary_size, "binary_size")
+    app.add_template_filter(end_with_one_blank_row, "with_one_blank_row")
 
     @app.context_processor
     def site_globals():

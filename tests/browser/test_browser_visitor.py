@@ -6,15 +6,12 @@ Content-Security-Policy violation above all) fails the test.
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import expect
 
-from ..helpers.live import keep_offline
+from ..helpers.live import open_tab, unexpected_errors
 
-YOUTUBE_HOSTS = ("i.ytimg.com", "www.youtube-nocookie.com")
-PHONE = {"width": 375, "height": 740}
+SMALL_PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture(scope="module")
@@ -27,29 +24,10 @@ def demo(live_site):
 @pytest.fixture
 def visitor(browser, demo):
     """A tab that records console errors with the URL they are about, and never reaches YouTube."""
-    context = browser.new_context(base_url=demo.url)
-    tab = _tab(context)
+    context, tab = open_tab(browser, demo)
     yield tab
     context.close()
     assert tab.elsewhere == [], f"the page asked for hosts other than 127.0.0.1 and YouTube's: {tab.elsewhere}"
-
-
-def _tab(context):
-    elsewhere = keep_offline(context, expected_hosts=YOUTUBE_HOSTS)
-    tab = context.new_page()
-    tab.elsewhere = elsewhere
-    tab.set_default_timeout(15_000)
-    tab.errors = []
-    tab.on("console", lambda message: tab.errors.append((message.text, message.location.get("url", "")))
-           if message.type == "error" else None)
-    tab.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
-    return tab
-
-
-def unexpected_errors(tab) -> list[tuple[str, str]]:
-    """Console errors, except failed network loads of YouTube's thumbnails and player."""
-    return [(text, url) for text, url in tab.errors
-            if not (text.startswith("Failed to load resource") and urlsplit(url).hostname in YOUTUBE_HOSTS)]
 
 
 def wait_until_shown(tab, image) -> None:
@@ -118,8 +96,7 @@ def test_videos_show_thumbnails_and_play_here_inserts_a_privacy_enhanced_embed(v
 
 
 def test_phone_screen_has_no_horizontal_scroll(browser, demo):
-    context = browser.new_context(base_url=demo.url, viewport=PHONE, is_mobile=True, has_touch=True)
-    tab = _tab(context)
+    context, tab = open_tab(browser, demo, SMALL_PHONE, phone=True)
     try:
         for url in ("/", "/about", "/books", "/books/twenty-eight-doors", "/videos", "/blog",
                     "/blog/why-i-write-in-the-morning"):

@@ -7,17 +7,11 @@ allowed.
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import expect
 
 from ..helpers.a11y import assert_accessible
-from ..helpers.live import browser_login, keep_offline
-
-YOUTUBE_HOSTS = ("i.ytimg.com", "www.youtube-nocookie.com")
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+from ..helpers.live import DESKTOP, PHONE, browser_login, open_tab, unexpected_errors
 
 
 @pytest.fixture(scope="module")
@@ -27,26 +21,10 @@ def demo(live_site):
     return live_site
 
 
-def open_tab(browser, site, viewport, **context_options):
-    """A tab at ``viewport`` that records console errors (YouTube's refused loads aside) and stays offline."""
-    context = browser.new_context(base_url=site.url, viewport=viewport, **context_options)
-    elsewhere = keep_offline(context, expected_hosts=YOUTUBE_HOSTS)
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    tab.errors = []
-    tab.on("console", lambda message: tab.errors.append((message.text, message.location.get("url", "")))
-           if message.type == "error" else None)
-    tab.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
-    tab.elsewhere = elsewhere
-    return context, tab
-
-
 def assert_clean(tab, refused_form: str = "") -> None:
     """No console error but YouTube's refused loads (and the 400 of a form refused on purpose)."""
-    errors = [(text, url) for text, url in tab.errors
-              if not (text.startswith("Failed to load resource") and urlsplit(url).hostname in YOUTUBE_HOSTS)
-              and not (refused_form and "status of 400" in text and url.endswith(refused_form))]
-    assert errors == [], errors
+    allowed = (400,) if refused_form else ()
+    assert unexpected_errors(tab, allowed_statuses=allowed, refused_path=refused_form) == []
     assert tab.elsewhere == []
 
 

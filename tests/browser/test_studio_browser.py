@@ -17,12 +17,9 @@ from playwright.sync_api import expect
 
 from ..helpers.a11y import assert_accessible
 from ..helpers.images import image_bytes
-from ..helpers.live import browser_login, keep_offline
+from ..helpers.live import DESKTOP, PHONE, browser_login, open_tab, unexpected_errors
 from ..helpers.media import DATA
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-YOUTUBE_HOSTS = ("i.ytimg.com", "www.youtube-nocookie.com")
 ADMIN_LISTS = ("/admin/authors/", "/admin/books/", "/admin/shows/", "/admin/videos/", "/admin/posts/")
 
 
@@ -34,17 +31,9 @@ def demo(live_site):
 
 
 def _studio(browser, site, viewport):
-    phone = viewport is PHONE
-    context = browser.new_context(base_url=site.url, viewport=viewport, is_mobile=phone, has_touch=phone)
-    elsewhere = keep_offline(context, expected_hosts=YOUTUBE_HOSTS)
-    tab = context.new_page()
-    tab.set_default_timeout(20_000)
-    tab.errors = []
-    tab.on("console", lambda message: tab.errors.append((message.text, message.location.get("url", "")))
-           if message.type == "error" else None)
-    tab.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
+    context, tab = open_tab(browser, site, viewport, phone=viewport is PHONE, timeout_ms=20_000)
     browser_login(tab)
-    return context, tab, elsewhere
+    return context, tab, tab.elsewhere
 
 
 @pytest.fixture(params=[DESKTOP, PHONE], ids=["1280px", "390px"])
@@ -55,14 +44,6 @@ def studio(request, browser, demo):
     yield tab
     context.close()
     assert elsewhere == [], f"the page asked for hosts other than 127.0.0.1 and YouTube's: {elsewhere}"
-
-
-def unexpected_errors(tab, allowed_statuses=()) -> list[tuple[str, str]]:
-    """Console errors, except YouTube's failed loads and the refusals the test asked for."""
-    return [(text, url) for text, url in tab.errors
-            if not (text.startswith("Failed to load resource") and (
-                urlsplit(url).hostname in YOUTUBE_HOSTS
-                or any(f"status of {status}" in text for status in allowed_statuses)))]
 
 
 def sideways_overflow(tab) -> int:
@@ -131,6 +112,57 @@ def test_a_refused_episode_keeps_its_audio_and_the_notes_preview_is_sanitised(st
     tab.get_by_role("button", name="Save").click()
     expect(tab.get_by_text(f"Saved “{title}”: MP3")).to_be_visible()
     assert unexpected_errors(tab, allowed_statuses=(400,)) == []
+
+
+def test_post_form_keeps_the_address_and_excerpt_under_advanced_until_one_is_wrong(studio):
+    tab = studio
+    tab.goto("/admin/posts/new")
+    expect(tab.get_by_label("Title", exact=True)).to_have_attribute("required", "")
+    expect(tab.get_by_label("Slug")).to_be_hidden()
+    expect(tab.get_by_label("Excerpt")).to_be_hidden()
+    expect(tab.get_by_role("button", name="Preview")).to_be_visible()  # the Markdown preview of the text
+    tab.get_by_text("Advanced: page address and excerpt").click()
+    expect(tab.get_by_text("The address of the post: /blog/<slug>")).to_be_visible()
+    tab.get_by_label("Title", exact=True).fill(f"Advanced at {tab.width}")
+    tab.get_by_label("Slug").fill("Not a slug!")
+    tab.get_by_role("button", name="Save").click()
+    # The refused page opens the section by itself: the error is in sight.
+    expect(tab.get_by_role("alert").filter(has_text="lowercase letters")).to_be_visible()
+    expect(tab.get_by_label("Slug")).to_have_value("not a slug!")
+    assert_accessible(tab, f"the refused post form at {tab.width} px")
+    assert sideways_overflow(tab) <= 0
+    screenshot(tab, "new-post-refused")
+    assert unexpected_errors(tab, allowed_statuses=(400,)) == []
+
+
+def test_row_editor_without_javascript_offers_a_blank_row_after_a_refused_submit(browser, demo):
+    context, tab = open_tab(browser, demo, PHONE, phone=True, java_script_enabled=False)
+    try:
+        browser_login(tab)
+        tab.goto("/admin/authors/new")
+        links = tab.get_by_role("group", name="Other links")
+        expect(links.get_by_role("button", name="Add a row")).to_have_count(0)  # admin.js did not run
+        for number in (1, 2):  # the spare rows the page offers
+            links.get_by_label(f"Label {number}", exact=True).fill(f"Link {number}")
+            links.get_by_label(f"Address {number}", exact=True).fill(f"https://link{number}.example")
+        tab.get_by_role("button", name="Save").click()  # no name: refused
+        expect(tab.get_by_role("alert").first).to_be_visible()
+        expect(links.get_by_label("Label 2", exact=True)).to_have_value("Link 2")
+        expect(links.get_by_label("Label 3", exact=True)).to_have_value("")
+        expect(links.get_by_label("Label 4", exact=True)).to_have_count(0)
+        tab.get_by_label("Name", exact=True).fill("Without Script")
+        links.get_by_label("Label 3", exact=True).fill("Link 3")
+        links.get_by_label("Address 3", exact=True).fill("https://link3.example")
+        tab.get_by_role("button", name="Save").click()
+        tab.wait_for_url("**/admin/authors/")
+        tab.get_by_role("link", name="Without Script").first.click()
+        saved = tab.get_by_role("group", name="Other links")
+        assert [saved.get_by_label(f"Label {n}", exact=True).input_value() for n in (1, 2, 3)] == \
+            ["Link 1", "Link 2", "Link 3"]
+        assert unexpected_errors(tab, allowed_statuses=(400,)) == []
+    finally:
+        context.close()
+    assert tab.elsewhere == []
 
 
 def _admin_pages(tab) -> list[str]:

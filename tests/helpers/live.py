@@ -26,6 +26,10 @@ CHROMIUM_ARGS = [
     "--disable-breakpad", "--disable-default-apps", "--metrics-recording-only",
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+#: Hosts the demo content names (video thumbnails and players): refused, as every other host, but expected.
+YOUTUBE_HOSTS = ("i.ytimg.com", "www.youtube-nocookie.com")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 def _is_elsewhere(url: str) -> bool:
@@ -215,3 +219,57 @@ def browser_login(tab, email: str | None = None, password: str | None = None) ->
     tab.get_by_label("Password").fill(password or ADMIN_PASSWORD)
     tab.get_by_role("button", name="Log in").click()
     tab.wait_for_url("**/admin/")
+
+
+def open_tab(browser, site, viewport: dict | None = None, phone: bool = False, timeout_ms: int = 15_000,
+             **context_options):
+    """A tab on ``site`` that stays offline and records its console errors and uncaught exceptions.
+
+    Args:
+        browser: the Playwright browser (the ``browser`` fixture).
+        site: a started ``LiveSite``.
+        viewport: the window size (``DESKTOP``, ``PHONE``...); Playwright's default when None.
+        phone: also act as a touch phone (``is_mobile``, ``has_touch``).
+        timeout_ms: the tab's default timeout for actions and waits.
+        **context_options: more ``browser.new_context`` options (permissions...).
+
+    Returns:
+        ``(context, tab)``: close the context when done. ``tab.errors`` fills with ``(text, url)`` pairs as
+        pages load; ``tab.elsewhere`` with the URLs of unexpected hosts asked for (see ``keep_offline``).
+    """
+    if viewport is not None:
+        context_options["viewport"] = viewport
+    if phone:
+        context_options.update(is_mobile=True, has_touch=True)
+    context = browser.new_context(base_url=site.url, **context_options)
+    elsewhere = keep_offline(context, expected_hosts=YOUTUBE_HOSTS)
+    tab = context.new_page()
+    tab.set_default_timeout(timeout_ms)
+    tab.elsewhere = elsewhere
+    tab.errors = []
+    tab.on("console", lambda message: tab.errors.append((message.text, message.location.get("url", "")))
+           if message.type == "error" else None)
+    tab.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
+    return context, tab
+
+
+def unexpected_errors(tab, allowed_statuses=(), refused_path: str = "") -> list[tuple[str, str]]:
+    """The console errors of a tab from ``open_tab``, less the ones a test expects.
+
+    Args:
+        tab: a tab from ``open_tab``.
+        allowed_statuses: HTTP statuses of failed loads the test asked for (a refused form's 400).
+        refused_path: when given, those statuses are allowed only for URLs ending with it.
+
+    Returns:
+        ``(text, url)`` pairs; YouTube's refused loads are never among them.
+    """
+    def expected(text: str, url: str) -> bool:
+        if not text.startswith("Failed to load resource"):
+            return False
+        if urlsplit(url).hostname in YOUTUBE_HOSTS:
+            return True
+        refused = any(f"status of {status}" in text for status in allowed_statuses)
+        return refused and url.endswith(refused_path)
+
+    return [(text, url) for text, url in tab.errors if not expected(text, url)]

@@ -668,11 +668,11 @@ def test_feed_health_list_shows_stored_figures_and_never_runs_the_doctor(app, cl
 
     monkeypatch.setattr(feed_doctor, "check_feed", counted)
     html = page_text(client.get("/admin/feed-doctor"))
-    assert runs == [] and "Not checked yet." in html and "Check now" in html
+    assert runs == [] and "Not checked yet." in html and "Check the feed now" in html
     checked = client.post(f"/admin/feed-doctor/{show_id}/check", data={"csrf_token": csrf_in(html),
                                                                         "back": "feed-doctor"})
     assert checked.status_code == 302 and checked.headers["Location"] == f"/admin/feed-doctor#show-{show_id}"
     assert len(runs) == 1
     html = page_text(client.get("/admin/feed-doctor"))
-    assert len(runs) == 1 and "Not checked yet." not in html and "Check now" not in html
+    assert len(runs) == 1 and "Not checked yet." not in html and "Check the feed now" not in html
     assert re.search(r'<tr id="show-\d+" class="feed-health bad">.*?<td data-label="Errors">1</td>', html, re.S)

@@ -48,6 +48,16 @@ def test_times_are_entered_and_shown_in_the_site_time_zone_and_stored_in_utc(app
         assert db.session.get(Post, post_id).publish_at == datetime(2030, 1, 15, 9, 0)
 
 
+def test_public_dates_are_the_day_in_the_site_time_zone(app, client, auth):
+    app.config["SITE_TIME_ZONE"] = "Pacific/Auckland"
+    auth.login()
+    # 20:00 UTC on 28 November is already the 29th in Auckland (UTC+13 in summer).
+    response = post_form(client, NEW_POST, post_data(status="published", publish_at="2026-11-29T09:00"))
+    assert response.status_code == 302, page_text(response)
+    blog = page_text(client.get("/blog"))
+    assert '<time datetime="2026-11-28T20:00:00Z">29 November 2026</time>' in blog
+
+
 def test_a_time_the_clocks_skip_is_refused_and_nothing_is_saved(app, client, auth):
     app.config["SITE_TIME_ZONE"] = "Europe/Paris"
     auth.login()

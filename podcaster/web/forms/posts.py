@@ -4,7 +4,6 @@ from __future__ import annotations
 from wtforms import (
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -17,6 +16,7 @@ from ..timezones import SiteDateTimeField
 from . import ScheduledForm
 from .authors import slug_field
 from .books import coerce_optional_int
+from .site import CheckboxesField
 
 STATUS_CHOICES = [
     SelectChoice(Status.DRAFT.value, "Draft (not public)"),
@@ -46,7 +46,7 @@ class PostForm(ScheduledForm):
     excerpt = TextAreaField("Excerpt", validators=[Length(max=2000)])
     author_id = SelectField("Author", coerce=coerce_optional_int)
     tags = StringField("Tags", validators=[Length(max=1000)])
-    books = SelectMultipleField("Books mentioned", coerce=int, validators=[Optional()])
+    books = CheckboxesField("Books mentioned", coerce=int, validators=[Optional()])
     status = SelectField("Status", choices=STATUS_CHOICES, default=Status.DRAFT.value)
     publish_at = SiteDateTimeField("Publication time", validators=[Optional()])
     submit = SubmitField("Save")

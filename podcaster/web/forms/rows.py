@@ -76,6 +76,38 @@ def add_spare_rows(field: FieldList) -> None:
             field.append_entry()
 
 
+def _is_blank(row: FormField) -> bool:
+    """True when no input of the row says anything: empty text, no choice, or the choice it starts with."""
+    return all(value.data in (None, "", 0, value.default) for value in row)
+
+
+def end_with_one_blank_row(field: FieldList) -> FieldList:
+    """After a refused submit: the rows as entered, then exactly one blank row (room allowing).
+
+    Called by the ``row_editor`` macro, the one place every row editor goes through whatever refused the
+    submit (a form validator or the domain), so an author without JavaScript can still add an item. Only
+    trailing blank rows are dropped: a row emptied in the middle stays, so the row numbers the refusal
+    names still point at the right rows.
+
+    Args:
+        field: a row editor's ``FieldList`` of ``FormField`` rows, as submitted.
+
+    Returns:
+        The same field, for use in a template expression.
+    """
+    while len(field.entries) > 1 and _is_blank(field.entries[-1]) and _is_blank(field.entries[-2]):
+        field.pop_entry()
+    room = field.max_entries is None or len(field.entries) < field.max_entries
+    if room and (not field.entries or not _is_blank(field.entries[-1])):
+        first = field.entries[0] if field.entries else None
+        fresh = field.append_entry()
+        for value in fresh:
+            # Choices set by the view at run time (the book's authors) are not on the row class.
+            if isinstance(value, SelectField) and value.choices is None and first is not None:
+                value.choices = first[value.short_name].choices
+    return field
+
+
 def check_row_text(field: FieldList) -> None:
     """The text rules of ``TextForm`` for every input of every row (``TextForm`` sees only the list).
 

@@ -9,7 +9,6 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -25,6 +24,7 @@ from ...models import EpisodeType, ShowType, Status
 from ..timezones import SiteDateTimeField
 from . import ScheduledForm, TextForm
 from .rows import credit_rows, link_rows, people_validator, person_rows, validate_link_rows
+from .site import CheckboxesField
 
 STATUS_CHOICES = [
     (Status.DRAFT.value, "Draft (not public)"),
@@ -138,7 +138,7 @@ class EpisodeForm(ScheduledForm):
     remove_transcript = BooleanField("Remove the transcript")
     chapters = FileField("Chapters (Podcast Index JSON)")
     remove_chapters = BooleanField("Remove the chapters")
-    books = SelectMultipleField("Books discussed", coerce=int, validators=[Optional()])
+    books = CheckboxesField("Books discussed", coerce=int, validators=[Optional()])
     guests = person_rows("Guests and other people")
     submit = SubmitField("Save")
 
