@@ -46,6 +46,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
+from ..content.audio import FrameCounter, StreamCount
 from ..content.storage import CHUNK_SIZE, INCOMING_FOLDER, MediaStore, StoredFile
 from ..content.text import binary_size
 
@@ -71,14 +72,17 @@ class UploadSpool(io.FileIO):
     request thread goes on receiving and parsing the body (both ``hashlib`` and
     ``os.write`` release the GIL). At most a few blocks wait in between, so
     memory stays bounded. Reading, seeking, ``sha256`` and ``close`` first wait
-    for everything written to be on disk.
+    for everything written to be on disk. The same thread counts the MPEG frames
+    of an MP3 from the same blocks (``frames``: the probe then need not read the
+    file again; the counter's array work releases the GIL too).
 
     Args:
         path: the new temporary file (created exclusively).
         max_bytes: the largest accepted file; ``None`` for no limit.
+        count_frames: whether to count MPEG frames (it stops by itself on a file that is no MP3).
     """
 
-    def __init__(self, path: Path, max_bytes: int | None) -> None:
+    def __init__(self, path: Path, max_bytes: int | None, count_frames: bool = False) -> None:
         super().__init__(path, "xb+")
         self.path = path
         self.max_bytes = max_bytes
@@ -88,6 +92,7 @@ class UploadSpool(io.FileIO):
         self._blocks: queue.Queue[bytearray | None] | None = None
         self._writer: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._frames: FrameCounter | None = FrameCounter() if count_frames else None
 
     def write(self, data) -> int:  # type: ignore[override]
         self.size += len(data)
@@ -125,6 +130,12 @@ class UploadSpool(io.FileIO):
                     view = view[os.write(descriptor, view):]
             except BaseException as exc:  # noqa: BLE001  (handed to the request thread)
                 self._error = exc
+                continue
+            if self._frames is not None:
+                try:
+                    self._frames.feed(bytes(block))
+                except Exception:  # noqa: BLE001  (the probe counts from the file instead)
+                    self._frames = None
 
     def _settle(self) -> None:
         """Wait until every byte written so far is hashed and in the file."""
@@ -177,6 +188,17 @@ class UploadSpool(io.FileIO):
         self._settle()
         return self._digest.hexdigest()
 
+    @property
+    def frames(self) -> StreamCount | None:
+        """The MPEG frames counted while receiving, or None (not an MP3, or the probe must walk the file)."""
+        self._settle()
+        if self._frames is None:
+            return None
+        try:
+            return self._frames.finish(self.path)
+        except Exception:  # noqa: BLE001  (the probe counts from the file instead)
+            return None
+
     def discard(self) -> None:
         """Close and delete the file (safe to call twice, or after the file was committed)."""
         self._pending = bytearray()
@@ -197,6 +219,7 @@ class ReceivedUpload:
     size: int
     sha256: str
     filename: str  # as the browser sent it (untrusted; for display and slugs only)
+    frames: StreamCount | None = None  # an MP3's frames, counted as it arrived
 
 
 class StreamingRequest(Request):
@@ -237,7 +260,7 @@ class StreamingRequest(Request):
         if not (_may_upload(self) and _streams_uploads(self)):
             return super()._get_file_stream(total_content_length, content_type, filename, content_length)
         store = MediaStore(current_app.config["MEDIA_ROOT"])
-        spool = UploadSpool(store.incoming_path(), current_app.config["MAX_UPLOAD_BYTES"])
+        spool = UploadSpool(store.incoming_path(), current_app.config["MAX_UPLOAD_BYTES"], count_frames=True)
         spools(self).append(spool)
         return spool
 
@@ -303,7 +326,7 @@ def receive_upload(upload: FileStorage, store: MediaStore, max_bytes: int | None
         if stream.size > limit:
             stream.discard()
             raise RequestEntityTooLarge(f"The file is larger than this site accepts ({binary_size(limit)}).")
-        return ReceivedUpload(stream.path, stream.size, stream.sha256, upload.filename or "")
+        return ReceivedUpload(stream.path, stream.size, stream.sha256, upload.filename or "", stream.frames)
     spool = UploadSpool(store.incoming_path(), limit)
     spools(request).append(spool)
     stream.seek(0)
