@@ -436,7 +436,9 @@ def count_mpeg_frames(path: str | os.PathLike, start: int = 0) -> FrameCount:
 _LOOKAHEAD = 8192
 #: While an upload arrives, the walk stays this far behind the data received, so trailing tags (found only
 #: once the file is complete) are never walked as audio; a larger trailing tag means counting again.
-_STREAM_HOLD = 1024 * 1024
+_STREAM_HOLD = 256 * 1024
+#: The most bytes one ``_frame_run`` call looks at (its array temporaries stay this small).
+_RUN_WINDOW = 256 * 1024
 
 
 class _FrameWalk:
@@ -490,6 +492,7 @@ class _FrameWalk:
                 fast_limit = min(len(buf), end - position) - _FAST_MARGIN
                 if stop is not None:
                     fast_limit = min(fast_limit, stop - position)
+                fast_limit = min(fast_limit, i + _RUN_WINDOW)
                 run_start = i
                 i, run_frames = _frame_run(buf, i, fast_limit, reference)
                 self.frames += run_frames

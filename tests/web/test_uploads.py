@@ -22,9 +22,10 @@ from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import generate_csrf
 from werkzeug.test import EnvironBuilder
 
-from podcaster.content.audio import AudioError, probe
+from podcaster.content.audio import AudioError, count_mpeg_frames, probe
 from podcaster.extensions import csrf
 from podcaster.web import media_store
+from podcaster.web import uploads
 from podcaster.web.uploads import UploadSpool, commit_upload, receive_upload, streams_uploads
 
 from ..helpers.media import DATA
@@ -56,7 +57,9 @@ def make_blueprint() -> Blueprint:
             return str(exc), 400
         stored = commit_upload(store, received, store.unique_path("audio", f"episode.{info.extension}"))
         return jsonify(path=stored.path, size=stored.size, sha256=stored.sha256, temp=str(received.path),
-                       streamed=isinstance(upload.stream, UploadSpool), duration=info.duration)
+                       streamed=isinstance(upload.stream, UploadSpool), duration=info.duration,
+                       counted=received.frames.count.frames if received.frames else None,
+                       parser=request.form_data_parser_class.__name__, note=request.form.get("note"))
 
     @bp.post("/_test/elsewhere")
     def elsewhere():
@@ -118,6 +121,48 @@ def test_upload_is_streamed_into_the_final_folder_and_renamed(app, upload_client
     assert body["size"] == len(content)
     assert body["sha256"] == hashlib.sha256(content).hexdigest()
     assert leftovers(media) == []
+
+
+def compliant_body(fields: dict[str, str], audio: bytes) -> tuple[str, bytes]:
+    """A multipart body as browsers send it (every part's data ends with CRLF, empty values too)."""
+    parts = [f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n".encode()
+             for name, value in fields.items()]
+    parts.append(f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"x.mp3\"\r\n"
+                 f"Content-Type: audio/mpeg\r\n\r\n".encode() + audio + multipart_suffix())
+    return f"multipart/form-data; boundary={BOUNDARY}", b"".join(parts)
+
+
+def test_large_uploads_are_parsed_by_the_compiled_parser(app, upload_client, monkeypatch):
+    monkeypatch.setattr(uploads, "COMPILED_PARSER_MIN_BYTES", 0)  # every body counts as large
+    media = Path(app.config["MEDIA_ROOT"])
+    audio = (DATA / "vbr_no_xing.mp3").read_bytes()
+    token = upload_client.get("/_test/token").get_data(as_text=True)
+    content_type, body = compliant_body({"note": "", "title": "Ünïcode title", "csrf_token": token}, audio)
+    response = upload_client.post("/_test/upload", data=body, content_type=content_type)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = response.get_json()
+    assert answer["parser"] == "CompiledMultipartParser" and answer["streamed"] is True
+    assert answer["note"] == ""
+    assert (media / answer["path"]).read_bytes() == audio
+    assert answer["sha256"] == hashlib.sha256(audio).hexdigest()
+    # Counted while it arrived, the same count as walking the file.
+    assert answer["counted"] == count_mpeg_frames(DATA / "vbr_no_xing.mp3").frames
+    assert leftovers(media) == []
+
+
+def test_compiled_parser_keeps_csrf_and_leaves_nothing_when_refused(app, upload_client, monkeypatch):
+    monkeypatch.setattr(uploads, "COMPILED_PARSER_MIN_BYTES", 0)
+    media = Path(app.config["MEDIA_ROOT"])
+    content_type, body = compliant_body({"title": "One", "csrf_token": "forged"}, (DATA / "cbr.mp3").read_bytes())
+    response = upload_client.post("/_test/upload", data=body, content_type=content_type)
+    assert response.status_code == 400
+    assert leftovers(media) == []
+    assert not (media / "audio").exists() or not list((media / "audio").iterdir())
+
+
+def test_small_bodies_keep_werkzeugs_parser(app, upload_client):
+    response = post_upload(upload_client, {"title": "One", "audio": ((DATA / "cbr.mp3").open("rb"), "x.mp3")})
+    assert response.get_json()["parser"] == "FormDataParser"
 
 
 def test_two_uploads_never_clash(app, upload_client):
@@ -435,6 +480,24 @@ def test_spool_writes_and_hashes_everything_in_order(tmp_path):
     spool.close()
     assert (tmp_path / ".upload-test.part").read_bytes() == data
     assert writer_threads() == []
+
+
+def test_spool_counts_the_frames_of_an_mp3_as_it_is_written(tmp_path):
+    data = (DATA / "vbr_no_xing.mp3").read_bytes() * 12  # several hand-off blocks
+    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=None, count_frames=True)
+    for start in range(0, len(data), 300_001):
+        spool.write(data[start:start + 300_001])
+    counted = spool.frames
+    spool.close()
+    assert counted is not None and counted.size == len(data)
+    assert counted.count == count_mpeg_frames(tmp_path / ".upload-test.part")
+
+
+def test_spool_counts_nothing_for_other_files(tmp_path):
+    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=None, count_frames=True)
+    spool.write((DATA / "aac.m4a").read_bytes())
+    assert spool.frames is None
+    spool.discard()
 
 
 def test_spool_discard_stops_its_helper_and_removes_the_file(tmp_path):
