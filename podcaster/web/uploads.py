@@ -60,8 +60,8 @@ ANONYMOUS_MAX_BYTES = 1024 * 1024
 #: Room for the other fields and small files (artwork, transcript) of a form that also carries audio.
 FORM_OVERHEAD_BYTES = 32 * 1024 * 1024
 
-#: How much is hashed and written at a time by an upload's helper thread.
-_HANDOFF_BYTES = 1024 * 1024
+#: How much is hashed, written and frame-counted at a time by an upload's helper thread (small blocks: memory).
+_HANDOFF_BYTES = 512 * 1024
 
 #: Bodies at least this large (or of unknown length) of an upload view go through ``CompiledMultipartParser``.
 COMPILED_PARSER_MIN_BYTES = 8 * 1024 * 1024
@@ -75,7 +75,7 @@ _STREAMS_ATTRIBUTE = "_podcaster_streams_uploads"
 class UploadSpool(io.FileIO):
     """A temporary file that hashes and counts what is written to it, and refuses to grow past a limit.
 
-    Hashing and writing happen on a helper thread, in 1 MiB blocks, while the
+    Hashing and writing happen on a helper thread, in 512 KiB blocks, while the
     request thread goes on receiving and parsing the body (both ``hashlib`` and
     ``os.write`` release the GIL). At most a few blocks wait in between, so
     memory stays bounded. Reading, seeking, ``sha256`` and ``close`` first wait
