@@ -175,6 +175,13 @@ def io_counters(pid: int) -> dict[str, int]:
         return {name: int(value) for name, value in (line.split(": ") for line in handle)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (/proc/<pid>/stat): less moved by load than wall time."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def make_mp3(target: Path, mib: int) -> None:
     """A long MP3 made by repeating a fixture's frames (no tags, so the frames simply follow each other)."""
     frames = (Path(__file__).resolve().parent.parent / "tests" / "data" / "vbr_no_xing.mp3").read_bytes()
@@ -283,12 +290,15 @@ def main() -> None:
             make_mp3(small_mp3, 2)
             post_episode(browser, show_id, small_mp3, "Warm-up")
             results["real episode form"] = []
+            cpu: list[float] = []
             for index in range(args.repeat):
                 can_reset = reset_peak(children(process.pid)[0])
                 worker = children(process.pid)[0]
                 before = memory_kib(worker, "VmRSS" if can_reset else "VmHWM")
                 io_before = io_counters(worker)
+                cpu_before = cpu_seconds(worker)
                 results["real episode form"].append(post_episode(browser, show_id, mp3, f"Episode {index}"))
+                cpu.append(cpu_seconds(worker) - cpu_before)
                 io_after = io_counters(worker)
                 # wchar counts every byte the worker wrote to a file or socket: the stored upload once is
                 # the upload's size (the page sent back is a few KiB).
@@ -328,6 +338,8 @@ def main() -> None:
         print(line)
     print(f"  real episode form: the worker wrote {written:.0f} MiB (wchar) and read {read:.0f} MiB (rchar, "
           f"the body included) for the {mib} MiB upload")
+    print(f"  real episode form: worker CPU (user + system, all threads) per upload: "
+          f"{', '.join(f'{seconds:.2f} s' for seconds in cpu)}")
     print(f"  leftover temporary files: {len(leftovers)}")
     if "streamed" in peaks:
         print(f"target: streamed <= 3x cp -> {'met' if best['streamed'] <= 3 * best['cp'] else 'NOT met'}; "

@@ -24,7 +24,7 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from ..models import Book, Episode, Show
-from .audio import AudioError, UnsupportedAudio
+from .audio import AudioError, StreamCount, UnsupportedAudio
 from .chapters import MAX_CHAPTERS_BYTES, ChaptersError, parse_chapters
 from .images import ARTWORK, ImageError
 from .media import FileChanges, delete_media, store_image
@@ -112,6 +112,7 @@ class IncomingFile:
     stream: BinaryIO | None = None
     size: int | None = None
     sha256: str | None = None
+    frames: StreamCount | None = None  # an MP3's frames, counted as it was received
 
     def read(self, limit: int) -> bytes:
         """At most ``limit`` bytes of a small file (transcript, chapters)."""
@@ -287,7 +288,7 @@ def _save(session: Session, store: MediaStore, show: Show, episode: Episode | No
         try:
             # Tagged in the temporary file, before it is linked into place (see ``attach_audio``).
             attach_audio(session, store, episode, show, temp, files.audio.name, changes, size=size,
-                         sha256=sha256, tag_year=(episode.publish_at or now).year)
+                         sha256=sha256, frames=files.audio.frames, tag_year=(episode.publish_at or now).year)
         except AudioError as exc:
             raise EpisodeRefused("audio", str(exc), 415 if isinstance(exc, UnsupportedAudio) else 400) from exc
     return episode

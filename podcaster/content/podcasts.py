@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Episode, MediaFile, Show
-from .audio import AudioError, AudioInfo, CorruptAudio, probe, replace_chapter_frames, tag_in_place
+from .audio import AudioError, AudioInfo, CorruptAudio, StreamCount, probe, replace_chapter_frames, tag_in_place
 from .chapters import CHAPTERS_MIME, chapters_from_id3, chapters_from_rows, chapters_json
 from .media import FileChanges, delete_media
 from .media import store_text as store_text_file
@@ -118,7 +118,7 @@ def audio_folder(show_slug: str) -> str:
 
 def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Show, temp: Path,
                  original_name: str | None, changes: FileChanges, *, size: int | None = None,
-                 sha256: str | None = None, tag_year: int | None = None,
+                 sha256: str | None = None, frames: StreamCount | None = None, tag_year: int | None = None,
                  chapters_from_tags: bool = True) -> AudioInfo:
     """Make a finished upload the episode's audio.
 
@@ -147,6 +147,7 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
         changes: collects the files written and replaced.
         size: the file's size, when the upload already counted it.
         sha256: its SHA-256, when the upload already computed it (saves reading the file again).
+        frames: the MP3's frames, when the upload counted them as they arrived (saves the probe's walk).
         tag_year: the year for the ID3 tags (TDRC); None never tags (the feed importer keeps files as
             they were published).
         chapters_from_tags: take the chapters embedded in the file (the feed importer does not: an
@@ -159,7 +160,7 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
         AudioError: not MP3/M4A, unreadable, or it could not be tagged; the temporary file is deleted.
     """
     try:
-        info = probe(temp)
+        info = probe(temp, frames=frames)
         chapters = episode.chapters
         if episode.chapters_file is None and chapters_from_tags:
             # Chapters without an uploaded file came from the previous recording's tags: they follow the

@@ -24,6 +24,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import FileStorage
 
+from ..content.audio import StreamCount
 from ..content.storage import HELD_PREFIX, HELD_SECONDS, INCOMING_FOLDER, TEMP_PREFIX, MediaStore
 from . import media_store
 from .uploads import receive_upload
@@ -41,6 +42,7 @@ class HeldUpload:
         path: the held file, in the store's incoming folder.
         size: its size in bytes.
         sha256: its SHA-256 when known (streamed audio is hashed as it arrives).
+        frames: an MP3's frames, counted as it arrived (this request only: not in the token).
     """
 
     token: str
@@ -48,6 +50,7 @@ class HeldUpload:
     path: Path
     size: int
     sha256: str | None = None
+    frames: StreamCount | None = None
 
 
 def _serializer(field: str) -> URLSafeTimedSerializer:
@@ -82,10 +85,11 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def _held(store: MediaStore, field: str, name: str, filename: str, sha256: str | None) -> HeldUpload:
+def _held(store: MediaStore, field: str, name: str, filename: str, sha256: str | None,
+          frames: StreamCount | None = None) -> HeldUpload:
     path = _folder(store) / name
     token = _serializer(field).dumps({"file": name, "name": filename[:200], "sha256": sha256})
-    return HeldUpload(token, filename, path, path.stat().st_size, sha256)
+    return HeldUpload(token, filename, path, path.stat().st_size, sha256, frames)
 
 
 def hold_upload(upload, field: str, max_bytes: int | None = None) -> HeldUpload | None:
@@ -109,7 +113,7 @@ def hold_upload(upload, field: str, max_bytes: int | None = None) -> HeldUpload 
     name = f"{HELD_PREFIX}{secrets.token_hex(16)}"
     received = receive_upload(upload, store, max_bytes)  # streamed audio: already on disk, hashed
     _link_or_copy(received.path, _folder(store) / name)
-    return _held(store, field, name, upload.filename, received.sha256)
+    return _held(store, field, name, upload.filename, received.sha256, received.frames)
 
 
 def find_held(token: str | None, field: str) -> HeldUpload | None:

@@ -13,7 +13,11 @@ from mutagen.mp3 import MP3
 from podcaster.content.audio import (
     AudioError,
     CorruptAudio,
+    FrameCount,
+    FrameCounter,
+    StreamCount,
     UnsupportedAudio,
+    _audio_start,
     count_mpeg_frames,
     probe,
     write_id3_tags,
@@ -47,6 +51,53 @@ def test_vbr_without_xing_is_counted_where_mutagen_guesses_wrong():
     assert count.samples == count.frames * 1152
     mpeg2 = count_mpeg_frames(DATA / "vbr_no_xing_mpeg2.mp3")
     assert (mpeg2.sample_rate, mpeg2.samples) == (22050, mpeg2.frames * 576)
+
+
+def fed_in_pieces(data: bytes, sizes=(1, 7, 4096, 65536, 1 << 20)):
+    """``data`` cut into pieces of changing sizes, as an upload's blocks arrive."""
+    position, index = 0, 0
+    while position < len(data):
+        size = sizes[index % len(sizes)]
+        yield data[position:position + size]
+        position, index = position + size, index + 1
+
+
+@pytest.mark.parametrize("name", ["cbr.mp3", "vbr_xing.mp3", "vbr_no_xing.mp3", "vbr_no_xing_mpeg2.mp3",
+                                  "chapters.mp3"])
+def test_frames_counted_while_arriving_equal_the_walk_of_the_file(name, tmp_path):
+    # Tagged at the front (ID3v2), a trailing ID3v1 tag whose bytes look like frame headers, and
+    # garbage between frames: the count must not depend on how the bytes were cut.
+    audio = (DATA / name).read_bytes()
+    middle = len(audio) // 2
+    data = audio[:middle] + b"\x00\xff\xfb" * 50 + audio[middle:] + b"TAG" + b"\xff\xfb\x90\x00" * 31 + b"!"
+    path = tmp_path / name
+    path.write_bytes(data)
+    counter = FrameCounter()
+    for piece in fed_in_pieces(data):
+        counter.feed(piece)
+    counted = counter.finish(path)
+    start = _audio_start(path)
+    assert counted is not None and counted.start == start
+    assert counted.count == count_mpeg_frames(path, start)
+
+
+@pytest.mark.parametrize("name", ["aac.m4a", "tone.wav", "not_audio.mp3"])
+def test_frame_counter_gives_up_on_other_files(name):
+    counter = FrameCounter()
+    for piece in fed_in_pieces((DATA / name).read_bytes()):
+        counter.feed(piece)
+    assert counter.finish(DATA / name) is None
+
+
+def test_probe_uses_frames_counted_on_arrival_only_when_they_match_the_file():
+    path = DATA / "vbr_no_xing.mp3"
+    walked = probe(path)
+    start, size = _audio_start(path), path.stat().st_size
+    real = count_mpeg_frames(path, start)
+    doubled = FrameCount(real.frames * 2, real.samples * 2, real.sample_rate, real.audio_bytes * 2)
+    assert probe(path, frames=StreamCount(start, size, doubled)).duration == pytest.approx(2 * walked.duration)
+    # A count made for other bytes (another size) is not trusted: the file is walked.
+    assert probe(path, frames=StreamCount(start, size + 1, doubled)).duration == walked.duration
 
 
 def test_formats_and_bitrates():

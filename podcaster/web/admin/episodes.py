@@ -163,7 +163,8 @@ def _episode_files(form: EpisodeForm, held: dict[str, HeldUpload | None]) -> Epi
     if held["audio"] is not None:
         # The save consumes its received file: it gets a second name, and the held one stays for a retry.
         audio = IncomingFile(held["audio"].filename, received=consumable_link(held["audio"]),
-                             size=held["audio"].size, sha256=held["audio"].sha256)
+                             size=held["audio"].size, sha256=held["audio"].sha256,
+                             frames=held["audio"].frames)
     if held["artwork"] is not None:
         artwork = IncomingFile(held["artwork"].filename, path=held["artwork"].path)
     return EpisodeFiles(audio=audio, transcript=small(form.transcript), chapters=small(form.chapters),
