@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from podcaster.content.analytics.user_agents import SHIPPED_LIST
 from podcaster.extensions import db
-from podcaster.models import DownloadHit, Episode, utcnow
+from podcaster.jobs import run_pending
+from podcaster.models import DailyDownloads, DownloadHit, Episode, JobRecord, utcnow
 
 from ..helpers import nginx
 from ..helpers.analytics import ANTENNAPOD, APPLE_PODCASTS, OVERCAST, lengthen, rolled_up
@@ -52,6 +53,12 @@ def test_ingesting_a_real_nginx_log_twice_counts_once(app, tmp_path):
     first = runner.invoke(args=["stats", "ingest", str(server.access_log)])
     assert first.exit_code == 0, first.output
     assert "7 lines: 5 hits added, 0 already ingested, 2 not episode downloads" in first.output
+    assert "Roll-up queued." in first.output
+    run_pending(app)  # the roll-up job the ingestion queued (and the feed refresh the show queued)
+    with app.app_context():
+        record = db.session.scalars(select(JobRecord).where(JobRecord.name == "roll_up_stats")).one()
+        assert record.state == "done", record.error
+        assert db.session.scalar(select(func.sum(DailyDownloads.downloads))) == 2
     again = runner.invoke(args=["stats", "ingest", str(server.access_log)])
     assert "7 lines: 0 hits added, 5 already ingested" in again.output
     with app.app_context():

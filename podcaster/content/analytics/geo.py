@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import maxminddb
-
 
 class CountryLookup:
     """ISO 3166 country codes of addresses; "" when the file has no answer.
@@ -17,6 +15,8 @@ class CountryLookup:
     """
 
     def __init__(self, path: str) -> None:
+        import maxminddb  # only a site with a database pays for the import
+
         self._reader = maxminddb.open_database(path)
         self.country = lru_cache(maxsize=65536)(self._country)
 

@@ -75,7 +75,7 @@ class AgentList:
     """The compiled list; ``classify`` answers from a cache of recent user agents.
 
     Args:
-        entries: the list's JSON data (an array of entries).
+        data: the list's JSON data (an array of entries).
 
     Raises:
         AgentListError: the data is not a list of that format.
