@@ -160,6 +160,36 @@ class S3MediaStore(MediaStore):
             self.delete_object(relative, quiet=True)
             raise StorageError(f"the object {relative} in the bucket differs from the file (size or SHA-256)")
 
+    def replace_object(self, local: Path, relative: str, *, sha256: str, size: int, content_type: str) -> None:
+        """Replace an existing object with a local file, the old object served until the new one is verified.
+
+        ``upload`` removes the object when anything goes wrong, which must not happen to an object listeners
+        are fetching: the file goes to a temporary key first, is verified there, and is then copied over
+        the object by the server (S3 replaces an object whole: a reader gets the old or the new bytes),
+        verified again, and the temporary key removed.
+
+        Raises:
+            StorageError: the upload, the copy or a check failed; the object is as it was, or verified new.
+        """
+        from boto3.exceptions import Boto3Error
+        from boto3.s3.transfer import TransferConfig
+
+        temporary = f"{relative}.replacing-{sha256[:16]}"
+        self.upload(local, temporary, sha256=sha256, size=size, content_type=content_type)
+        part = self.settings.part_bytes
+        config = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
+        try:
+            self.client.copy({"Bucket": self.bucket, "Key": temporary}, self.bucket, relative, Config=config,
+                             ExtraArgs={"Metadata": {SHA256_METADATA: sha256}, "ContentType": content_type,
+                                        "MetadataDirective": "REPLACE"})
+            found = self.head(relative)
+        except (Boto3Error, ClientError, BotoCoreError) as exc:
+            raise StorageError(f"could not replace {relative} in the bucket: {exc}") from exc
+        finally:
+            self.delete_object(temporary, quiet=True)
+        if found is None or found.size != size or found.sha256 != sha256:
+            raise StorageError(f"the object {relative} in the bucket differs from the file (size or SHA-256)")
+
     def download(self, relative: str, target: Path) -> None:
         """Copy an object to a local path (written by boto3 under a temporary name, then renamed).
 
