@@ -238,6 +238,8 @@ def migrate_media(context: JobContext, to: str) -> str:
         # Each file is switched alone, so another attempt carries on with the ones left.
         raise transfers.TransferFailed(summary + ": " + "; ".join(f"{path}: {why}" for path, why in
                                                                   sorted(result.failed.items())[:3]))
+    if (context.app.config.get("MEDIA_BACKEND") or STORED_LOCALLY) != to:
+        summary += f"; set PODCASTER_MEDIA_BACKEND={to} so new uploads go there too"
     return summary
 
 
