@@ -28,6 +28,8 @@ from .storage import MediaStore, StorageError
 SHA256_METADATA = "sha256"
 #: S3's smallest multipart part (except the last); files at least this large go in parts.
 MIN_PART_BYTES = 5 * 1024 * 1024
+#: The largest object one CopyObject request may write (S3's limit).
+MAX_COPY_BYTES = 5 * 1024**3
 
 BACKEND_LOCAL = "local"
 BACKEND_S3 = "s3"
@@ -171,19 +173,18 @@ class S3MediaStore(MediaStore):
         Raises:
             StorageError: the upload, the copy or a check failed; the object is as it was, or verified new.
         """
-        from boto3.exceptions import Boto3Error
-        from boto3.s3.transfer import TransferConfig
-
+        if size > MAX_COPY_BYTES:
+            raise StorageError(f"{relative}: larger than one server-side copy can replace (5 GiB)")
         temporary = f"{relative}.replacing-{sha256[:16]}"
         self.upload(local, temporary, sha256=sha256, size=size, content_type=content_type)
-        part = self.settings.part_bytes
-        config = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
         try:
-            self.client.copy({"Bucket": self.bucket, "Key": temporary}, self.bucket, relative, Config=config,
-                             ExtraArgs={"Metadata": {SHA256_METADATA: sha256}, "ContentType": content_type,
-                                        "MetadataDirective": "REPLACE"})
+            # One CopyObject, not boto3's managed copy: its multipart path checks each part against the
+            # source's ETag, which servers compute differently for multipart objects (Swift's fails it).
+            self.client.copy_object(Bucket=self.bucket, Key=relative, CopySource={"Bucket": self.bucket,
+                                    "Key": temporary}, Metadata={SHA256_METADATA: sha256},
+                                    ContentType=content_type, MetadataDirective="REPLACE")
             found = self.head(relative)
-        except (Boto3Error, ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"could not replace {relative} in the bucket: {exc}") from exc
         finally:
             self.delete_object(temporary, quiet=True)
