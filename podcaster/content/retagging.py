@@ -26,6 +26,7 @@ from ..models import Episode, MediaFile, Show
 from ..models.media import STORED_IN_S3
 from .audio import MP3_MIME, TaggedFile, retag_in_place
 from .feeds.podcast import enclosure_type
+from .podcasts import tag_cover
 from .storage import MediaStore, StorageError
 
 #: ``session.info`` key of the episodes and shows whose tags an edit changed (read after the commit).
@@ -107,11 +108,8 @@ def retag_episode(session: Session, store: MediaStore, episode_id: int) -> str:
         return f"{audio.path}: not tagged (an M4A, or the show keeps its files as they are)"
     if audio.stored_in == STORED_IN_S3 and not hasattr(store, "replace_object"):
         raise StorageError(f"{audio.path} is in the bucket, but no bucket is configured (PODCASTER_S3_BUCKET)")
-    cover = episode.artwork or show.artwork
-    feed_cover = cover.variant_or_self("feed") if cover is not None else None
     with ExitStack() as stack:
-        cover_path = stack.enter_context(store.local_copy(feed_cover.path)) if feed_cover is not None and \
-            feed_cover.mime_type == "image/jpeg" else None
+        cover_path = tag_cover(stack, store, episode, show)
         with store.open(audio.path) as source:
             staged = store.stage_stream(source, posixpath.dirname(audio.path), fsync=False)
         stack.callback(staged.path.unlink, missing_ok=True)
