@@ -219,6 +219,8 @@ def _queue_retags_after_commit(session: Session) -> None:
     requests = take_requests(session)
     if requests is None or not has_app_context() or TASKS_EXTENSION not in current_app.extensions:
         return
+    if session.info.get(JOB_INFO_KEY) == "import_podcast":
+        return  # the importer keeps files as they were published (``attach_audio`` without ``tag_year``)
     from .tasks import queue_retags
 
     try:
