@@ -679,12 +679,7 @@ def tag_in_place(path: str | os.PathLike, *, title: str, artist: str, album: str
         CorruptAudio: the file is not an MP3 mutagen can tag.
     """
     path = Path(path)
-    try:
-        tags = ID3(path)
-    except ID3NoHeaderError:
-        tags = ID3()
-    except mutagen.MutagenError as exc:
-        raise CorruptAudio(f"The MP3's tags could not be read: {exc}") from exc
+    tags = _read_tags(path)
     for frame_id in ("TIT2", "TPE1", "TALB", "TDRC", "APIC", "CHAP", "CTOC"):
         tags.delall(frame_id)
     tags.add(TIT2(encoding=3, text=[title]))
@@ -699,12 +694,7 @@ def tag_in_place(path: str | os.PathLike, *, title: str, artist: str, album: str
         if duration is None:
             duration = probe(path).duration
         _add_chapter_frames(tags, chapters, duration)
-    try:
-        if not _write_tag_in_front(path, tags):
-            tags.save(path, v2_version=4)
-    except mutagen.MutagenError as exc:
-        raise CorruptAudio(f"The MP3's tags could not be written: {exc}") from exc
-    return _hash_and_sync(path)
+    return _write_tags(path, tags)
 
 
 def replace_chapter_frames(path: str | os.PathLike, chapters: list[dict], duration: float) -> TaggedFile:
@@ -726,16 +716,82 @@ def replace_chapter_frames(path: str | os.PathLike, chapters: list[dict], durati
         CorruptAudio: the file is not an MP3 mutagen can tag.
     """
     path = Path(path)
-    try:
-        tags = ID3(path)
-    except ID3NoHeaderError:
-        tags = ID3()
-    except mutagen.MutagenError as exc:
-        raise CorruptAudio(f"The MP3's tags could not be read: {exc}") from exc
+    tags = _read_tags(path)
     tags.delall("CHAP")
     tags.delall("CTOC")
     if chapters:
         _add_chapter_frames(tags, chapters, duration)
+    return _write_tags(path, tags)
+
+
+def retag_in_place(path: str | os.PathLike, *, title: str, artist: str, album: str, year: int | None = None,
+                   cover_jpeg_path: str | os.PathLike | None = None) -> TaggedFile | None:
+    """Rewrite the episode's own ID3 frames of an MP3 copy nobody reads yet, keeping every other frame.
+
+    The re-tagging job's step (``content.retagging``): title, artist, album, the year (when given) and the
+    front cover follow the episode and its show, while the chapter marks (CHAP/CTOC) and the author's other
+    frames stay as they are. A file that already carries exactly these frames is left untouched, so a job
+    run twice makes one result.
+
+    Args:
+        path: a temporary copy of the stored MP3.
+        title, artist, album, year, cover_jpeg_path: as for ``write_id3_tags``; ``year`` None keeps the
+            file's TDRC; ``cover_jpeg_path`` None removes the cover.
+
+    Returns:
+        The file's new size and SHA-256 (on disk, fsynced), or None when its tags were already these.
+
+    Raises:
+        CorruptAudio: the file is not an MP3 mutagen can tag.
+    """
+    path = Path(path)
+    tags = _read_tags(path)
+    wanted = [TIT2(encoding=3, text=[title]), TPE1(encoding=3, text=[artist]), TALB(encoding=3, text=[album])]
+    if year:
+        wanted.append(TDRC(encoding=3, text=[str(year)]))
+    if cover_jpeg_path:
+        wanted.append(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover",
+                           data=Path(cover_jpeg_path).read_bytes()))
+    replaced = {frame.FrameID for frame in wanted} | {"APIC"}
+    fresh = ID3()
+    for frame in wanted:
+        fresh.add(frame)
+    # Compared as read back from bytes: a frame read from a file and one just built differ in their Python
+    # values (a TDRC's timestamp object, say) while they would write the same bytes.
+    normal = ID3(io.BytesIO(_render_tag(fresh, 0)))
+    if _frames(tags, replaced) == _frames(normal, replaced):
+        return None
+    for frame_id in replaced:
+        tags.delall(frame_id)
+    for frame in wanted:
+        tags.add(frame)
+    return _write_tags(path, tags)
+
+
+def _frames(tags: ID3, frame_ids: set[str]) -> list[str]:
+    return sorted(repr(frame) for frame_id in frame_ids for frame in tags.getall(frame_id))
+
+
+def _read_tags(path: Path) -> ID3:
+    """The MP3's ID3 tag, or an empty one when it has none.
+
+    Raises:
+        CorruptAudio: the tag is there but mutagen cannot read it.
+    """
+    try:
+        return ID3(path)
+    except ID3NoHeaderError:
+        return ID3()
+    except mutagen.MutagenError as exc:
+        raise CorruptAudio(f"The MP3's tags could not be read: {exc}") from exc
+
+
+def _write_tags(path: Path, tags: ID3) -> TaggedFile:
+    """Write ``tags`` into the MP3 (in front of the audio where possible), then hash and fsync it.
+
+    Raises:
+        CorruptAudio: mutagen could not write the tag.
+    """
     try:
         if not _write_tag_in_front(path, tags):
             tags.save(path, v2_version=4)

@@ -200,14 +200,27 @@ def attach_audio(session: Session, store: MediaStore, episode: Episode, show: Sh
 def _tag_temp(store: MediaStore, temp: Path, episode: Episode, show: Show, year: int, chapters: list[dict] | None,
               duration: float):
     """Write the episode's ID3 tags into the not yet named MP3 ``temp`` (see ``attach_audio``)."""
-    cover = episode.artwork or show.artwork
-    feed_cover = cover.variant_or_self("feed") if cover is not None else None
     with ExitStack() as stack:
-        # The cover may live in the bucket only (S3 backend): the tagger reads a local copy.
-        cover_path = stack.enter_context(store.local_copy(feed_cover.path)) if feed_cover is not None and \
-            feed_cover.mime_type == "image/jpeg" else None
+        cover_path = tag_cover(stack, store, episode, show)
         return tag_in_place(temp, title=episode.title, artist=show.author_name or show.title, album=show.title,
                             year=year, cover_jpeg_path=cover_path, chapters=chapters or None, duration=duration)
+
+
+def tag_cover(stack: ExitStack, store: MediaStore, episode: Episode, show: Show) -> Path | None:
+    """A local path of the JPEG cover an episode's ID3 tags carry (its artwork or the show's), or None.
+
+    Args:
+        stack: keeps the copy until it closes (the cover may live in the bucket only: the tagger reads a
+            local copy).
+        store: the media store.
+        episode: the episode.
+        show: its show.
+    """
+    cover = episode.artwork or show.artwork
+    feed_cover = cover.variant_or_self("feed") if cover is not None else None
+    if feed_cover is None or feed_cover.mime_type != "image/jpeg":
+        return None
+    return stack.enter_context(store.local_copy(feed_cover.path))
 
 
 def attach_transcript(session: Session, store: MediaStore, episode: Episode, show: Show, data: bytes,

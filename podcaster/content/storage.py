@@ -244,6 +244,24 @@ class MediaStore:
         temp.unlink()
         return StoredFile(path=relative, size=size, sha256=sha256)
 
+    def replace_with_temp(self, temp: Path, relative: str) -> None:
+        """Swap a finished temporary file over a stored file that keeps its name (a re-tagged MP3).
+
+        One rename: a reader that opened the old file keeps reading the old bytes, a new one gets the new.
+
+        Args:
+            temp: a file made by ``temp_path_for`` (same folder, so the rename is atomic).
+            relative: the stored file's relative path.
+        """
+        final = self.path_of(relative)
+        before = final.stat().st_mtime_ns if final.exists() else None
+        if before is not None and temp.stat().st_mtime_ns // 10**9 <= before // 10**9:
+            # Last-Modified has whole seconds: a swap within the old file's second would keep a date that
+            # an If-Range still matches, and a resumed download would join old bytes to new ones.
+            later = (before // 10**9 + 1) * 10**9
+            os.utime(temp, ns=(later, later))
+        os.replace(temp, final)
+
     def delete(self, relative: str) -> None:
         """Remove a stored file; a file already gone is not an error."""
         self.path_of(relative).unlink(missing_ok=True)

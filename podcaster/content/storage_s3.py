@@ -28,6 +28,8 @@ from .storage import MediaStore, StorageError
 SHA256_METADATA = "sha256"
 #: S3's smallest multipart part (except the last); files at least this large go in parts.
 MIN_PART_BYTES = 5 * 1024 * 1024
+#: The largest object one CopyObject request may write (S3's limit).
+MAX_COPY_BYTES = 5 * 1024**3
 
 BACKEND_LOCAL = "local"
 BACKEND_S3 = "s3"
@@ -177,6 +179,35 @@ class S3MediaStore(MediaStore):
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=relative, UploadId=upload_id)
         except (ClientError, BotoCoreError):
             pass  # a server without ListMultipartUploads: its bucket's lifecycle rule cleans up instead
+
+    def replace_object(self, local: Path, relative: str, *, sha256: str, size: int, content_type: str) -> None:
+        """Replace an existing object with a local file, the old object served until the new one is verified.
+
+        ``upload`` removes the object when anything goes wrong, which must not happen to an object listeners
+        are fetching: the file goes to a temporary key first, is verified there, and is then copied over
+        the object by the server (S3 replaces an object whole: a reader gets the old or the new bytes),
+        verified again, and the temporary key removed.
+
+        Raises:
+            StorageError: the upload, the copy or a check failed; the object is as it was, or verified new.
+        """
+        if size > MAX_COPY_BYTES:
+            raise StorageError(f"{relative}: larger than one server-side copy can replace (5 GiB)")
+        temporary = f"{relative}.replacing-{sha256[:16]}"
+        self.upload(local, temporary, sha256=sha256, size=size, content_type=content_type)
+        try:
+            # One CopyObject, not boto3's managed copy: its multipart path checks each part against the
+            # source's ETag, which servers compute differently for multipart objects (Swift's fails it).
+            self.client.copy_object(Bucket=self.bucket, Key=relative, CopySource={"Bucket": self.bucket,
+                                    "Key": temporary}, Metadata={SHA256_METADATA: sha256},
+                                    ContentType=content_type, MetadataDirective="REPLACE")
+            found = self.head(relative)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"could not replace {relative} in the bucket: {exc}") from exc
+        finally:
+            self.delete_object(temporary, quiet=True)
+        if found is None or found.size != size or found.sha256 != sha256:
+            raise StorageError(f"the object {relative} in the bucket differs from the file (size or SHA-256)")
 
     def download(self, relative: str, target: Path) -> None:
         """Copy an object to a local path (written by boto3 under a temporary name, then renamed).

@@ -264,6 +264,23 @@ def _queue_refresh_after_commit(session: Session) -> None:
         logger.exception("could not queue the feed refresh")
 
 
+def _queue_retags_after_commit(session: Session) -> None:
+    """After a commit that changed what an MP3's tags say: queue its re-tagging (``content.retagging``)."""
+    from ..content.retagging import take_requests
+
+    requests = take_requests(session)
+    if requests is None or not has_app_context() or TASKS_EXTENSION not in current_app.extensions:
+        return
+    if session.info.get(JOB_INFO_KEY) == "import_podcast":
+        return  # the importer keeps files as they were published (``attach_audio`` without ``tag_year``)
+    from .tasks import queue_retags
+
+    try:
+        queue_retags(requests)
+    except Exception:  # noqa: BLE001 - the edit is committed; the tags stay as they were, nothing breaks
+        logger.exception("could not queue the re-tagging")
+
+
 def init_app(app: Flask) -> None:
     """Build the app's queue from ``QUEUE_URL`` and register the tasks."""
     from . import tasks
@@ -277,3 +294,5 @@ def init_app(app: Flask) -> None:
     tasks.register_all(app, huey)
     if not event.contains(Session, "after_commit", _queue_refresh_after_commit):
         event.listen(Session, "after_commit", _queue_refresh_after_commit)
+    if not event.contains(Session, "after_commit", _queue_retags_after_commit):
+        event.listen(Session, "after_commit", _queue_retags_after_commit)

@@ -1,9 +1,11 @@
-"""The jobs: feed refresh (files, pings, the next scheduled run), pings, feed import, periodic doctor.
+"""The jobs: feed refresh (files, pings, the next scheduled run), pings, feed import, periodic doctor,
+S3 transfers and the whole media migration, ID3 re-tagging.
 
 Each is a function ``job(context, **arguments)`` calling content code with the job's session; the web
 layer's URL makers come from ``app.extensions`` (registered by ``web.init_app``), so this package imports
 no view. Every job is idempotent: the refresh writes only bytes that changed, a ping is keyed by the
-feed's ETag, the import matches episodes by guid, the doctor replaces its figures.
+feed's ETag, the import matches episodes by guid, the doctor replaces its figures, a transfer or migration
+skips what is already moved, a re-tag leaves a file already tagged so untouched.
 """
 from __future__ import annotations
 
@@ -19,17 +21,19 @@ from huey.api import Huey
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..content import jobrecords, transfers
+from ..content import jobrecords, retagging, transfers
 from ..content.analytics import counting
 
 from ..content.feeds import files, pings
 from ..content.feeds.doctor import CHECK_SHOW_EXTENSION
 from ..content.feeds.importer import MAX_FEED_BYTES, FeedImportError, fetch_url, import_feed, read_limited
 from ..content.http import FetchPolicy
+from ..content.audio import CorruptAudio
 from ..content.storage import MediaStore
 from ..content.storage_s3 import S3MediaStore, remote_store_from_config
 from ..extensions import db
-from ..models import JobRecord, JobState, Show
+from ..models import Episode, JobRecord, JobState, Show
+from ..models.media import STORED_IN_S3, STORED_LOCALLY
 from .runner import PENDING_OR_DONE, TASKS_EXTENSION, JobContext, enqueue, queue_of, register
 
 REFRESH_KEY = "refresh-feeds"
@@ -189,6 +193,81 @@ def transfer_media(context: JobContext, media_id: int, release: dict | None = No
     return message
 
 
+def reading_store(app: Flask) -> MediaStore:
+    """The store that reads every row: the S3 one when a bucket is set (it reads local files too)."""
+    return remote_store_from_config(app.config) or MediaStore(app.config["MEDIA_ROOT"])
+
+
+def queue_retags(requests: retagging.RetagRequests) -> int:
+    """Queue the re-tagging an edit asks for: one job per show, one per episode outside those shows.
+
+    Keyed per episode or show and taken only while one is waiting: the job reads the tags to write when
+    it runs, so a burst of edits makes one run, and an edit during a run queues the next.
+
+    Returns:
+        How many jobs were queued.
+    """
+    queued = 0
+    with Session(db.engine) as records:
+        with_audio = Episode.audio_id.is_not(None)
+        show_ids = set(records.execute(select(Episode.show_id).distinct().where(
+            Episode.show_id.in_(sorted(requests.show_ids)), with_audio)).scalars()) if requests.show_ids else set()
+        rows = records.execute(select(Episode.id, Episode.show_id).where(
+            Episode.id.in_(sorted(requests.episode_ids)), with_audio)).all() if requests.episode_ids else []
+    for show_id in sorted(show_ids):  # a show without audio has nothing to re-tag
+        queued += enqueue("retag_audio", label=f"Rewrite the ID3 tags of show {show_id}'s MP3s",
+                          key=f"retag:show:{show_id}", key_states=[JobState.QUEUED], show_id=show_id) is not None
+    for episode_id, show_id in rows:
+        if show_id not in show_ids:  # else the show's run re-tags it
+            queued += enqueue("retag_audio", label=f"Rewrite the ID3 tags of episode {episode_id}'s MP3",
+                              key=f"retag:episode:{episode_id}", key_states=[JobState.QUEUED],
+                              episode_id=episode_id) is not None
+    return queued
+
+
+def retag_audio(context: JobContext, episode_id: int | None = None, show_id: int | None = None) -> str:
+    """Rewrite the ID3 tags of one episode's MP3, or of every MP3 of a show (with progress)."""
+    store = reading_store(context.app)
+    if show_id is not None:
+        return retagging.retag_show(context.session, store, show_id,
+                                    progress=lambda done, total, message: context.progress(done, total, message))
+    return retagging.retag_episode(context.session, store, episode_id)
+
+
+MIGRATE_LABELS = {STORED_IN_S3: "Move every media file to the S3 bucket",
+                  STORED_LOCALLY: "Bring every media file back to the local folder"}
+
+
+def queue_migration(to: str) -> str | None:
+    """Queue ``media migrate --to`` as a job, unless one to the same place is waiting or running.
+
+    Returns:
+        The task id, or None when one is already under way (or the queue is away).
+    """
+    return enqueue("migrate_media", label=MIGRATE_LABELS[to], key=f"migrate:{to}",
+                   key_states=[JobState.QUEUED, JobState.RUNNING, JobState.RETRYING], to=to)
+
+
+def migrate_media(context: JobContext, to: str) -> str:
+    """``podcaster media migrate --to``: every file copied, verified and switched, n of N on the Jobs page."""
+    store = remote_store_from_config(context.app.config)
+    if store is None:
+        raise transfers.TransferFailed("no bucket is configured (PODCASTER_S3_BUCKET)")
+    if to == STORED_IN_S3:
+        store.ensure_bucket()
+    result = transfers.migrate_media(
+        context.session, store, to,
+        progress=lambda done, total, path, outcome: context.progress(done, total, f"{path}: {outcome}"))
+    summary = f"{result.moved} moved, {result.already} already there, {len(result.failed)} failed"
+    if result.failed:
+        # Each file is switched alone, so another attempt carries on with the ones left.
+        raise transfers.TransferFailed(summary + ": " + "; ".join(f"{path}: {why}" for path, why in
+                                                                  sorted(result.failed.items())[:3]))
+    if (context.app.config.get("MEDIA_BACKEND") or STORED_LOCALLY) != to:
+        summary += f"; set PODCASTER_MEDIA_BACKEND={to} so new uploads go there too"
+    return summary
+
+
 def register_all(app: Flask, huey: Huey) -> None:
     """Register every job on the app's queue, with its retries and, for periodic ones, its schedule."""
     register(app, huey, "refresh_feeds", refresh_feeds, retries=3, retry_delay=10)
@@ -198,6 +277,9 @@ def register_all(app: Flask, huey: Huey) -> None:
     register(app, huey, "doctor", doctor)
     # A bucket or network away for a while: 30 s, 1, 2, 4, 8, 16 and 32 minutes; the file waits locally.
     register(app, huey, "transfer_media", transfer_media, retries=7, retry_delay=30, host_bound=True)
+    register(app, huey, "migrate_media", migrate_media, retries=5, retry_delay=60)
+    # A damaged MP3 stays damaged: only a file that could not be read or sent is tried again.
+    register(app, huey, "retag_audio", retag_audio, retries=5, retry_delay=30, permanent=(CorruptAudio,))
     # A safety net: a scheduled run lost with a queue that was flushed or down still happens.
     register(app, huey, "refresh_feeds_periodic", refresh_feeds, periodic=crontab(minute="*/15"))
     register(app, huey, "doctor_periodic", doctor, periodic=crontab(minute="7", hour="*/6"))
@@ -206,5 +288,6 @@ def register_all(app: Flask, huey: Huey) -> None:
     register(app, huey, "roll_up_stats_periodic", roll_up_stats, periodic=crontab(minute="*/10"))
 
 
-__all__ = ["doctor", "import_podcast", "keep_import_file", "ping", "queue_refresh", "queue_transfer",
-           "refresh_feeds", "register_all", "transfer_media", "with_transfer_jobs"]
+__all__ = ["doctor", "import_podcast", "keep_import_file", "migrate_media", "ping", "queue_migration",
+           "queue_refresh", "queue_retags", "queue_transfer", "reading_store", "refresh_feeds", "register_all",
+           "retag_audio", "transfer_media", "with_transfer_jobs"]

@@ -109,6 +109,27 @@ def test_large_upload_goes_in_verified_parts(tmp_path, s3_settings):
     assert store.head(stored.path).sha256 == stored.sha256 and store.head(stored.path).size == len(data)
 
 
+def test_a_replaced_object_keeps_its_key_and_a_failed_replace_keeps_the_old_one(tmp_path, s3_settings):
+    store = s3_store(tmp_path, s3_settings, S3_PART_BYTES=5 * 1024 * 1024)
+    old = store.save_bytes(b"old bytes", "audio/show/ep.mp3")
+    store.upload(store.path_of(old.path), old.path, sha256=old.sha256, size=old.size, content_type="audio/mpeg")
+    data = bytes(range(256)) * (6 * 1024 * 1024 // 256)  # sent in two parts, then copied over the object
+    new = store.save_bytes(data, "audio/show/new.mp3")
+
+    with pytest.raises(StorageError, match="differs"):  # a transfer that does not verify
+        store.replace_object(store.path_of(new.path), old.path, sha256=new.sha256, size=new.size + 1,
+                             content_type="audio/mpeg")
+    with store.open(old.path) as handle:  # listeners still get the old object, whole
+        assert handle.read() == b"old bytes"
+
+    store.replace_object(store.path_of(new.path), old.path, sha256=new.sha256, size=new.size,
+                         content_type="audio/mpeg")
+    assert store.head(old.path).sha256 == new.sha256 and store.head(old.path).size == len(data)
+    assert store.client.head_object(Bucket=store.bucket, Key=old.path)["ContentType"] == "audio/mpeg"
+    keys = [item["Key"] for item in store.client.list_objects_v2(Bucket=store.bucket)["Contents"]]
+    assert keys == [old.path]  # no temporary key left behind
+
+
 def test_upload_whose_check_fails_leaves_no_object(tmp_path, s3_settings):
     store = s3_store(tmp_path, s3_settings)
     stored = store.save_bytes(b"twelve bytes", "audio/show/ep.mp3")

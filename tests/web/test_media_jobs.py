@@ -1,0 +1,178 @@
+"""The re-tagging job (local folder and S3 bucket), ranges across a re-tag, and ``media migrate`` as a job
+queued from the Jobs page, with its progress."""
+from __future__ import annotations
+
+import io
+
+from mutagen.id3 import ID3
+
+from podcaster.content.storage_s3 import remote_store_from_config
+from podcaster.extensions import db
+from podcaster.jobs import enqueue, run_pending
+from podcaster.models import JobRecord, MediaFile, User
+
+from ..helpers.authoring import seed_site
+from ..helpers.media import stored_bytes
+from ..helpers.podcasts import episode_data, only_episode, post_episode, upload
+from ..helpers.web import post_form
+
+
+def job_records(app, name: str) -> list[JobRecord]:
+    with app.app_context():
+        found = db.session.execute(db.select(JobRecord).filter_by(name=name).order_by(JobRecord.id)).scalars().all()
+        db.session.expunge_all()
+        return found
+
+
+def tags_of(app, path: str) -> ID3:
+    return ID3(io.BytesIO(stored_bytes(app, path)))
+
+
+def test_a_new_title_is_written_into_the_mp3_by_a_job_and_a_second_run_changes_nothing(
+        app, client, show, clock, media_backend):
+    assert post_episode(client, show.id, episode_data(audio=upload("chapters.mp3"))).status_code == 302
+    run_pending(app, clock())
+    before = only_episode(app)
+    chapters_before = [frame.element_id for frame in tags_of(app, before.audio.path).getall("CHAP")]
+    assert chapters_before and job_records(app, "retag_audio") == []  # the upload was tagged on its way in
+
+    remote = remote_store_from_config(app.config)
+
+    def object_etag() -> str | None:  # what the bucket (and a CDN) answers If-Range with
+        return remote.client.head_object(Bucket=remote.bucket, Key=before.audio.path)["ETag"] if remote else None
+
+    etag_before = object_etag()
+    edit = f"/admin/episodes/{before.id}/edit"
+    assert post_episode(client, show.id, episode_data(notes="Other notes."), url=edit).status_code == 302
+    run_pending(app, clock())
+    assert job_records(app, "retag_audio") == []  # the notes are in no tag
+    assert post_episode(client, show.id, episode_data(title="Second light"), url=edit).status_code == 302
+    assert post_episode(client, show.id, episode_data(title="Third light"), url=edit).status_code == 302
+    assert run_pending(app, clock()) >= 1
+    (job,) = job_records(app, "retag_audio")  # two edits while it waited: one job, keyed by the episode
+    assert job.state == "done" and job.message.endswith("tags rewritten"), job.error
+
+    after = only_episode(app)
+    assert after.audio.path == before.audio.path and after.audio_id == before.audio_id  # same /media/ URL
+    assert after.audio.stored_in == before.audio.stored_in == ("s3" if media_backend == "s3" else "local")
+    data = stored_bytes(app, after.audio.path)
+    assert (len(data), after.audio.sha256) != (before.audio.size, before.audio.sha256)
+    assert len(data) == after.audio.size
+    tags = tags_of(app, after.audio.path)
+    assert tags["TIT2"].text == ["Third light"] and tags["TALB"].text == [show.title]
+    assert [frame.element_id for frame in tags.getall("CHAP")] == chapters_before  # chapter marks kept
+    if remote is not None:
+        assert object_etag() != etag_before
+        with client.get(f"/media/{after.audio.path}") as answer:  # the same URL leads to the new object
+            assert answer.status_code == 302 and f"/{after.audio.path}?" in answer.headers["Location"]
+        assert remote.head(f"{after.audio.path}.replacing-{after.audio.sha256[:16]}") is None  # no leftover
+
+    with app.app_context():  # run twice, one result
+        enqueue("retag_audio", label="again", episode_id=after.id)
+    run_pending(app, clock())
+    again = job_records(app, "retag_audio")[-1]
+    assert again.state == "done" and again.message.endswith("already these")
+    assert stored_bytes(app, after.audio.path) == data and only_episode(app).audio.sha256 == after.audio.sha256
+
+
+def test_a_show_title_retags_every_episode_with_progress(app, client, show, clock):
+    for number, title in ((1, "One"), (2, "Two")):
+        post_episode(client, show.id, episode_data(title=title, number=str(number), audio=upload("cbr.mp3")))
+    run_pending(app, clock())
+    with app.app_context():
+        db.session.get(type(show), show.id).title = "Louder Page"
+        db.session.commit()
+    run_pending(app, clock())
+    (job,) = job_records(app, "retag_audio")
+    assert (job.state, job.progress_done, job.progress_total) == ("done", 2, 2)
+    assert job.message == "2 of 2 audio files re-tagged"
+    with app.app_context():
+        paths = db.session.execute(db.select(MediaFile.path).filter_by(kind="audio")).scalars().all()
+    assert {tags_of(app, path)["TALB"].text[0] for path in paths} == {"Louder Page"}
+
+
+def test_a_download_resumed_across_a_retag_gets_the_whole_new_file(app, client, show, clock):
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    run_pending(app, clock())
+    episode = only_episode(app)
+    url = f"/media/{episode.audio.path}"
+    with client.get(url, headers={"Range": "bytes=0-99"}) as first:
+        assert first.status_code == 206
+        old_etag, old_date = first.headers["ETag"], first.headers["Last-Modified"]
+
+    post_episode(client, show.id, episode_data(title="Renamed"), url=f"/admin/episodes/{episode.id}/edit")
+    run_pending(app, clock())
+    new = stored_bytes(app, episode.audio.path)
+    for validator in (old_etag, old_date):  # the old version is gone: the whole new file, never a mix
+        with client.get(url, headers={"Range": "bytes=100-", "If-Range": validator}) as resumed:
+            assert resumed.status_code == 200 and resumed.data == new
+    with client.get(url, headers={"Range": "bytes=100-", "If-Range": resumed.headers["ETag"]}) as current:
+        assert current.status_code == 206 and current.data == new[100:]
+        assert current.headers["ETag"] != old_etag
+
+
+def owner_and_editor(app) -> None:
+    with app.app_context():
+        editor = User(email="editor@example.com", role="editor")
+        editor.set_password("editor-password-1")
+        db.session.add(editor)
+        db.session.commit()
+
+
+def test_the_migrate_button_queues_a_job_whose_progress_counts_the_files(app, client, auth, clock, s3_settings):
+    seed_site(app)
+    owner_and_editor(app)
+    auth.login()
+    assert "Storage" not in client.get("/admin/jobs").get_data(as_text=True)  # no bucket yet
+    response = post_form(client, "/admin/jobs/migrate/s3", {}, form_url="/admin/jobs")
+    assert response.status_code == 409 and job_records(app, "migrate_media") == []
+    assert post_form(client, "/admin/jobs/migrate/elsewhere", {}, form_url="/admin/jobs").status_code == 404
+    auth.logout()
+
+    app.config.update(s3_settings)
+    with app.app_context():
+        total = db.session.execute(db.select(db.func.count()).select_from(MediaFile)).scalar_one()
+
+    auth.login("editor@example.com", "editor-password-1")
+    assert "Storage" not in client.get("/admin/jobs").get_data(as_text=True)
+    assert post_form(client, "/admin/jobs/migrate/s3", {}, form_url="/admin/jobs").status_code == 403
+    auth.logout()
+
+    auth.login()
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert f"{total} media files in the local folder, 0 in the S3 bucket" in page
+    assert client.post("/admin/jobs/migrate/s3").status_code == 400  # no CSRF token
+    assert post_form(client, "/admin/jobs/migrate/s3", {}, form_url="/admin/jobs").status_code == 302
+    assert post_form(client, "/admin/jobs/migrate/s3", {}, form_url="/admin/jobs").status_code == 409  # waiting
+    assert job_records(app, "migrate_media")[0].progress_total == 0
+    run_pending(app, clock())
+
+    (job,) = job_records(app, "migrate_media")
+    assert job.state == "done", job.error
+    assert (job.progress_done, job.progress_total) == (total, total)
+    assert job.message == (f"{total} moved, 0 already there, 0 failed; "
+                           "set PODCASTER_MEDIA_BACKEND=s3 so new uploads go there too")
+    with app.app_context():
+        assert set(db.session.execute(db.select(MediaFile.stored_in)).scalars()) == {"s3"}
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert f'max="{total}" value="{total}"' in page and f"0 media files in the local folder, {total} in" in page
+
+    assert post_form(client, "/admin/jobs/migrate/s3", {}, form_url="/admin/jobs").status_code == 302  # again
+    run_pending(app, clock())
+    assert job_records(app, "migrate_media")[-1].message.startswith(f"0 moved, {total} already there, 0 failed")
+
+
+def test_a_damaged_mp3_fails_the_job_at_once_and_keeps_the_file(app, client, show, clock):
+    damaged = b"ID3\x09\x00\x00\x00\x00\x00"  # a tag of an ID3 version that does not exist
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    run_pending(app, clock())
+    episode = only_episode(app)
+    path = app.config["MEDIA_ROOT"] + "/" + episode.audio.path
+    with open(path, "r+b") as handle:
+        handle.write(damaged)
+    kept = stored_bytes(app, episode.audio.path)
+    post_episode(client, show.id, episode_data(title="Renamed"), url=f"/admin/episodes/{episode.id}/edit")
+    run_pending(app, clock())
+    (job,) = job_records(app, "retag_audio")
+    assert job.state == "failed" and job.attempts == 1 and "CorruptAudio" in job.error
+    assert stored_bytes(app, episode.audio.path) == kept and only_episode(app).audio.sha256 == episode.audio.sha256
