@@ -25,6 +25,7 @@ class DownloadHit(db.Model):
     """
 
     __tablename__ = "download_hit"
+    shown_on_pages = False  # listener figures appear only in the studio, never on cached pages
     __table_args__ = (Index("ix_download_hit_day_episode", "day", "episode_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +50,7 @@ class ListenerDownload(db.Model):
     """
 
     __tablename__ = "listener_download"
+    shown_on_pages = False  # listener figures appear only in the studio, never on cached pages
     __table_args__ = (
         UniqueConstraint("day", "episode_id", "listener", name="uq_listener_download_day_episode_listener"),
     )
@@ -70,6 +72,7 @@ class DailyDownloads(db.Model):
     """Counted downloads of one episode on one UTC day for one app / platform / country: what every chart reads."""
 
     __tablename__ = "download_day"
+    shown_on_pages = False  # listener figures appear only in the studio, never on cached pages
     __table_args__ = (
         UniqueConstraint("day", "episode_id", "app", "platform", "country", name="uq_download_day_key"),
         Index("ix_download_day_show_day", "show_id", "day"),
@@ -90,6 +93,7 @@ class ListenerSalt(db.Model):
     """The secret mixed into the day's listener hashes; deleted (destroyed) by the roll-up after the day."""
 
     __tablename__ = "listener_salt"
+    shown_on_pages = False  # listener figures appear only in the studio, never on cached pages
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
@@ -99,6 +103,7 @@ class AnalyticsState(db.Model):
     """One row: the last raw hit the roll-up has read, so it knows which days' hits changed since."""
 
     __tablename__ = "analytics_state"
+    shown_on_pages = False  # listener figures appear only in the studio, never on cached pages
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rolled_hit_id: Mapped[int] = mapped_column(default=0)

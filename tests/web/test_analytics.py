@@ -156,3 +156,18 @@ def test_roll_up_is_idempotent_forgets_old_hits_and_destroys_past_salts(app, clo
         assert db.session.scalar(select(MediaFile.id).where(MediaFile.kind == "audio")) is not None
         roll_up(db.session, clock.now)
         assert db.session.scalar(select(DailyDownloads.downloads)) == 1
+
+
+def test_listener_hits_and_their_roll_up_never_retire_cached_pages(app, clock):
+    """Hits are written every few seconds: were they 'shown on pages', no public page would stay cached."""
+    from podcaster.content import page_cache
+
+    episode_id = _episodes(app, make_show(app, episodes=1))[0]
+    client = app.test_client()
+    with app.app_context():
+        before = page_cache.current_version(db.session.connection())
+    fetch(client, audio_url(app, episode_id), A, OVERCAST, None, "GET")
+    assert rolled_up(app) == {episode_id: 1}
+    with app.app_context():
+        assert db.session.scalar(select(DownloadHit.id)) is not None
+        assert page_cache.current_version(db.session.connection()) == before
