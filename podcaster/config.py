@@ -110,8 +110,8 @@ class Config:
     #: Where ``podcaster stats refresh-agents`` puts a newer user-agent list (default
     #: ``instance/user-agents.json``); without that file the list shipped in the package is used.
     USER_AGENTS_FILE = ""
-    #: Stored media never changes under its name (a replaced file gets a new name).
-    MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
+    #: A day, and no ``immutable``: a re-tag job rewrites an MP3 in place under its name (new ETag).
+    MEDIA_CACHE_CONTROL = "public, max-age=86400"
     #: Secure cookies; switched on automatically when SITE_URL is https.
     SESSION_COOKIE_SECURE = False
     #: How many reverse proxies (nginx) sit in front and set X-Forwarded-For/-Proto.

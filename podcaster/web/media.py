@@ -49,8 +49,9 @@ from .feeds import PUBLIC_READ_HEADERS
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
-#: Stored media never changes under its name (a replaced file gets a new name), so caches may keep it.
-DEFAULT_CACHE_CONTROL = "public, max-age=31536000, immutable"
+#: A day, not a year: the ID3 re-tag job rewrites an MP3 in place under its name (a new ETag, so caches
+#: that revalidate get the new tags; the audio itself is the same).
+DEFAULT_CACHE_CONTROL = "public, max-age=86400"
 
 #: Files web players read from their own origin (``fetch``), like the feeds that link them. Audio and
 #: images need no CORS to play or show; uploads and admin pages never get it.
