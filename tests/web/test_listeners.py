@@ -90,6 +90,12 @@ def test_the_date_picker_refuses_bad_ranges_with_a_message(app, client, auth, da
         "start=2026-06-10&end=2026-06-01": "before “From”",
         "start=2020-01-01&end=2026-06-01": "Choose at most 1098 days",
         "end=yesterday": "To: Not a valid date value.",
+        # Either day alone is checked too (an empty To used to skip every range check), before any arithmetic.
+        "start=0001-01-01": "From: Choose a day between 2000 and",
+        "end=0001-01-01": "To: Choose a day between 2000 and",
+        "end=9999-12-31": "To: Choose a day between 2000 and",
+        f"start={(TODAY + DAY).isoformat()}": "From: “From” is after today",
+        f"start={(TODAY - 1200 * DAY).isoformat()}": "Choose at most 1098 days",
     }
     for query, message in refusals.items():
         for url in (f"/admin/listeners/shows/{show_id}?{query}", f"/admin/listeners/episodes/{episode}?{query}",
