@@ -114,7 +114,7 @@ def test_flask_view_counts_apps_and_platforms_and_stores_no_address(app, clock):
                 assert address not in dump, table
 
 
-def test_redirect_to_the_bucket_counts_each_request_as_the_whole_file(app, clock):
+def test_redirect_to_the_bucket_credits_the_range_asked_or_the_whole_file(app, clock):
     episode_id = _episodes(app, make_show(app, episodes=1))[0]
     app.config.update(S3_BUCKET="listening", S3_ENDPOINT_URL="http://127.0.0.1:9", S3_REGION="us-east-1",
                       S3_ACCESS_KEY_ID="k", S3_SECRET_ACCESS_KEY="s", S3_PUBLIC_BASE_URL="https://cdn.example")
@@ -127,11 +127,13 @@ def test_redirect_to_the_bucket_counts_each_request_as_the_whole_file(app, clock
     assert response.status_code == 302 and response.headers["Location"].startswith("https://cdn.example/")
     fetch(client, audio_url(app, episode_id), A, OVERCAST, "bytes=0-1")  # still the probe: not a hit
     fetch(client, audio_url(app, episode_id), B, OVERCAST, method="HEAD")
-    assert write_hits(app) == 1
+    # Castopod's bug 1 through the redirect: a range is credited its own length, not the whole file.
+    fetch(client, audio_url(app, episode_id), B, ANTENNAPOD, "bytes=1000-1999")
+    assert write_hits(app) == 2
     assert rolled_up(app) == {episode_id: 1}
     with app.app_context():
-        hit = db.session.scalars(select(DownloadHit)).one()
-        assert (hit.source, hit.bytes) == ("redirect", SHORT_SIZE)
+        hits = db.session.scalars(select(DownloadHit).order_by(DownloadHit.bytes)).all()
+        assert [(hit.source, hit.bytes) for hit in hits] == [("redirect", 1000), ("redirect", SHORT_SIZE)]
 
 
 def test_roll_up_is_idempotent_forgets_old_hits_and_destroys_past_salts(app, clock, tmp_path):

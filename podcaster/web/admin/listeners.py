@@ -37,7 +37,8 @@ def how_counted() -> str:
             "bots, other non-listeners and Apple Watch are left out.")
     if current_app.config.get("MEDIA_BACKEND") == "s3":
         line += (" Audio served from S3 or the CDN is counted per redirect: bytes are not seen, so a redirect"
-                 " counts as the whole file (still once per listener, app and episode a day).")
+                 " counts as the range it asks for, or the whole file without one (still once per listener, app"
+                 " and episode a day).")
     return line
 
 
