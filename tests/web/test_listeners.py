@@ -128,3 +128,14 @@ def test_statistics_pages_run_as_many_statements_at_many_downloads_as_at_few(app
         assert status == 200, url
         many[url] = number
     assert many == few
+
+
+def test_the_default_range_ends_on_the_utc_day_not_the_site_s_local_day(app, client, auth, database):
+    # 12:00 UTC on the 16th is already the 17th in Auckland: the figures are UTC days, so is the range.
+    app.config["SITE_TIME_ZONE"] = "Pacific/Auckland"
+    set_clock(app, NOW)
+    auth.login()
+    response = client.get("/admin/listeners")
+    assert response.status_code == 200
+    assert f"{(TODAY - 29 * DAY).isoformat()} to {TODAY.isoformat()}" in page_text(response)
+    assert (TODAY + DAY).isoformat() not in page_text(response)

@@ -15,7 +15,6 @@ from ...extensions import db
 from ...models import Episode, Show
 from .. import current_time
 from ..forms.listeners import DateRangeForm
-from ..timezones import site_time_zone, utc_to_local
 from . import bp
 
 #: The tables of a show's page and of an episode's page, by the name their CSV file carries.
@@ -25,9 +24,9 @@ EPISODE_TABLES = ("days", "apps", "countries")
 RELEASE_HEADINGS = ("Episode", "Released (UTC)", "Day 1", "First 7 days", "First 30 days", "First 90 days")
 
 
-def site_today() -> date:
-    """Today's date in the site's time zone (the date-range picker's default end)."""
-    return utc_to_local(current_time(), site_time_zone()).date()
+def utc_today() -> date:
+    """Today's UTC date (the date-range picker's default end): downloads are counted in UTC days."""
+    return current_time().date()
 
 
 def how_counted() -> str:
@@ -44,7 +43,7 @@ def how_counted() -> str:
 
 def _range_form() -> tuple[DateRangeForm, date, date, int]:
     """The picker bound to the query string, the range it chose, and the status a refusal answers with."""
-    form = DateRangeForm(request.args, today=site_today())
+    form = DateRangeForm(request.args, today=utc_today())
     if not form.validate():
         # A refused range still draws the page with the default range, the messages above the picker.
         start, end = form.default_range()
