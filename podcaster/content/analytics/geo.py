@@ -11,13 +11,18 @@ class CountryLookup:
         path: a MaxMind DB file (GeoLite2-Country, GeoIP2-City, DB-IP's country lite...).
 
     Raises:
-        OSError, maxminddb.InvalidDatabaseError: the file is missing or not a MaxMind DB.
+        OSError: the file is missing or unreadable.
+        ValueError: the file is not a MaxMind DB (maxminddb's InvalidDatabaseError is a RuntimeError, which
+            callers expecting a bad setting would not catch).
     """
 
     def __init__(self, path: str) -> None:
         import maxminddb  # only a site with a database pays for the import
 
-        self._reader = maxminddb.open_database(path)
+        try:
+            self._reader = maxminddb.open_database(path)
+        except maxminddb.InvalidDatabaseError as error:
+            raise ValueError(f"not a MaxMind DB file: {error}") from error
         self.country = lru_cache(maxsize=65536)(self._country)
 
     def _country(self, address: str) -> str:
