@@ -92,3 +92,10 @@ def test_a_file_that_is_not_a_maxmind_database_is_a_bad_setting_the_app_starts_w
     analytics.init_app(app)  # maxminddb's InvalidDatabaseError (a RuntimeError) used to stop the app here
     assert app.extensions[analytics.RECORDER_EXTENSION]._country is no_country
 
+
+def test_no_listener_address_is_kept_in_a_cache(tmp_path):
+    """The README's promise: an address is in memory only until its hit is written."""
+    lookup = CountryLookup(str(country_db(tmp_path / "tiny.mmdb", {"203.0.113.0/24": "NZ"})))
+    assert network_of("203.0.113.9") == "203.0.113.9" and lookup.country("203.0.113.9") == "NZ"
+    assert not hasattr(network_of, "cache_info")
+    assert not hasattr(lookup.country, "cache_info")

@@ -1,8 +1,6 @@
 """Countries from a GeoIP2/MaxMind-format database file (``GEOIP_DB``), when one is configured."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 
 class CountryLookup:
     """ISO 3166 country codes of addresses; "" when the file has no answer.
@@ -23,9 +21,10 @@ class CountryLookup:
             self._reader = maxminddb.open_database(path)
         except maxminddb.InvalidDatabaseError as error:
             raise ValueError(f"not a MaxMind DB file: {error}") from error
-        self.country = lru_cache(maxsize=65536)(self._country)
 
-    def _country(self, address: str) -> str:
+    # No cache of answers: it would keep listeners' raw addresses in memory after their hits are written.
+    def country(self, address: str) -> str:
+        """The country code of ``address``, or "" when the database has none."""
         try:
             record = self._reader.get(address)
         except ValueError:
