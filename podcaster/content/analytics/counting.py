@@ -13,13 +13,13 @@ The rules:
   ``bot`` so the figure of what was left out stays visible.
 
 Hits are appended to ``download_hit``; ``roll_up`` rewrites ``listener_download`` and ``download_day`` for
-the days whose hits changed (today always), and forgets what is past the keep period.
+the days whose hits changed (today and yesterday always), and forgets what is past the keep period.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -202,11 +202,3 @@ def _roll_up_day(session: Session, day: date) -> int:
              "country": country, "downloads": count}
             for (show_id, episode_id, app, platform, country), count in downloads.items()])
     return len(downloads)
-
-
-def downloads_by_episode(session: Session, episode_ids: Iterable[int] | None = None) -> Mapping[int, int]:
-    """Counted downloads per episode, read from ``download_day`` only."""
-    query = select(DailyDownloads.episode_id, func.sum(DailyDownloads.downloads)).group_by(DailyDownloads.episode_id)
-    if episode_ids is not None:
-        query = query.where(DailyDownloads.episode_id.in_(list(episode_ids)))
-    return {episode_id: int(total) for episode_id, total in session.execute(query)}
