@@ -11,6 +11,7 @@ from podcaster.content.analytics.counting import roll_up
 from podcaster.content.analytics.geo import CountryLookup
 from podcaster.content.analytics.recorder import HitRecorder
 from podcaster.content.analytics.user_agents import shipped_list
+from podcaster.content.podcasts import delete_episode
 from podcaster.extensions import db
 from podcaster.models import DailyDownloads, DownloadHit, Episode, ListenerDownload, ListenerSalt, MediaFile
 from podcaster.web.analytics import RECORDER_EXTENSION
@@ -134,6 +135,20 @@ def test_redirect_to_the_bucket_credits_the_range_asked_or_the_whole_file(app, c
     with app.app_context():
         hits = db.session.scalars(select(DownloadHit).order_by(DownloadHit.bytes)).all()
         assert [(hit.source, hit.bytes) for hit in hits] == [("redirect", 1000), ("redirect", SHORT_SIZE)]
+
+
+def test_hits_of_an_episode_deleted_before_they_are_written_are_dropped_not_retried_for_ever(app, clock):
+    kept, deleted = _episodes(app, make_show(app, episodes=2))
+    client = app.test_client()
+    for episode_id in (kept, deleted):
+        fetch(client, audio_url(app, episode_id), A, OVERCAST)
+    with app.app_context():
+        delete_episode(db.session, db.session.get(Episode, deleted))
+        db.session.commit()
+    assert write_hits(app) == 1  # the batch used to fail on the foreign key at every try
+    assert write_hits(app) == 0  # nothing left waiting
+    with app.app_context():
+        assert db.session.scalars(select(DownloadHit.episode_id)).all() == [kept]
 
 
 def test_roll_up_is_idempotent_forgets_old_hits_and_destroys_past_salts(app, clock, tmp_path):
