@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from ..content.analytics import counting, geo, logs, reports, user_agents
 from ..extensions import db
@@ -91,8 +92,13 @@ def report_command(show: str | None, since_text: str | None, as_csv: bool):
         shows = [item for item in shows if item.slug == show]
         if not shows:
             raise click.ClickException(f"no show with the slug {show!r} (`podcaster stats report` lists every show).")
-    counting.roll_up(db.session, app_now(current_app),
-                     current_app.config.get("ANALYTICS_KEEP_DAYS", counting.KEEP_DAYS))
+    try:
+        counting.roll_up(db.session, app_now(current_app),
+                         current_app.config.get("ANALYTICS_KEEP_DAYS", counting.KEEP_DAYS))
+    except OperationalError as error:  # SQLite: another roll-up held the database past the busy timeout
+        db.session.rollback()
+        raise click.ClickException("another roll-up of the statistics is writing them; try again in a minute "
+                                   f"({' '.join(str(error.orig).split())}).") from error
     if as_csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(["show", "episode", "released", "app", "downloads"])

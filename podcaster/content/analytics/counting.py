@@ -138,7 +138,17 @@ def _thresholds(session: Session, episode_ids: set[int]) -> dict[int, int]:
 
 
 def _state(session: Session) -> AnalyticsState:
-    state = session.get(AnalyticsState, 1)
+    """The state row, locked until the roll-up commits, so roll-ups run one at a time.
+
+    The periodic job, the job queued after an ingestion and ``stats report`` may start together; each
+    rewrites the same days (PostgreSQL: a unique violation; SQLite: a locked database). Writing the row
+    first takes PostgreSQL's row lock and SQLite's write lock, so a second roll-up waits at this statement
+    for the first one's commit, then reads what it wrote (a ``SELECT ... FOR UPDATE`` would do nothing on
+    SQLite).
+    """
+    session.execute(update(AnalyticsState).where(AnalyticsState.id == 1)
+                    .values(rolled_hit_id=AnalyticsState.rolled_hit_id))
+    state = session.get(AnalyticsState, 1, populate_existing=True)
     if state is None:
         state = AnalyticsState(id=1, rolled_hit_id=0)
         session.add(state)
