@@ -48,6 +48,7 @@ def test_show_and_episode_pages_draw_each_table_and_export_it(app, client, auth,
     assert _table(html, "apps-chart-table") == [["Spotify", "4"], ["Overcast", "3"], ["=HYPERLINK(1)", "1"]]
     assert _table(html, "countries-table") == [["Unknown", "4"], ["FR", "4"]]
     assert "IAB Podcast Measurement Guidelines" in html and "bytes are not seen" not in html
+    assert "credited the bytes it answered with" in html and "access log counts the bytes actually sent" in html
     assert doc.xpath("//label[@for='start']/text()") == ["From"] and doc.xpath("//input[@id='end'][@type='date']")
 
     days = _csv(client.get(f"/admin/listeners/shows/{show_id}/days.csv?{span}"))

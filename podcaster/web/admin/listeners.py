@@ -33,7 +33,9 @@ def how_counted() -> str:
     """The line under every figure saying how a download is counted (and, with S3 media, what cannot be seen)."""
     line = ("Downloads follow the IAB Podcast Measurement Guidelines (v2.2): only GET requests for an episode's "
             "audio, once at least one minute of it has been sent, one per listener, app and episode per UTC day; "
-            "bots, other non-listeners and Apple Watch are left out.")
+            "bots, other non-listeners and Apple Watch are left out. Audio the app sends itself is credited the "
+            "bytes it answered with (the server hands the file to the kernel, so a listener who hangs up early "
+            "is still credited the range asked for); nginx's access log counts the bytes actually sent.")
     if current_app.config.get("MEDIA_BACKEND") == "s3":
         line += (" Audio served from S3 or the CDN is counted per redirect: bytes are not seen, so a redirect"
                  " counts as the range it asks for, or the whole file without one (still once per listener, app"
