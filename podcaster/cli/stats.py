@@ -9,10 +9,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from ..content.analytics import counting, geo, logs, reports, user_agents
 from ..extensions import db
-from ..models import Show, utcnow
+from ..jobs.runner import app_now
+from ..models import Show
 
 
 @click.group("stats")
@@ -22,11 +24,6 @@ def stats_group():
 
 def _refreshed() -> Path:
     return user_agents.refreshed_path(current_app.config.get("USER_AGENTS_FILE"), current_app.instance_path)
-
-
-def _now():
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock else utcnow()
 
 
 @stats_group.command("ingest")
@@ -45,8 +42,8 @@ def ingest_command(files: tuple[Path, ...]):
     try:
         country = geo.country_lookup(current_app.config.get("GEOIP_DB"))
         agents = user_agents.current_list(_refreshed())
-        report = logs.ingest_files(db.session, files, _now(), agents, country)
-    except (OSError, ValueError) as error:
+        report = logs.ingest_files(db.session, files, app_now(current_app), agents, country)
+    except (OSError, ValueError) as error:  # ValueError: also a GEOIP_DB that is not a MaxMind DB
         raise click.ClickException(" ".join(str(error).split())) from error
     click.echo(f"{report.lines} lines: {report.added} hits added, {report.repeated} already ingested, "
                f"{report.ignored} not episode downloads, {report.too_old} too old to count "
@@ -95,7 +92,13 @@ def report_command(show: str | None, since_text: str | None, as_csv: bool):
         shows = [item for item in shows if item.slug == show]
         if not shows:
             raise click.ClickException(f"no show with the slug {show!r} (`podcaster stats report` lists every show).")
-    counting.roll_up(db.session, _now(), current_app.config.get("ANALYTICS_KEEP_DAYS", counting.KEEP_DAYS))
+    try:
+        counting.roll_up(db.session, app_now(current_app),
+                         current_app.config.get("ANALYTICS_KEEP_DAYS", counting.KEEP_DAYS))
+    except OperationalError as error:  # SQLite: another roll-up held the database past the busy timeout
+        db.session.rollback()
+        raise click.ClickException("another roll-up of the statistics is writing them; try again in a minute "
+                                   f"({' '.join(str(error.orig).split())}).") from error
     if as_csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(["show", "episode", "released", "app", "downloads"])

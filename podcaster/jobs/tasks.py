@@ -131,9 +131,9 @@ ROLL_UP_KEY = "roll-up-stats"
 
 
 def queue_roll_up() -> str | None:
-    """Queue a roll-up of the listener statistics unless one is already waiting."""
+    """Queue a roll-up of the listener statistics unless one is already waiting or running."""
     return enqueue("roll_up_stats", label="Count the downloads of the new hits", key=ROLL_UP_KEY,
-                   key_states=[JobState.QUEUED])
+                   key_states=[JobState.QUEUED, JobState.RUNNING])
 
 
 def roll_up_stats(context: JobContext) -> str:

@@ -12,7 +12,7 @@ from flask import Flask
 
 from ..content.analytics import counting, geo, recorder, user_agents
 from ..extensions import db
-from ..models import utcnow
+from ..jobs.runner import app_now
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +71,8 @@ def init_app(app: Flask) -> None:
         with app.app_context():
             return db.engine
 
-    def clock():
-        configured = app.config.get("CLOCK")  # tests move time; see web.current_time
-        return configured() if configured else utcnow()
-
     refreshed = user_agents.refreshed_path(app.config.get("USER_AGENTS_FILE"), app.instance_path)
     # Tests write the hits themselves (``flush``), so no thread outlives its app.
     app.extensions[RECORDER_EXTENSION] = recorder.HitRecorder(
-        engine, lambda: user_agents.current_list(refreshed), clock, country,
+        engine, lambda: user_agents.current_list(refreshed), lambda: app_now(app), country,
         background=not app.config.get("TESTING"))

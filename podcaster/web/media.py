@@ -134,9 +134,9 @@ def serve(path: str):
     content_type = content_type_of(media)
     if media.stored_in == STORED_IN_S3:
         response = _redirect_to_bucket(media, content_type, private)
-        if not private:  # the bytes are the bucket's to send: each redirect is taken as the whole file
-            analytics.note_media(current_app, request.environ, media, 200, media.size, proxied=True,
-                                 source=SOURCE_REDIRECT)
+        if not private:  # the bucket sends the bytes: a redirect is credited what it was asked for
+            analytics.note_media(current_app, request.environ, media, 200, redirected_length(media.size),
+                                 proxied=True, source=SOURCE_REDIRECT)
         return response
     found = stored_file(media_store(), media)
     if found is None:
@@ -159,6 +159,20 @@ def serve(path: str):
         response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
     return response
+
+
+def redirected_length(size: int) -> int:
+    """The bytes a request redirected to the bucket asks for: its Range's length, or the whole file.
+
+    Args:
+        size: the file's size in bytes.
+
+    Returns:
+        The length of the one range asked for (clipped to the file), else ``size``.
+    """
+    asked = parse_range_header(request.headers.get("Range"))
+    span = asked.range_for_length(size) if asked is not None else None
+    return size if span is None else span[1] - span[0]
 
 
 def answer_length(answer: Answer) -> int:

@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 import urllib.request
 
 import pytest
 from sqlalchemy import func, select
 
-from podcaster.content.analytics.user_agents import SHIPPED_LIST
+from podcaster.content.analytics.logs import ingest_lines
+from podcaster.content.analytics.user_agents import SHIPPED_LIST, shipped_list
 from podcaster.extensions import db
 from podcaster.jobs import run_pending
 from podcaster.models import DailyDownloads, DownloadHit, Episode, JobRecord, utcnow
 
 from ..helpers import nginx
 from ..helpers.analytics import ANTENNAPOD, APPLE_PODCASTS, OVERCAST, lengthen, rolled_up
-from ..helpers.feeds import make_show
+from ..helpers.feeds import NOW, make_show
 
 
 def _get(url: str, agent: str, byte_range: str | None = None, method: str = "GET") -> int:
@@ -92,3 +94,20 @@ def test_stats_commands_refuse_in_one_line_and_refresh_the_agent_list(app, tmp_p
 
     agent = current_list(tmp_path / "agents" / "user-agents.json").classify("TinyCaster/1.0")
     assert (agent.app, agent.platform, agent.excluded) == ("TinyCaster", "Linux", False)
+
+
+def test_log_lines_of_the_author_s_draft_previews_are_not_counted(app):
+    """nginx logs the /_protected_media/ answers the app sends by X-Accel-Redirect too; the app does not count
+    the author's previews of drafts, nor does ingestion."""
+    show_id = make_show(app, episodes=1, drafts=1)
+    with app.app_context():
+        episodes = db.session.scalars(select(Episode).where(Episode.show_id == show_id)).all()
+        stamp = f"{NOW.replace(tzinfo=UTC).timestamp():.3f}"
+        lines = ["\t".join([stamp, f"request-{episode.id}", "198.51.100.7", "GET", f"/media/{episode.audio.path}",
+                            "200", str(episode.audio.size + 300), str(episode.audio.size), "", OVERCAST])
+                 for episode in episodes]
+        report = ingest_lines(db.session, lines, NOW, shipped_list())
+        db.session.commit()
+        assert (report.lines, report.added, report.ignored) == (2, 1, 1)
+        assert db.session.scalars(select(DownloadHit.episode_id)).all() == [
+            episode.id for episode in episodes if episode.status == "published"]

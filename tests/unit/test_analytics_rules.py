@@ -75,3 +75,27 @@ def test_countries_from_a_maxmind_database(tmp_path):
     lookup = CountryLookup(str(country_db(tmp_path / "tiny.mmdb", {"203.0.113.0/24": "NZ", "2001:db8::/32": "FR"})))
     assert [lookup.country(address) for address in ("203.0.113.9", "2001:db8:1::5", "198.51.100.1")] == [
         "NZ", "FR", ""]
+
+
+def test_a_file_that_is_not_a_maxmind_database_is_a_bad_setting_the_app_starts_without_countries(tmp_path):
+    from flask import Flask
+
+    from podcaster.content.analytics.geo import no_country
+    from podcaster.web import analytics
+
+    not_a_database = tmp_path / "GeoLite2-Country.mmdb"
+    not_a_database.write_bytes(b"not a MaxMind DB, a download page saved by mistake\n" * 50)
+    with pytest.raises(ValueError, match="not a MaxMind DB"):
+        CountryLookup(str(not_a_database))
+    app = Flask(__name__, instance_path=str(tmp_path / "instance"))
+    app.config.update(TESTING=True, GEOIP_DB=str(not_a_database))
+    analytics.init_app(app)  # maxminddb's InvalidDatabaseError (a RuntimeError) used to stop the app here
+    assert app.extensions[analytics.RECORDER_EXTENSION]._country is no_country
+
+
+def test_no_listener_address_is_kept_in_a_cache(tmp_path):
+    """The README's promise: an address is in memory only until its hit is written."""
+    lookup = CountryLookup(str(country_db(tmp_path / "tiny.mmdb", {"203.0.113.0/24": "NZ"})))
+    assert network_of("203.0.113.9") == "203.0.113.9" and lookup.country("203.0.113.9") == "NZ"
+    assert not hasattr(network_of, "cache_info")
+    assert not hasattr(lookup.country, "cache_info")

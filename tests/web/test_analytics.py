@@ -11,6 +11,7 @@ from podcaster.content.analytics.counting import roll_up
 from podcaster.content.analytics.geo import CountryLookup
 from podcaster.content.analytics.recorder import HitRecorder
 from podcaster.content.analytics.user_agents import shipped_list
+from podcaster.content.podcasts import delete_episode
 from podcaster.extensions import db
 from podcaster.models import DailyDownloads, DownloadHit, Episode, ListenerDownload, ListenerSalt, MediaFile
 from podcaster.web.analytics import RECORDER_EXTENSION
@@ -114,7 +115,7 @@ def test_flask_view_counts_apps_and_platforms_and_stores_no_address(app, clock):
                 assert address not in dump, table
 
 
-def test_redirect_to_the_bucket_counts_each_request_as_the_whole_file(app, clock):
+def test_redirect_to_the_bucket_credits_the_range_asked_or_the_whole_file(app, clock):
     episode_id = _episodes(app, make_show(app, episodes=1))[0]
     app.config.update(S3_BUCKET="listening", S3_ENDPOINT_URL="http://127.0.0.1:9", S3_REGION="us-east-1",
                       S3_ACCESS_KEY_ID="k", S3_SECRET_ACCESS_KEY="s", S3_PUBLIC_BASE_URL="https://cdn.example")
@@ -127,11 +128,27 @@ def test_redirect_to_the_bucket_counts_each_request_as_the_whole_file(app, clock
     assert response.status_code == 302 and response.headers["Location"].startswith("https://cdn.example/")
     fetch(client, audio_url(app, episode_id), A, OVERCAST, "bytes=0-1")  # still the probe: not a hit
     fetch(client, audio_url(app, episode_id), B, OVERCAST, method="HEAD")
-    assert write_hits(app) == 1
+    # Castopod's bug 1 through the redirect: a range is credited its own length, not the whole file.
+    fetch(client, audio_url(app, episode_id), B, ANTENNAPOD, "bytes=1000-1999")
+    assert write_hits(app) == 2
     assert rolled_up(app) == {episode_id: 1}
     with app.app_context():
-        hit = db.session.scalars(select(DownloadHit)).one()
-        assert (hit.source, hit.bytes) == ("redirect", SHORT_SIZE)
+        hits = db.session.scalars(select(DownloadHit).order_by(DownloadHit.bytes)).all()
+        assert [(hit.source, hit.bytes) for hit in hits] == [("redirect", 1000), ("redirect", SHORT_SIZE)]
+
+
+def test_hits_of_an_episode_deleted_before_they_are_written_are_dropped_not_retried_for_ever(app, clock):
+    kept, deleted = _episodes(app, make_show(app, episodes=2))
+    client = app.test_client()
+    for episode_id in (kept, deleted):
+        fetch(client, audio_url(app, episode_id), A, OVERCAST)
+    with app.app_context():
+        delete_episode(db.session, db.session.get(Episode, deleted))
+        db.session.commit()
+    assert write_hits(app) == 1  # the batch used to fail on the foreign key at every try
+    assert write_hits(app) == 0  # nothing left waiting
+    with app.app_context():
+        assert db.session.scalars(select(DownloadHit.episode_id)).all() == [kept]
 
 
 def test_roll_up_is_idempotent_forgets_old_hits_and_destroys_past_salts(app, clock, tmp_path):

@@ -48,6 +48,7 @@ def test_show_and_episode_pages_draw_each_table_and_export_it(app, client, auth,
     assert _table(html, "apps-chart-table") == [["Spotify", "4"], ["Overcast", "3"], ["=HYPERLINK(1)", "1"]]
     assert _table(html, "countries-table") == [["Unknown", "4"], ["FR", "4"]]
     assert "IAB Podcast Measurement Guidelines" in html and "bytes are not seen" not in html
+    assert "credited the bytes it answered with" in html and "access log counts the bytes actually sent" in html
     assert doc.xpath("//label[@for='start']/text()") == ["From"] and doc.xpath("//input[@id='end'][@type='date']")
 
     days = _csv(client.get(f"/admin/listeners/shows/{show_id}/days.csv?{span}"))
@@ -90,6 +91,12 @@ def test_the_date_picker_refuses_bad_ranges_with_a_message(app, client, auth, da
         "start=2026-06-10&end=2026-06-01": "before “From”",
         "start=2020-01-01&end=2026-06-01": "Choose at most 1098 days",
         "end=yesterday": "To: Not a valid date value.",
+        # Either day alone is checked too (an empty To used to skip every range check), before any arithmetic.
+        "start=0001-01-01": "From: Choose a day between 2000 and",
+        "end=0001-01-01": "To: Choose a day between 2000 and",
+        "end=9999-12-31": "To: Choose a day between 2000 and",
+        f"start={(TODAY + DAY).isoformat()}": "From: “From” is after today",
+        f"start={(TODAY - 1200 * DAY).isoformat()}": "Choose at most 1098 days",
     }
     for query, message in refusals.items():
         for url in (f"/admin/listeners/shows/{show_id}?{query}", f"/admin/listeners/episodes/{episode}?{query}",
@@ -122,3 +129,14 @@ def test_statistics_pages_run_as_many_statements_at_many_downloads_as_at_few(app
         assert status == 200, url
         many[url] = number
     assert many == few
+
+
+def test_the_default_range_ends_on_the_utc_day_not_the_site_s_local_day(app, client, auth, database):
+    # 12:00 UTC on the 16th is already the 17th in Auckland: the figures are UTC days, so is the range.
+    app.config["SITE_TIME_ZONE"] = "Pacific/Auckland"
+    set_clock(app, NOW)
+    auth.login()
+    response = client.get("/admin/listeners")
+    assert response.status_code == 200
+    assert f"{(TODAY - 29 * DAY).isoformat()} to {TODAY.isoformat()}" in page_text(response)
+    assert (TODAY + DAY).isoformat() not in page_text(response)

@@ -13,13 +13,13 @@ The rules:
   ``bot`` so the figure of what was left out stays visible.
 
 Hits are appended to ``download_hit``; ``roll_up`` rewrites ``listener_download`` and ``download_day`` for
-the days whose hits changed (today always), and forgets what is past the keep period.
+the days whose hits changed (today and yesterday always), and forgets what is past the keep period.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -138,7 +138,17 @@ def _thresholds(session: Session, episode_ids: set[int]) -> dict[int, int]:
 
 
 def _state(session: Session) -> AnalyticsState:
-    state = session.get(AnalyticsState, 1)
+    """The state row, locked until the roll-up commits, so roll-ups run one at a time.
+
+    The periodic job, the job queued after an ingestion and ``stats report`` may start together; each
+    rewrites the same days (PostgreSQL: a unique violation; SQLite: a locked database). Writing the row
+    first takes PostgreSQL's row lock and SQLite's write lock, so a second roll-up waits at this statement
+    for the first one's commit, then reads what it wrote (a ``SELECT ... FOR UPDATE`` would do nothing on
+    SQLite).
+    """
+    session.execute(update(AnalyticsState).where(AnalyticsState.id == 1)
+                    .values(rolled_hit_id=AnalyticsState.rolled_hit_id))
+    state = session.get(AnalyticsState, 1, populate_existing=True)
     if state is None:
         state = AnalyticsState(id=1, rolled_hit_id=0)
         session.add(state)
@@ -202,11 +212,3 @@ def _roll_up_day(session: Session, day: date) -> int:
              "country": country, "downloads": count}
             for (show_id, episode_id, app, platform, country), count in downloads.items()])
     return len(downloads)
-
-
-def downloads_by_episode(session: Session, episode_ids: Iterable[int] | None = None) -> Mapping[int, int]:
-    """Counted downloads per episode, read from ``download_day`` only."""
-    query = select(DailyDownloads.episode_id, func.sum(DailyDownloads.downloads)).group_by(DailyDownloads.episode_id)
-    if episode_ids is not None:
-        query = query.where(DailyDownloads.episode_id.in_(list(episode_ids)))
-    return {episode_id: int(total) for episode_id, total in session.execute(query)}

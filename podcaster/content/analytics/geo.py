@@ -1,8 +1,6 @@
 """Countries from a GeoIP2/MaxMind-format database file (``GEOIP_DB``), when one is configured."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 
 class CountryLookup:
     """ISO 3166 country codes of addresses; "" when the file has no answer.
@@ -11,16 +9,22 @@ class CountryLookup:
         path: a MaxMind DB file (GeoLite2-Country, GeoIP2-City, DB-IP's country lite...).
 
     Raises:
-        OSError, maxminddb.InvalidDatabaseError: the file is missing or not a MaxMind DB.
+        OSError: the file is missing or unreadable.
+        ValueError: the file is not a MaxMind DB (maxminddb's InvalidDatabaseError is a RuntimeError, which
+            callers expecting a bad setting would not catch).
     """
 
     def __init__(self, path: str) -> None:
         import maxminddb  # only a site with a database pays for the import
 
-        self._reader = maxminddb.open_database(path)
-        self.country = lru_cache(maxsize=65536)(self._country)
+        try:
+            self._reader = maxminddb.open_database(path)
+        except maxminddb.InvalidDatabaseError as error:
+            raise ValueError(f"not a MaxMind DB file: {error}") from error
 
-    def _country(self, address: str) -> str:
+    # No cache of answers: it would keep listeners' raw addresses in memory after their hits are written.
+    def country(self, address: str) -> str:
+        """The country code of ``address``, or "" when the database has none."""
         try:
             record = self._reader.get(address)
         except ValueError:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Episode, MediaFile
+from ..publishing import is_visible
 from .counting import SOURCE_LOG, Hit, may_count, record_hits
 from .geo import no_country
 from .salts import SaltCache, listener_key
@@ -61,11 +62,12 @@ def _unescape(value: str) -> str:
     return value.replace('\\"', '"').replace("\\\\", "\\") if "\\" in value else value
 
 
-def audio_episodes(session: Session) -> dict[str, tuple[int, int]]:
-    """Every episode audio file's path with its (show id, episode id)."""
-    rows = session.execute(select(MediaFile.path, Episode.show_id, Episode.id)
+def audio_episodes(session: Session) -> dict[str, tuple[int, int, str, datetime | None]]:
+    """Every episode audio file's path with its (show id, episode id, status, publish_at)."""
+    rows = session.execute(select(MediaFile.path, Episode.show_id, Episode.id, Episode.status, Episode.publish_at)
                            .join(Episode, Episode.audio_id == MediaFile.id))
-    return {path: (show_id, episode_id) for path, show_id, episode_id in rows}
+    return {path: (show_id, episode_id, status, publish_at) for path, show_id, episode_id, status, publish_at
+            in rows}
 
 
 def ingest_lines(session: Session, lines: Iterable[str], now: datetime, agents: AgentList,
@@ -107,6 +109,11 @@ def ingest_lines(session: Session, lines: Iterable[str], now: datetime, agents: 
             if found is None or not may_count(method, _unescape(range_header), code) or served <= 0:
                 report.ignored += 1
                 continue
+            if not is_visible(found[2], found[3], at):
+                # nginx sent it through /_protected_media/ (X-Accel-Redirect) for the author's preview of a
+                # draft or scheduled episode: the app does not count those answers, nor does the log.
+                report.ignored += 1
+                continue
             salt = salts.get(session, at.date(), now)
             if salt is None:
                 report.too_old += 1
@@ -118,7 +125,7 @@ def ingest_lines(session: Session, lines: Iterable[str], now: datetime, agents: 
                 report.unreadable += 1
                 continue
             agent = agents.classify(user_agent)
-            show_id, episode_id = found
+            show_id, episode_id = found[:2]
             yield Hit(at=at, day=at.date(), show_id=show_id, episode_id=episode_id, listener=listener,
                       app=agent.app[:80], platform=agent.platform[:40], country=country(address),
                       bytes=served, bot=agent.excluded, source=SOURCE_LOG,

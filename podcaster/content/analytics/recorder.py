@@ -15,9 +15,10 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ...models import Episode
 from .counting import SOURCE_APP, Hit, record_hits
 from .geo import no_country
 from .salts import SaltCache, listener_key
@@ -98,7 +99,7 @@ class HitRecorder:
             return 0
         try:
             with Session(self.engine()) as session:
-                hits = list(self._hits(session, items))
+                hits = of_existing_episodes(session, list(self._hits(session, items)))
                 written = record_hits(session, hits)
                 session.commit()
         except BaseException:
@@ -122,3 +123,23 @@ class HitRecorder:
             yield Hit(at=at, day=at.date(), show_id=show_id, episode_id=episode_id, listener=listener,
                       app=agent.app[:80], platform=agent.platform[:40], country=self._country(address),
                       bytes=served, bot=agent.excluded, source=source)
+
+
+def of_existing_episodes(session: Session, hits: list[Hit]) -> list[Hit]:
+    """The hits whose episode still exists.
+
+    An episode deleted while its hits waited in memory would make the whole batch's commit fail (a foreign
+    key) at every retry until the buffer is full; its hits can no longer count, so they are dropped.
+
+    Args:
+        session: where the episodes are read.
+        hits: the batch about to be written.
+
+    Returns:
+        The hits of episodes still in the database, in their order.
+    """
+    episode_ids = {hit.episode_id for hit in hits}
+    if not episode_ids:
+        return hits
+    existing = set(session.scalars(select(Episode.id).where(Episode.id.in_(episode_ids))))
+    return [hit for hit in hits if hit.episode_id in existing]

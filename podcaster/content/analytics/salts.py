@@ -10,7 +10,6 @@ import hashlib
 import ipaddress
 import secrets
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +21,6 @@ from ...models import ListenerSalt
 SALT_GRACE = timedelta(days=1)
 
 
-@lru_cache(maxsize=65536)  # a log repeats its listeners' addresses
 def network_of(address: str) -> str:
     """The part of an address that identifies a listener: all of IPv4, the first 64 bits of IPv6 (IAB).
 

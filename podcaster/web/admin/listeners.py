@@ -15,7 +15,6 @@ from ...extensions import db
 from ...models import Episode, Show
 from .. import current_time
 from ..forms.listeners import DateRangeForm
-from ..timezones import site_time_zone, utc_to_local
 from . import bp
 
 #: The tables of a show's page and of an episode's page, by the name their CSV file carries.
@@ -25,25 +24,28 @@ EPISODE_TABLES = ("days", "apps", "countries")
 RELEASE_HEADINGS = ("Episode", "Released (UTC)", "Day 1", "First 7 days", "First 30 days", "First 90 days")
 
 
-def site_today() -> date:
-    """Today's date in the site's time zone (the date-range picker's default end)."""
-    return utc_to_local(current_time(), site_time_zone()).date()
+def utc_today() -> date:
+    """Today's UTC date (the date-range picker's default end): downloads are counted in UTC days."""
+    return current_time().date()
 
 
 def how_counted() -> str:
     """The line under every figure saying how a download is counted (and, with S3 media, what cannot be seen)."""
     line = ("Downloads follow the IAB Podcast Measurement Guidelines (v2.2): only GET requests for an episode's "
             "audio, once at least one minute of it has been sent, one per listener, app and episode per UTC day; "
-            "bots, other non-listeners and Apple Watch are left out.")
+            "bots, other non-listeners and Apple Watch are left out. Audio the app sends itself is credited the "
+            "bytes it answered with (the server hands the file to the kernel, so a listener who hangs up early "
+            "is still credited the range asked for); nginx's access log counts the bytes actually sent.")
     if current_app.config.get("MEDIA_BACKEND") == "s3":
         line += (" Audio served from S3 or the CDN is counted per redirect: bytes are not seen, so a redirect"
-                 " counts as the whole file (still once per listener, app and episode a day).")
+                 " counts as the range it asks for, or the whole file without one (still once per listener, app"
+                 " and episode a day).")
     return line
 
 
 def _range_form() -> tuple[DateRangeForm, date, date, int]:
     """The picker bound to the query string, the range it chose, and the status a refusal answers with."""
-    form = DateRangeForm(request.args, today=site_today())
+    form = DateRangeForm(request.args, today=utc_today())
     if not form.validate():
         # A refused range still draws the page with the default range, the messages above the picker.
         start, end = form.default_range()
