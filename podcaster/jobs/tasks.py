@@ -207,7 +207,8 @@ def queue_retags(requests: retagging.RetagRequests) -> int:
     """Queue the re-tagging an edit asks for: one job per show, one per episode outside those shows.
 
     Keyed per episode or show and taken only while one is waiting: the job reads the tags to write when
-    it runs, so a burst of edits makes one run, and an edit during a run queues the next.
+    it runs, so a burst of edits makes one run, and an edit during a run queues the next (runs that
+    overlap are serialised on the file's row by ``retagging.retag_episode``: the last edit wins).
 
     Returns:
         How many jobs were queued.
