@@ -19,7 +19,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Episode, MediaFile, Show
@@ -81,41 +81,84 @@ if not event.contains(Session, "before_flush", _note_tag_changes):
     event.listen(Session, "after_rollback", _forget)
 
 
-def retag_episode(session: Session, store: MediaStore, episode_id: int) -> str:
+class TransferPending(StorageError):
+    """The file still waits for its transfer to the bucket: re-tagging it now would change the bytes that
+    transfer is sending (its check would fail), so the re-tag waits (its job tries again later)."""
+
+
+#: How often a run re-tags again because an edit changed the wanted tags while it was tagging.
+MAX_ROUNDS = 5
+
+
+def retag_episode(session: Session, store: MediaStore, episode_id: int,
+                  transfer_pending: Callable[[MediaFile], bool] | None = None) -> str:
     """Make an episode's stored MP3 carry the tags its episode and show call for now.
 
     Idempotent: a file already tagged so is not rewritten (only its row is brought up to date when an
-    earlier run stopped between the swap and the commit).
+    earlier run stopped between the swap and the commit). Two runs for the same file (an edit during a
+    run, or a show's run and an episode's) may overlap: the swap and the row's commit happen under a lock
+    on the file's row, after reading the wanted tags again there, so the last edit wins and the row's
+    size and SHA-256 (the ETag) always describe the file.
 
     Args:
-        session: the database session (committed here when the row changes).
+        session: the database session (committed here: it must have no pending changes).
         store: a store that reads the file where its row says it is (``S3MediaStore`` for rows in S3).
         episode_id: the episode.
+        transfer_pending: tells whether a local file still waits for its transfer to the bucket.
 
     Returns:
         What was done, for the job's record.
 
     Raises:
         CorruptAudio: the stored MP3 cannot be tagged (the file and row are unchanged).
+        TransferPending: the file waits for its transfer (unchanged; try again later).
         StorageError: the file could not be read, or the new object sent and verified (unchanged too).
     """
-    episode = session.get(Episode, episode_id)
+    for _round in range(MAX_ROUNDS):
+        outcome = _retag_once(session, store, episode_id, transfer_pending)
+        if outcome is not None:
+            return outcome
+    raise StorageError(f"episode {episode_id}: its tags kept changing while it was re-tagged; trying again later")
+
+
+def _wanted_tags(episode: Episode, show: Show) -> tuple:
+    cover = episode.artwork or show.artwork
+    return (episode.title, show.author_name or show.title, show.title,
+            episode.publish_at.year if episode.publish_at else None, cover.id if cover is not None else None)
+
+
+def _retag_once(session: Session, store: MediaStore, episode_id: int,
+                transfer_pending: Callable[[MediaFile], bool] | None) -> str | None:
+    session.commit()  # a fresh transaction: what is read below is the latest committed edit
+    episode = session.get(Episode, episode_id, populate_existing=True)
     audio = episode.audio if episode is not None else None
     if audio is None:
         return f"episode {episode_id} has no audio: nothing to tag"
-    show = episode.show
+    show = session.get(Show, episode.show_id, populate_existing=True)
+    session.refresh(audio)
     if not show.tag_mp3 or audio.mime_type != MP3_MIME:
         return f"{audio.path}: not tagged (an M4A, or the show keeps its files as they are)"
     if audio.stored_in == STORED_IN_S3 and not hasattr(store, "replace_object"):
         raise StorageError(f"{audio.path} is in the bucket, but no bucket is configured (PODCASTER_S3_BUCKET)")
+    if audio.stored_in != STORED_IN_S3 and transfer_pending is not None and transfer_pending(audio):
+        raise TransferPending(f"{audio.path} waits for its transfer to the bucket: re-tagged after it")
+    wanted = _wanted_tags(episode, show)
     with ExitStack() as stack:
         cover_path = tag_cover(stack, store, episode, show)
         with store.open(audio.path) as source:
             staged = store.stage_stream(source, posixpath.dirname(audio.path), fsync=False)
         stack.callback(staged.path.unlink, missing_ok=True)
-        tagged = retag_in_place(staged.path, title=episode.title, artist=show.author_name or show.title,
-                                album=show.title, year=episode.publish_at.year if episode.publish_at else None,
+        title, artist, album, year, _cover = wanted
+        tagged = retag_in_place(staged.path, title=title, artist=artist, album=album, year=year,
                                 cover_jpeg_path=cover_path)
+        session.commit()  # ends the read transaction: the lock below starts a new one, seeing the latest edit
+        _lock_row(session, audio.id)
+        episode = session.get(Episode, episode_id, populate_existing=True)
+        show = session.get(Show, show.id, populate_existing=True)
+        if (episode is None or episode.audio_id != audio.id or not show.tag_mp3
+                or _wanted_tags(episode, show) != wanted):
+            session.rollback()  # an edit landed meanwhile (its own job may be waiting): tag again
+            return None
         if tagged is None:
             return _row_follows(session, audio, TaggedFile(size=staged.size, sha256=staged.sha256),
                                 f"{audio.path}: its tags were already these")
@@ -129,15 +172,28 @@ def retag_episode(session: Session, store: MediaStore, episode_id: int) -> str:
     return _row_follows(session, audio, tagged, f"{audio.path}: tags rewritten")
 
 
+def _lock_row(session: Session, media_id: int) -> MediaFile | None:
+    """Lock a media file's row until the commit, and read it afresh.
+
+    PostgreSQL locks the row (``FOR UPDATE``); SQLite has no row locks and ignores ``FOR UPDATE``, so a
+    write that changes nothing takes its one write lock, which serialises writers the same way.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(MediaFile).where(MediaFile.id == media_id).values(id=MediaFile.id))
+    return session.execute(select(MediaFile).where(MediaFile.id == media_id).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
 def _row_follows(session: Session, audio: MediaFile, tagged: TaggedFile, message: str) -> str:
     if (audio.size, audio.sha256) != (tagged.size, tagged.sha256):
         audio.size, audio.sha256 = tagged.size, tagged.sha256
-        session.commit()
+    session.commit()  # also ends the lock when nothing changed
     return message
 
 
 def retag_show(session: Session, store: MediaStore, show_id: int,
-               progress: Callable[[int, int, str], None] | None = None) -> str:
+               progress: Callable[[int, int, str], None] | None = None,
+               transfer_pending: Callable[[MediaFile], bool] | None = None) -> str:
     """Re-tag every episode of a show with audio (``retag_episode`` each), reporting progress.
 
     Returns:
@@ -150,7 +206,7 @@ def retag_show(session: Session, store: MediaStore, show_id: int,
                           .order_by(Episode.id)).scalars().all()
     rewritten = 0
     for done, episode_id in enumerate(ids, start=1):
-        message = retag_episode(session, store, episode_id)
+        message = retag_episode(session, store, episode_id, transfer_pending)
         rewritten += message.endswith("tags rewritten")
         if progress is not None:
             progress(done, len(ids), message)

@@ -143,6 +143,11 @@ def roll_up_stats(context: JobContext) -> str:
     return f"{written} daily download rows written"
 
 
+def transfer_key(media_id: int) -> str:
+    """The key of a file's transfer job (one per file)."""
+    return f"transfer:{media_id}"
+
+
 def queue_transfer(media_id: int, path: str, release: dict | None = None) -> bool:
     """Queue the transfer of one new file to the bucket (``transfers.TransferQueue``), never twice.
 
@@ -153,7 +158,7 @@ def queue_transfer(media_id: int, path: str, release: dict | None = None) -> boo
     Returns:
         True when a job will send it (queued now or already waiting); False when the queue is away.
     """
-    key = f"transfer:{media_id}"
+    key = transfer_key(media_id)
     host = current_app.config["HOST_NAME"]
     if enqueue("transfer_media", label=f"Send {path} to the bucket (staged on {host})", key=key,
                media_id=media_id, release=release, host=host) is not None:
@@ -202,7 +207,8 @@ def queue_retags(requests: retagging.RetagRequests) -> int:
     """Queue the re-tagging an edit asks for: one job per show, one per episode outside those shows.
 
     Keyed per episode or show and taken only while one is waiting: the job reads the tags to write when
-    it runs, so a burst of edits makes one run, and an edit during a run queues the next.
+    it runs, so a burst of edits makes one run, and an edit during a run queues the next (runs that
+    overlap are serialised on the file's row by ``retagging.retag_episode``: the last edit wins).
 
     Returns:
         How many jobs were queued.
@@ -228,10 +234,21 @@ def queue_retags(requests: retagging.RetagRequests) -> int:
 def retag_audio(context: JobContext, episode_id: int | None = None, show_id: int | None = None) -> str:
     """Rewrite the ID3 tags of one episode's MP3, or of every MP3 of a show (with progress)."""
     store = reading_store(context.app)
+
+    def pending(row) -> bool:
+        return transfer_pending(context.session, row.id)
+
     if show_id is not None:
         return retagging.retag_show(context.session, store, show_id,
-                                    progress=lambda done, total, message: context.progress(done, total, message))
-    return retagging.retag_episode(context.session, store, episode_id)
+                                    progress=lambda done, total, message: context.progress(done, total, message),
+                                    transfer_pending=pending)
+    return retagging.retag_episode(context.session, store, episode_id, transfer_pending=pending)
+
+
+def transfer_pending(session: Session, media_id: int) -> bool:
+    """Whether a transfer job for this file to the bucket is waiting, running or retrying."""
+    return jobrecords.key_taken(session, transfer_key(media_id),
+                                [JobState.QUEUED.value, JobState.RUNNING.value, JobState.RETRYING.value])
 
 
 MIGRATE_LABELS = {STORED_IN_S3: "Move every media file to the S3 bucket",

@@ -2,14 +2,21 @@
 queued from the Jobs page, with its progress."""
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
+from datetime import timedelta
 
 from mutagen.id3 import ID3
+from sqlalchemy.orm import Session
 
+from podcaster.content import jobrecords, retagging
+from podcaster.content.storage import MediaStore
 from podcaster.content.storage_s3 import remote_store_from_config
 from podcaster.extensions import db
 from podcaster.jobs import enqueue, run_pending
-from podcaster.models import JobRecord, MediaFile, User
+from podcaster.jobs.tasks import transfer_key
+from podcaster.models import Episode, JobRecord, MediaFile, User, utcnow
 
 from ..helpers.authoring import seed_site
 from ..helpers.media import stored_bytes
@@ -176,3 +183,78 @@ def test_a_damaged_mp3_fails_the_job_at_once_and_keeps_the_file(app, client, sho
     (job,) = job_records(app, "retag_audio")
     assert job.state == "failed" and job.attempts == 1 and "CorruptAudio" in job.error
     assert stored_bytes(app, episode.audio.path) == kept and only_episode(app).audio.sha256 == episode.audio.sha256
+
+
+class PausingStore(MediaStore):
+    """A media store whose first staged copy waits, so a second re-tag runs while the first is mid-way."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        self.staged, self.resume = threading.Event(), threading.Event()
+
+    def stage_stream(self, *arguments, **options):
+        staged = super().stage_stream(*arguments, **options)
+        if not self.staged.is_set():
+            self.staged.set()
+            assert self.resume.wait(timeout=60)
+        return staged
+
+
+def retag_in_thread(app, store: MediaStore, episode_id: int, outcome: dict) -> threading.Thread:
+    def run() -> None:
+        with app.app_context(), Session(db.engine) as session:
+            try:
+                outcome["message"] = retagging.retag_episode(session, store, episode_id)
+            except Exception as exc:  # noqa: BLE001 - reported to the test below
+                outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_two_overlapping_retags_leave_the_latest_title_and_a_row_that_matches_the_file(app, client, show, clock):
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    run_pending(app, clock())
+    episode = only_episode(app)
+    with app.app_context():
+        db.session.get(Episode, episode.id).title = "First edit"
+        db.session.commit()
+    slow, first, second = PausingStore(app.config["MEDIA_ROOT"]), {}, {}
+    earlier = retag_in_thread(app, slow, episode.id, first)  # tags a copy with "First edit", then waits
+    assert slow.staged.wait(timeout=60)
+    with app.app_context():  # an edit during that run, whose own run finishes first
+        db.session.get(Episode, episode.id).title = "Second edit"
+        db.session.commit()
+    later = retag_in_thread(app, MediaStore(app.config["MEDIA_ROOT"]), episode.id, second)
+    later.join(timeout=60)
+    assert second == {"message": f"{episode.audio.path}: tags rewritten"}
+    slow.resume.set()  # the earlier run, with older tags, would now swap its copy in last
+    earlier.join(timeout=60)
+    assert not earlier.is_alive() and "error" not in first, first
+
+    data = stored_bytes(app, episode.audio.path)
+    row = only_episode(app).audio
+    assert tags_of(app, episode.audio.path)["TIT2"].text == ["Second edit"]
+    assert (row.size, row.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+def test_a_retag_waits_for_the_files_transfer_to_the_bucket(app, client, show, clock):
+    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
+    run_pending(app, clock())
+    episode = only_episode(app)
+    kept = stored_bytes(app, episode.audio.path)
+    with app.app_context():  # its transfer job is waiting (the queue of another process)
+        jobrecords.queued(db.session, "transfer-task", "transfer_media", clock(), key=transfer_key(episode.audio_id))
+    post_episode(client, show.id, episode_data(title="Renamed"), url=f"/admin/episodes/{episode.id}/edit")
+    run_pending(app, clock())
+    (job,) = job_records(app, "retag_audio")
+    assert job.state == "retrying" and "TransferPending" in job.error
+    assert stored_bytes(app, episode.audio.path) == kept and only_episode(app).audio.sha256 == episode.audio.sha256
+
+    with app.app_context():
+        jobrecords.finished(db.session, "transfer-task", clock())
+    assert run_pending(app, utcnow() + timedelta(minutes=1)) >= 1  # the retry, once the transfer is done
+    (job,) = job_records(app, "retag_audio")
+    assert job.state == "done" and job.message.endswith("tags rewritten"), job.error
+    assert tags_of(app, episode.audio.path)["TIT2"].text == ["Renamed"]
