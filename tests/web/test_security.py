@@ -14,7 +14,12 @@ def _sample_url(app, rule):
     values = {}
     for name in rule.arguments:
         converter = rule._converters[name]
-        values[name] = 1 if type(converter).__name__ == "IntegerConverter" else "sample"
+        if type(converter).__name__ == "IntegerConverter":
+            values[name] = 1
+        elif type(converter).__name__ == "AnyConverter":
+            values[name] = sorted(converter.items)[0]  # e.g. the table a CSV export names
+        else:
+            values[name] = "sample"
     with app.test_request_context():
         from flask import url_for
 
