@@ -55,3 +55,15 @@ def test_pings_go_through_the_safe_fetcher(receiver):
     with pytest.raises(FetchRefused):
         pings.send(ping)
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize("feed_url", ["http://127.0.0.1:5000/podcasts/quiet/feed.xml",
+                                      "http://localhost:5000/podcasts/quiet/feed.xml",
+                                      "http://[::1]/feed.xml", "http://192.168.1.20/feed.xml",
+                                      "http://10.0.0.5/feed.xml", "http://169.254.1.1/feed.xml"])
+def test_a_feed_only_this_machine_or_its_network_can_read_sends_no_ping(feed_url):
+    """The demo site (127.0.0.1:5000) must not ping Podcast Index or hubs that could never fetch it."""
+    settings = {"WEBSUB_HUBS": "https://hub.example/", "PODPING_TOKEN": "secret-token"}
+    assert pings.pings_for(feed_url, settings) == []
+    assert [ping.kind for ping in pings.pings_for("http://8.8.8.8/feed.xml", settings)] == [
+        "websub", "podcastindex", "podping"]

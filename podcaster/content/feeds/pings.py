@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+import ipaddress
+from urllib.parse import urlencode, urlsplit
 
 from ..http import FetchPolicy, open_url
 
@@ -69,8 +70,11 @@ def pings_for(feed_url: str, settings: Mapping[str, Any]) -> list[Ping]:
             and ``PODPING_URL``.
 
     Returns:
-        The pings, hubs first.
+        The pings, hubs first; none for a feed only this machine or its network can read (the demo's
+        ``http://127.0.0.1:5000``): no hub or directory could fetch it, so each ping would only fail.
     """
+    if not _reachable_from_outside(feed_url):
+        return []
     pings = [Ping("websub", hub, "POST", urlencode({"hub.mode": "publish", "hub.url": feed_url}).encode(),
                   {"Content-Type": "application/x-www-form-urlencoded"})
              for hub in websub_hubs(settings)]
@@ -82,6 +86,18 @@ def pings_for(feed_url: str, settings: Mapping[str, Any]) -> list[Ping]:
         pings.append(Ping("podping", _with_query(settings.get("PODPING_URL") or PODPING_URL, {"url": feed_url}),
                           headers={"Authorization": token}))
     return pings
+
+
+def _reachable_from_outside(feed_url: str) -> bool:
+    """False for a feed on ``localhost`` or a loopback, private, link-local or unspecified address."""
+    host = (urlsplit(feed_url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a name: whether it resolves publicly is the hub's business
+    return address.is_global
 
 
 def _with_query(url: str, values: dict[str, str]) -> str:
