@@ -1,50 +1,51 @@
-"""gunicorn settings module for ``podcaster run``: a job consumer runs inside the gunicorn master.
+"""gunicorn settings module for ``podcaster run``: the master starts a ``podcaster worker`` beside the site.
 
-So the README's one command serves the site and runs its jobs. The consumer's threads live in the
-master, which forks the web workers: the app the consumer uses is made here, after gunicorn is ready,
-and the web workers make their own (the app is not preloaded), so no connection crosses a fork.
-Set ``PODCASTER_RUN_WORKER=false`` when a ``podcaster worker`` runs elsewhere: the master then serves only
-this machine's own queue (``jobs.runner.own_host_queue``, with a Redis queue), the transfers of the uploads
-staged in this machine's media folder, which no worker elsewhere can send.
+So the README's one command serves the site and runs its jobs. The consumer runs in a process of its
+own, a child of the gunicorn master, never as threads inside the master: gunicorn forks its web
+workers from the master at any time (at start, and again whenever one dies), and a fork copies
+whatever another thread held at that moment. Three bugs came from consumer threads in the master:
+SQLAlchemy's mapper configuration caught half-done (a RecursionError on every page), the idna codec's
+import lock held for good ("unknown encoding: idna"), and SQLite's per-process lock records of the
+queue file, which made a new web worker wait 60 s for a lock nobody held and fail to boot.
+With ``PODCASTER_RUN_WORKER=false`` (a ``podcaster worker`` runs elsewhere) the child serves only this
+machine's own queue (a Redis queue's ``podcaster.host.<HOST_NAME>``), or is not needed at all.
 """
 from __future__ import annotations
 
+import ctypes
 import signal
+import subprocess
+import sys
 
-_consumers: list = []
+#: Seconds the worker gets to finish its running jobs when the site stops.
+STOP_GRACE = 30
+
+_workers: list[subprocess.Popen] = []
+
+
+def _die_with_parent() -> None:
+    """In the child: be sent SIGINT if the gunicorn master dies without stopping it (killed, crashed)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG, Linux only
+    except (OSError, AttributeError):
+        pass  # elsewhere the worker outlives a killed master until stopped by hand
 
 
 def when_ready(server) -> None:
-    """Start the consumer once gunicorn listens."""
-    from .. import create_app
-    from ..jobs import queue_of
-    from ..jobs.runner import own_host_queue
-
-    app = create_app()
-    if app.config.get("RUN_WORKER", True):
-        _consumers.append(queue_of(app).create_consumer(workers=2, worker_type="thread", periodic=True))
-    host_queue = own_host_queue(app)
-    if host_queue is not None:
-        _consumers.append(host_queue.create_consumer(workers=1, worker_type="thread", periodic=False))
-    # gunicorn forks its workers while the consumers' threads run: a module one of them is importing at that
-    # moment stays locked in the child for good. A Redis consumer's first connect imports the idna codec
-    # (host names are encoded with it), and a web worker forked then answered every request with
-    # "LookupError: unknown encoding: idna"; imported here, before any thread starts, it cannot race.
-    import encodings.idna  # noqa: F401
-
-    # Huey's start() installs its own SIGINT/SIGTERM/SIGHUP handlers: gunicorn's must stay, so that
-    # Ctrl-C and systemd stop the server (on_exit then stops the consumers).
-    kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    for consumer in _consumers:
-        consumer.start()
-    for number, handler in kept.items():
-        signal.signal(number, handler)
-    if _consumers:
-        server.log.info("Job consumers started in the gunicorn master: %s",
-                        ", ".join(consumer.huey.name for consumer in _consumers))
+    """Start the job worker once gunicorn listens."""
+    worker = subprocess.Popen([sys.executable, "-m", "podcaster", "worker", "--started-by-run"],
+                              preexec_fn=_die_with_parent)
+    _workers.append(worker)
+    server.log.info("Job worker started beside the site (pid %s)", worker.pid)
 
 
 def on_exit(server) -> None:
-    """Let running jobs finish (Huey's graceful stop) when gunicorn stops."""
-    for consumer in _consumers:
-        consumer.stop(graceful=True)
+    """Let running jobs finish when gunicorn stops: SIGINT is Huey's graceful stop (SIGTERM its immediate one)."""
+    for worker in _workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGINT)
+            try:
+                worker.wait(timeout=STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=5)

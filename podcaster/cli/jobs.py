@@ -15,8 +15,10 @@ from ..jobs.runner import requeue_interrupted as requeue_jobs
 @click.option("--once", is_flag=True, help="Run what is queued and due now, then exit.")
 @click.option("--requeue-interrupted", is_flag=True,
               help="First queue again the jobs a killed worker left running (only when no other worker runs).")
+@click.option("--started-by-run", is_flag=True, hidden=True,
+              help="Started by `podcaster run`: with PODCASTER_RUN_WORKER=false serve only this machine's queue.")
 @with_appcontext
-def worker_command(threads: int, once: bool, requeue_interrupted: bool):
+def worker_command(threads: int, once: bool, requeue_interrupted: bool, started_by_run: bool):
     """Run a job consumer for this site's queue (PODCASTER_QUEUE_URL) until stopped (Ctrl-C, SIGTERM).
 
     With a Redis queue it also serves this machine's own queue (PODCASTER_HOST_NAME): the transfers of
@@ -26,6 +28,13 @@ def worker_command(threads: int, once: bool, requeue_interrupted: bool):
     if requeue_interrupted:
         click.echo(f"{requeue_jobs(app)} interrupted jobs queued again.")
     host_queue = own_host_queue(app)
+    if started_by_run and not app.config.get("RUN_WORKER", True):
+        if host_queue is None:
+            click.echo("No job worker beside the site (PODCASTER_RUN_WORKER=false): a `podcaster worker` runs them.")
+            return
+        click.echo(f"Worker running on this machine's queue {host_queue.name} only (PODCASTER_RUN_WORKER=false)")
+        host_queue.create_consumer(workers=1, worker_type="thread", periodic=False).run()
+        return
     if once:
         ran = run_pending(app)
         if host_queue is not None:

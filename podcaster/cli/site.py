@@ -82,7 +82,7 @@ def demo_command():
 @click.option("--demo", is_flag=True, help="Load demo content first when the site is empty.")
 @with_appcontext
 def run_command(host: str, port: int, workers: int, demo: bool):
-    """Upgrade the schema, then serve the site with gunicorn, and run the background jobs in its master."""
+    """Upgrade the schema, then serve the site with gunicorn, and run the background jobs in a worker process beside it."""
     upgrade_schema()
     forget_built_feeds()
     if demo:

@@ -69,7 +69,7 @@ class LiveSite:
     """gunicorn serving the app from ``folder``; ``url`` is its base URL (no trailing slash).
 
     With ``run=True`` the site is started the way the README says, ``podcaster run`` (gunicorn with the
-    job consumer in its master), instead of gunicorn alone.
+    job worker it starts beside the site), instead of gunicorn alone.
     """
 
     def __init__(self, folder: Path, workers: int = 2, extra_env: dict[str, str] | None = None,
