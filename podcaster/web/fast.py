@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from ..content import page_cache
 from ..content.feeds import cache
 from ..content.hot_reads import HotRead
-from ..content.storage import MediaStore
+from ..content.storage import MediaStore, StorageError
 from ..extensions import db
 from ..models import utcnow
 from ..models.media import STORED_IN_S3
@@ -69,9 +69,9 @@ class LeanPath:
         self._pages = pages.memory(app)
         self._engine = None
         self._hot: _Reads | None = None
-        # What the last request read, kept with the row or version it was read at (see ``_feed``, ``_media_row``).
+        # What the last request read, kept with the row or version it was read at (see ``_feed``, ``_media_file``).
         self._feed_states: dict[str, tuple[tuple, cache.CachedFeed | None]] = {}
-        self._media_rows: dict[str, tuple[int, object]] = {}
+        self._media_files: dict[str, tuple[int, tuple]] = {}
 
     def _now(self):
         clock = self.config.get("CLOCK")  # tests move time; see web.current_time
@@ -177,39 +177,54 @@ class LeanPath:
     def _media(self, path: str, environ: Mapping) -> answers.Answer | None:
         if not path or path.startswith("/"):
             return None
-        row = self._media_row(path)
+        known = self._media_file(path)
+        if known is None:
+            return None
+        row, file_path, content_type = known
         # Files in the bucket go through Flask's redirect (web/media.py), drafts through its login check.
-        if row is None or row.stored_in == STORED_IN_S3 or media.is_private(row, self._now()):
+        if file_path is None or media.is_private(row, self._now()):
             return None
-        found = media.stored_file(self._store, row)
-        if found is None:
+        info = media.regular_file_status(file_path)  # on every request: the file may have gone
+        if info is None:
             return None
-        file_path, info = found
-        answer = media.media_answer(environ, row, media.content_type_of(row), file_path, info,
+        answer = media.media_answer(environ, row, content_type, file_path, info,
                                     self.config.get("MEDIA_CACHE_CONTROL", media.DEFAULT_CACHE_CONTROL))
         analytics.note_media(self.app, environ, row, answer[0], media.answer_length(answer), proxied=False)
         return answer
 
-    def _media_row(self, path: str):
-        """The file's row and its episode's status (``media.find_media``), read again only after a change.
+    def _media_file(self, path: str) -> tuple | None:
+        """The file's row (``media.find_media``), its path on disk and its Content-Type, worked out once a change.
 
         Every change of a media file or an episode moves the page cache's version in the edit's own
         transaction (``content.page_cache``), so a row read at the version the database still holds is the
         row the database holds: one primary-key read instead of the join, which scans the episodes (no
         index on their file columns). The version is read before the row, so an edit committed in between
-        leaves a copy tagged with the older version, never served. The visibility test itself (a scheduled
-        episode's time) runs on every request.
+        leaves a copy tagged with the older version, never served. What depends on the time (a scheduled
+        episode's) or on the disk (the file's status) is checked on every request.
+
+        Returns:
+            ``(row, file path or None for a file in the bucket or an unsafe path, Content-Type)``, or None
+            when no file is stored at ``path``.
         """
         found = self._reads().page_version.raw({})
         version = None if found is None else found[0]
-        known = self._media_rows.get(path)
+        known = self._media_files.get(path)
         if version is not None and known is not None and known[0] == version:
             return known[1]
         with self.engine.connect() as connection:
             row = media.find_media(connection, path)
-        if version is not None and row is not None:
-            _remember(self._media_rows, path, (version, row))
-        return row
+        if row is None:
+            return None
+        file_path = None
+        if row.stored_in != STORED_IN_S3:
+            try:
+                file_path = self._store.path_of(row.path)
+            except StorageError:
+                pass
+        prepared = (row, file_path, media.content_type_of(row))
+        if version is not None:
+            _remember(self._media_files, path, (version, prepared))
+        return prepared
 
     def _page(self, path: str, environ: Mapping) -> answers.Answer | None:
         cookies = environ.get("HTTP_COOKIE", "")
