@@ -122,6 +122,9 @@ def main() -> None:
                   f"{seconds / floor:8.1f}")
         if args.profile:
             print(profiled.getvalue())
+        recorder = app.extensions.get("podcaster.hit_recorder")
+        if recorder is not None:
+            recorder.flush()  # the listener hits, while the database is still there
         with app.app_context():
             from podcaster.extensions import db
             db.engine.dispose()

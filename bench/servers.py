@@ -140,6 +140,21 @@ def load(port: int, path: str, headers: dict[str, str], seconds: float, connecti
     return mib if by_bytes else requests
 
 
+#: Where a gthread worker's time goes, by the frames a sample's stack holds (gunicorn 23's names).
+_WORKER_PARTS = [
+    ("main thread: the event loop (epoll, accept, keep-alive queue, handing work to the pool)",
+     ("ThreadWorker.run (",)),
+    ("pool threads: one request, read to written (ThreadWorker.handle)", ("ThreadWorker.handle (",)),
+    ("  reading and parsing the request (gunicorn/http/message.py, parser.py, unreader.py)",
+     ("gunicorn/http/message.py", "gunicorn/http/parser.py", "gunicorn/http/unreader.py")),
+    ("  building the WSGI environ (gunicorn/http/wsgi.py create)", ("create (gunicorn/http/wsgi.py",)),
+    ("  the WSGI callable itself", ("bare (servers.py",)),
+    ("  writing headers and body to the socket (wsgi.py Response.write/close, util.write)",
+     ("Response.write (gunicorn/http/wsgi.py", "Response.close (gunicorn/http/wsgi.py", "write (gunicorn/util.py")),
+    ("  the thread pool's own work (futures, conditions)", ("concurrent/futures/", "Condition.")),
+]
+
+
 def profile_worker(master: subprocess.Popen, port: int, path: str, headers: dict[str, str], seconds: float,
                    root: Path) -> None:
     """Sample gunicorn's worker with py-spy while wrk loads it, and print where its time goes."""
@@ -156,24 +171,24 @@ def profile_worker(master: subprocess.Popen, port: int, path: str, headers: dict
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     requests = load(port, path, headers, seconds, 8)
     sampler.wait(timeout=seconds + 60)
-    inclusive, own, total = collections.Counter(), collections.Counter(), 0
+    stacks, own, total = [], collections.Counter(), 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")[1:]  # the first is the thread
+        stacks.append((frames, int(count)))
         total += int(count)
-        for frame in set(frames):
-            inclusive[frame] += int(count)
         if frames:
             own[frames[-1]] += int(count)
     # --gil: only the thread holding the GIL is sampled, so the shares add up to the worker's Python time
     # (threads waiting for a request, or for the GIL, are not counted).
     print(f"gunicorn gthread worker serving the bare callable: {requests:.0f} req/s under py-spy, "
-          f"{total} samples of the thread holding the GIL")
-    for title, counter in (("time inside (inclusive)", inclusive), ("own time", own)):
-        print(f"  {title}:")
-        shown = [(frame, count) for frame, count in counter.most_common(60) if count < 0.97 * total]
-        for frame, count in shown[:18]:
-            print(f"    {100 * count / total:5.1f} %  {frame}")
+          f"{total} samples of the thread holding the GIL; share of samples inside:")
+    for label, marks in _WORKER_PARTS:
+        count = sum(number for frames, number in stacks if any(mark in frame for frame in frames for mark in marks))
+        print(f"    {100 * count / total:5.1f} %  {label}")
+    print("  own time, top functions:")
+    for frame, count in own.most_common(12):
+        print(f"    {100 * count / total:5.1f} %  {frame}")
 
 
 def main() -> None:
