@@ -13,11 +13,19 @@ Every request to the app goes through the lean path (web/fast.py) except /robots
 plain Flask view: the issue's target is "a cached page costs at most 2x /robots.txt" on the same
 server. Ranges are one fixed 64 KiB range in the middle of the file (the page cache is warm on
 every side, as it is for a popular episode).
+
+The ceiling: each server also runs a bare WSGI callable returning the gzip feed's bytes with fixed
+headers (``make_bare``), measured against nginx's gzip row: no Python server can serve the app faster.
+With ``--profile SECONDS`` and py-spy installed, the gunicorn worker serving that bare callable is
+sampled for that long under the same load, and the functions holding its time are printed.
+granian is optional: without it (``pip install granian``) its rows are left out with one line saying so.
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import gzip
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -52,6 +60,19 @@ def make_app():
     return app
 
 
+def make_bare():
+    """A WSGI callable returning the gzip feed's bytes with fixed headers: the ceiling of a Python server."""
+    body = (Path(os.environ["BENCH_ROOT"]) / "static" / "feed.xml.gz").read_bytes()
+    headers = [("Content-Type", "application/rss+xml; charset=utf-8"), ("Content-Length", str(len(body))),
+               ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+
+    def bare(environ, start_response):
+        start_response("200 OK", headers)
+        return [body]
+
+    return bare
+
+
 def prepare(root: Path, episodes: int, mib: int) -> None:
     """The schema, a show with ``episodes`` episodes, and one real ``mib`` MiB file with its row."""
     os.environ["BENCH_ROOT"] = str(root)
@@ -83,18 +104,22 @@ def prepare(root: Path, episodes: int, mib: int) -> None:
         db.engine.dispose()
 
 
-def start_app(server: str, root: Path) -> tuple[subprocess.Popen, int]:
+def granian_installed() -> bool:
+    return importlib.util.find_spec("granian") is not None and Path(sys.executable).with_name("granian").exists()
+
+
+def start_app(server: str, root: Path, factory: str = "make_app") -> tuple[subprocess.Popen, int]:
     port = free_port()
     bench = Path(__file__).resolve().parent
     if server == "gunicorn":
         args = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                 "--worker-class", "gthread", "--threads", "8", "--keep-alive", "30",
-                "--pythonpath", f"{bench},{bench.parent}", "servers:make_app()"]
+                "--pythonpath", f"{bench},{bench.parent}", f"servers:{factory}()"]
     else:
         args = [str(Path(sys.executable).with_name("granian")), "--interface", "wsgi", "--host", "127.0.0.1",
                 "--port", str(port), "--workers", "1", "--blocking-threads", "8", "--factory",
-                "--working-dir", str(bench), "servers:make_app"]
-    log = open(root / f"{server}.log", "wb")  # noqa: SIM115 (kept open for the server's life)
+                "--working-dir", str(bench), f"servers:{factory}"]
+    log = open(root / f"{server}-{factory}.log", "wb")  # noqa: SIM115 (kept open for the server's life)
     process = subprocess.Popen(args, env={**os.environ, "BENCH_ROOT": str(root),
                                           "PYTHONPATH": f"{bench}:{bench.parent}"},
                                stdout=subprocess.DEVNULL, stderr=log)
@@ -115,12 +140,65 @@ def load(port: int, path: str, headers: dict[str, str], seconds: float, connecti
     return mib if by_bytes else requests
 
 
+#: Where a gthread worker's time goes, by the frames a sample's stack holds (gunicorn 23's names).
+_WORKER_PARTS = [
+    ("main thread: the event loop (epoll, accept, keep-alive queue, handing work to the pool)",
+     ("ThreadWorker.run (",)),
+    ("pool threads: one request, read to written (ThreadWorker.handle)", ("ThreadWorker.handle (",)),
+    ("  reading and parsing the request (gunicorn/http/message.py, parser.py, unreader.py)",
+     ("gunicorn/http/message.py", "gunicorn/http/parser.py", "gunicorn/http/unreader.py")),
+    ("  building the WSGI environ (gunicorn/http/wsgi.py create)", ("create (gunicorn/http/wsgi.py",)),
+    ("  the WSGI callable itself", ("bare (servers.py",)),
+    ("  writing headers and body to the socket (wsgi.py Response.write/close, util.write)",
+     ("Response.write (gunicorn/http/wsgi.py", "Response.close (gunicorn/http/wsgi.py", "write (gunicorn/util.py")),
+    ("  the thread pool's own work (futures, conditions)", ("concurrent/futures/", "Condition.")),
+]
+
+
+def profile_worker(master: subprocess.Popen, port: int, path: str, headers: dict[str, str], seconds: float,
+                   root: Path) -> None:
+    """Sample gunicorn's worker with py-spy while wrk loads it, and print where its time goes."""
+    from _server import children
+
+    py_spy = Path(sys.executable).with_name("py-spy")
+    if not py_spy.exists():
+        print("py-spy is not installed in this environment (pip install py-spy): no worker profile")
+        return
+    worker = children(master.pid)[0]
+    raw = root / "worker-profile.txt"
+    sampler = subprocess.Popen([str(py_spy), "record", "--pid", str(worker), "--duration", str(int(seconds)),
+                                "--rate", "250", "--format", "raw", "--threads", "--gil", "--output", str(raw)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    requests = load(port, path, headers, seconds, 8)
+    sampler.wait(timeout=seconds + 60)
+    stacks, own, total = [], collections.Counter(), 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")[1:]  # the first is the thread
+        stacks.append((frames, int(count)))
+        total += int(count)
+        if frames:
+            own[frames[-1]] += int(count)
+    # --gil: only the thread holding the GIL is sampled, so the shares add up to the worker's Python time
+    # (threads waiting for a request, or for the GIL, are not counted).
+    print(f"gunicorn gthread worker serving the bare callable: {requests:.0f} req/s under py-spy, "
+          f"{total} samples of the thread holding the GIL; share of samples inside:")
+    for label, marks in _WORKER_PARTS:
+        count = sum(number for frames, number in stacks if any(mark in frame for frame in frames for mark in marks))
+        print(f"    {100 * count / total:5.1f} %  {label}")
+    print("  own time, top functions:")
+    for frame, count in own.most_common(12):
+        print(f"    {100 * count / total:5.1f} %  {frame}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=1000)
     parser.add_argument("--mib", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--servers", default="gunicorn,granian")
+    parser.add_argument("--profile", type=float, default=0,
+                        help="seconds to sample gunicorn's worker serving the bare callable with py-spy")
     parser.add_argument("--analytics", choices=("on", "off"), default="on",
                         help="count listener downloads on the media route (the default) or not")
     args = parser.parse_args()
@@ -139,6 +217,9 @@ def main() -> None:
         ("robots.txt", "/robots.txt", "/static/robots.txt", {}, 8),
     ]
     servers = [name for name in args.servers.split(",") if name]
+    if "granian" in servers and not granian_installed():
+        print("granian is not installed in this environment (pip install granian): its rows are left out")
+        servers.remove("granian")
     results: dict[tuple[str, str], float] = {}
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         root = Path(tmp)
@@ -164,14 +245,20 @@ def main() -> None:
                 location /gzip/ {{ alias {static}/; gzip_static always; gunzip off; }}
                 location /media/ {{ alias {root}/media/; }}""")
             processes["nginx"] = (nginx, nginx_port)
+            for name in servers:  # the ceiling: the same gzip bytes from a bare callable
+                processes[name + " bare"] = start_app(name, root, "make_bare")
+            scenarios.append(("bare callable", "/", "/gzip/feed.xml", {"Accept-Encoding": "gzip"}, 8))
             for label, app_path, nginx_path, headers, connections in scenarios:
                 seconds = args.seconds
                 for name in ["nginx", *servers]:
-                    port = processes[name][1]
+                    port = processes[name + " bare" if label == "bare callable" and name != "nginx" else name][1]
                     path = nginx_path if name == "nginx" else app_path
                     by_bytes = label == "full file"
                     load(port, path, headers, 1, connections, by_bytes)  # warm up
                     results[label, name] = load(port, path, headers, seconds, connections, by_bytes)
+            if args.profile and "gunicorn" in servers:
+                master, port = processes["gunicorn bare"]
+                profile_worker(master, port, "/", {"Accept-Encoding": "gzip"}, args.profile, root)
         finally:
             for process, _port in processes.values():
                 stop(process)

@@ -36,6 +36,8 @@ MEMORY_LIMIT = 512
 _table = PageCacheState.__table__
 _STATE_ID = 1
 _VERSION = select(_table.c.version).where(_table.c.id == _STATE_ID)
+#: The version's statement as a public name, for the lean path's ``content.hot_reads.HotRead`` (web/fast.py).
+VERSION = _VERSION
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,12 @@ class PageMemory:
             to ``store`` after rendering; None when caching is off).
         """
         version = current_version(connection)
+        return self.current(key, version, now), version
+
+    def current(self, key: str, version: int | None, now: datetime) -> CachedPage | None:
+        """This process's copy of ``key`` if the database holds ``version`` (read by the caller) at ``now``."""
         entry = self._pages.get(key)
-        if entry is not None and entry.is_current(version, now):
-            return entry, version
-        return None, version
+        return entry if entry is not None and entry.is_current(version, now) else None
 
     def store(self, session: Session, key: str, version: int | None, body: bytes, content_type: str,
               now: datetime) -> CachedPage | None:

@@ -23,13 +23,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import Flask
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from ..content import page_cache
 from ..content.feeds import cache
-from ..content.storage import MediaStore
+from ..content.hot_reads import HotRead
+from ..content.storage import MediaStore, StorageError
 from ..extensions import db
 from ..models import utcnow
 from ..models.media import STORED_IN_S3
@@ -64,6 +68,10 @@ class LeanPath:
                                   config.get("REMEMBER_COOKIE_NAME", "remember_token") + "=")
         self._pages = pages.memory(app)
         self._engine = None
+        self._hot: _Reads | None = None
+        # What the last request read, kept with the row or version it was read at (see ``_feed``, ``_media_file``).
+        self._feed_states: dict[str, tuple[tuple, cache.CachedFeed | None]] = {}
+        self._media_files: dict[str, tuple[int, tuple]] = {}
 
     def _now(self):
         clock = self.config.get("CLOCK")  # tests move time; see web.current_time
@@ -121,38 +129,102 @@ class LeanPath:
             return self._feed(path, environ)
         return self._page(path, environ)
 
+    def _reads(self) -> _Reads:
+        if self._hot is None:
+            engine = self.engine
+            self._hot = _Reads(HotRead(engine, cache.STATE_BY_SLUG), HotRead(engine, cache.ENTRY_BY_KEY),
+                               HotRead(engine, page_cache.VERSION))
+        return self._hot
+
     def _feed(self, path: str, environ: Mapping) -> answers.Answer | None:
         matched = _SHOW_FEED.fullmatch(path)
         if matched is None and path != _BLOG_FEED:
             return None
-        with Session(self.engine) as session:
+        reads = self._reads()
+        if matched is None:
+            read, parameters, mimetype = reads.blog_entry, {"key": cache.BLOG_KEY}, feeds.ATOM_TYPE
+        else:
+            read, parameters, mimetype = reads.show_state, {"slug": matched.group(1)}, feeds.RSS_TYPE
+        row = read.raw(parameters)  # the request's one statement: a fresh state row decides
+        if row is None:
+            return None  # an unknown show (Flask 404s) or a blog feed never built (Flask builds it)
+        known = self._feed_states.get(path)
+        if known is not None and known[0] == row:
+            entry = known[1]
+        else:  # the row changed (or is new here): converted once, as SQLAlchemy would
+            values = SimpleNamespace(**read.convert(row))
             if matched is None:
-                entry, mimetype = cache.cached_entry(session, cache.BLOG_KEY), feeds.ATOM_TYPE
+                entry = cache.entry_of(cache.BLOG_KEY, values)
             else:
-                state = cache.show_feed_state(session, matched.group(1))
-                if state is None or state.new_feed_url:
-                    return None
-                entry, mimetype = state.cached, feeds.RSS_TYPE
-            if entry is None or not entry.is_fresh(self._now()):
-                return None  # Flask rebuilds it
-            return feeds.feed_answer(entry, mimetype, environ, lambda found: _with_bodies(session, found))
+                state = cache.show_feed_state_of(values)
+                entry = None if state.new_feed_url else state.cached
+            _remember(self._feed_states, path, (row, entry))
+        if entry is None or not entry.is_fresh(self._now()):
+            return None  # Flask redirects a moved feed, rebuilds a stale or missing one
+        return feeds.feed_answer(entry, mimetype, environ, self._with_bodies)
+
+    def _with_bodies(self, entry: cache.CachedFeed) -> cache.CachedFeed:
+        """The bytes from this process's memory (``cache.with_bodies``); a session only when they are not there."""
+        found = cache.remembered(entry)
+        if found is not None:
+            return found
+        with Session(self.engine) as session:
+            loaded = cache.with_bodies(session, entry)
+        if loaded.body is None:
+            raise _FallThrough  # rebuilt meanwhile
+        return loaded
 
     def _media(self, path: str, environ: Mapping) -> answers.Answer | None:
         if not path or path.startswith("/"):
             return None
-        with self.engine.connect() as connection:
-            row = media.find_media(connection, path)
+        known = self._media_file(path)
+        if known is None:
+            return None
+        row, file_path, content_type = known
         # Files in the bucket go through Flask's redirect (web/media.py), drafts through its login check.
-        if row is None or row.stored_in == STORED_IN_S3 or media.is_private(row, self._now()):
+        if file_path is None or media.is_private(row, self._now()):
             return None
-        found = media.stored_file(self._store, row)
-        if found is None:
+        info = media.regular_file_status(file_path)  # on every request: the file may have gone
+        if info is None:
             return None
-        file_path, info = found
-        answer = media.media_answer(environ, row, media.content_type_of(row), file_path, info,
+        answer = media.media_answer(environ, row, content_type, file_path, info,
                                     self.config.get("MEDIA_CACHE_CONTROL", media.DEFAULT_CACHE_CONTROL))
         analytics.note_media(self.app, environ, row, answer[0], media.answer_length(answer), proxied=False)
         return answer
+
+    def _media_file(self, path: str) -> tuple | None:
+        """The file's row (``media.find_media``), its path on disk and its Content-Type, worked out once a change.
+
+        Every change of a media file or an episode moves the page cache's version in the edit's own
+        transaction (``content.page_cache``), so a row read at the version the database still holds is the
+        row the database holds: one primary-key read instead of the join, which scans the episodes (no
+        index on their file columns). The version is read before the row, so an edit committed in between
+        leaves a copy tagged with the older version, never served. What depends on the time (a scheduled
+        episode's) or on the disk (the file's status) is checked on every request.
+
+        Returns:
+            ``(row, file path or None for a file in the bucket or an unsafe path, Content-Type)``, or None
+            when no file is stored at ``path``.
+        """
+        found = self._reads().page_version.raw({})
+        version = None if found is None else found[0]
+        known = self._media_files.get(path)
+        if version is not None and known is not None and known[0] == version:
+            return known[1]
+        with self.engine.connect() as connection:
+            row = media.find_media(connection, path)
+        if row is None:
+            return None
+        file_path = None
+        if row.stored_in != STORED_IN_S3:
+            try:
+                file_path = self._store.path_of(row.path)
+            except StorageError:
+                pass
+        prepared = (row, file_path, media.content_type_of(row))
+        if version is not None:
+            _remember(self._media_files, path, (version, prepared))
+        return prepared
 
     def _page(self, path: str, environ: Mapping) -> answers.Answer | None:
         cookies = environ.get("HTTP_COOKIE", "")
@@ -161,16 +233,29 @@ class LeanPath:
         key = pages.page_key(path, environ.get("QUERY_STRING", ""))
         if key is None or key not in self._pages:
             return None
-        with self.engine.connect() as connection:
-            entry, _version = self._pages.lookup(connection, key, self._now())
+        found = self._reads().page_version.raw({})
+        entry = self._pages.current(key, None if found is None else found[0], self._now())
         return None if entry is None else pages.page_answer(entry, environ)
 
 
-def _with_bodies(session: Session, entry: cache.CachedFeed) -> cache.CachedFeed:
-    loaded = cache.with_bodies(session, entry)
-    if loaded.body is None:
-        raise _FallThrough  # rebuilt meanwhile
-    return loaded
+@dataclass(frozen=True)
+class _Reads:
+    """The lean path's one-row statements, compiled for the app's engine."""
+
+    show_state: HotRead
+    blog_entry: HotRead
+    page_version: HotRead
+
+
+#: Entries kept per table below (feed states by feed path, media rows by file path): a bound on memory
+#: against requests for ever new files; past it the table starts afresh (a miss costs one query).
+_MEMO_LIMIT = 4096
+
+
+def _remember(table: dict, key: str, value) -> None:
+    if len(table) >= _MEMO_LIMIT:
+        table.clear()
+    table[key] = value
 
 
 def init_app(app: Flask) -> None:

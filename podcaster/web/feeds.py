@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -113,7 +115,19 @@ def current_show_feed(show_id: int, cached: cache.CachedFeed | None = None) -> c
 
 def accepts_gzip(environ: Mapping) -> bool:
     """Whether the request's Accept-Encoding takes gzip."""
-    return parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING")).quality("gzip") > 0
+    return _takes_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
+
+
+# Pure functions of a header or a date, memoised: podcast apps send a handful of distinct
+# Accept-Encoding values, and a feed keeps its Last-Modified until it changes (the lean path's cost).
+@lru_cache(maxsize=256)
+def _takes_gzip(accept_encoding: str | None) -> bool:
+    return parse_accept_header(accept_encoding).quality("gzip") > 0
+
+
+@lru_cache(maxsize=256)
+def _http_date(moment: datetime) -> str:
+    return http_date(moment)
 
 
 def if_none_match_hits(*etags: str, environ: Mapping | None = None) -> bool | None:
@@ -173,7 +187,7 @@ def feed_answer(entry: cache.CachedFeed, mimetype: str, environ: Mapping,
             body = b""
     headers = [
         ("ETag", entry.gzip_etag if gzipped else entry.etag),
-        ("Last-Modified", http_date(entry.last_modified)),
+        ("Last-Modified", _http_date(entry.last_modified)),
         ("Vary", "Accept-Encoding"),
         ("Cache-Control", CACHE_CONTROL),
         *PUBLIC_READ_HEADERS.items(),

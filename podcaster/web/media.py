@@ -28,6 +28,7 @@ import stat
 from datetime import UTC, datetime
 from email.utils import formatdate
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -111,10 +112,19 @@ def stored_file(store: MediaStore, media) -> tuple[Path, os.stat_result] | None:
     """The file on disk and its status, or None when it is missing or not a regular file."""
     try:
         file_path = store.path_of(media.path)
-        info = os.stat(file_path)
-    except (StorageError, OSError):
+    except StorageError:
         return None
-    return (file_path, info) if stat.S_ISREG(info.st_mode) else None
+    info = regular_file_status(file_path)
+    return None if info is None else (file_path, info)
+
+
+def regular_file_status(file_path: Path) -> os.stat_result | None:
+    """``os.stat`` of a regular file; None when it is missing or something else."""
+    try:
+        info = os.stat(file_path)
+    except OSError:
+        return None
+    return info if stat.S_ISREG(info.st_mode) else None
 
 
 def content_type_of(media) -> str:
@@ -237,7 +247,7 @@ def media_answer(environ: Mapping, media, content_type: str, file_path: Path, in
     etag = f'"{media.sha256}"'
     headers = [
         ("ETag", etag),
-        ("Last-Modified", formatdate(mtime, usegmt=True)),
+        ("Last-Modified", _http_date(mtime)),
         ("Accept-Ranges", "bytes"),
         ("Cache-Control", cache_control),
     ]
@@ -271,6 +281,12 @@ def media_answer(environ: Mapping, media, content_type: str, file_path: Path, in
         handle.close()
         raise
     return status, headers, BoundedFile(handle, length)
+
+
+@lru_cache(maxsize=1024)
+def _http_date(mtime: int) -> str:
+    """Last-Modified of a file (memoised: the same for every request of it until it changes)."""
+    return formatdate(mtime, usegmt=True)
 
 
 def _not_modified(environ: Mapping, etag: str, mtime: int) -> bool:

@@ -147,3 +147,63 @@ def test_a_connection_idle_for_a_while_is_pinged_and_replaced(site, caplog, monk
     assert not [record for record in caplog.records if "trying once more" in record.message]
     assert _cut_pooled_connections(site) >= 1
     assert client.get("/podcasts/quiet-page/episode-1?from=test").status_code == 200  # Flask's path too
+
+
+LEAN_ONE_STATEMENT = [
+    ("/podcasts/quiet-page/feed.xml", {"Accept-Encoding": "gzip"}, 200),
+    ("/podcasts/quiet-page/feed.xml", {}, 200),
+    ("/blog/feed.xml", {}, 200),
+    (AUDIO, {"Range": "bytes=0-65535"}, 206),
+    (TRANSCRIPT, {}, 200),
+    ("/podcasts/quiet-page", {}, 200),
+]
+
+
+def test_a_lean_request_runs_exactly_one_statement(site):
+    """The feed's state row, or the page cache's version: the bytes, the file's row and its path are held."""
+    from ..helpers.queries import counting_statements
+
+    client = Client(site.wsgi_app, use_cookies=False)
+    for url, headers, status in LEAN_ONE_STATEMENT:
+        for _ in range(2):  # built, rendered, read once
+            client.get(url, headers=headers).close()
+        with counting_statements(site) as log:
+            response = client.get(url, headers=headers)
+            response.close()
+        assert (response.status_code, len(log)) == (status, 1), (url, headers, list(log))
+
+
+def test_a_file_held_by_the_lean_path_follows_the_edit_at_once(site):
+    """Held rows are tagged with the page cache's version: an edit through any process retires them."""
+    from podcaster.extensions import db
+    from podcaster.models import Episode, MediaFile
+
+    assert _both(site, "GET", AUDIO)[0][0] == 200
+    with site.app_context():
+        audio = db.session.execute(db.select(MediaFile).filter_by(path=AUDIO.removeprefix("/media/"))).scalar_one()
+        audio.sha256 = "f" * 64  # as the ID3 re-tag job leaves it
+        db.session.commit()
+    lean, plain, reached_flask = _both(site, "GET", AUDIO)
+    assert lean == plain and reached_flask == 0 and dict(lean[1])["etag"] == '"' + "f" * 64 + '"'
+    with site.app_context():
+        episode = db.session.execute(db.select(Episode).filter_by(slug="episode-1")).scalar_one()
+        episode.status, episode.publish_at = "draft", None
+        db.session.commit()
+    lean, plain, reached_flask = _both(site, "GET", AUDIO)
+    assert (lean[0], plain[0], reached_flask) == (404, 404, 1)
+
+
+def test_hot_reads_convert_values_as_sqlalchemy_does(site):
+    from podcaster.content.feeds import cache
+    from podcaster.content.hot_reads import HotRead
+    from podcaster.extensions import db
+
+    Client(site.wsgi_app).get("/podcasts/quiet-page/feed.xml").close()
+    with site.app_context():
+        engine = db.engine
+        with engine.connect() as connection:
+            expected = connection.execute(cache.STATE_BY_SLUG, {"slug": "quiet-page"}).one()._asdict()
+    read = HotRead(engine, cache.STATE_BY_SLUG)
+    assert read.convert(read.raw({"slug": "quiet-page"})) == expected
+    assert expected["last_modified"].year == 2026 and expected["stale"] is False
+    assert read.raw({"slug": "no-such-show"}) is None

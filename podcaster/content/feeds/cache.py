@@ -127,6 +127,10 @@ _STATE_BY_SLUG = (
 )
 
 
+#: The two statements as public names, for the lean path's ``content.hot_reads.HotRead`` (web/fast.py).
+ENTRY_BY_KEY, STATE_BY_SLUG = _ENTRY_BY_KEY, _STATE_BY_SLUG
+
+
 def cached_entry(session: Session, key: str) -> CachedFeed | None:
     """The validators stored for ``key`` (fresh or not), without the bytes."""
     row = session.connection().execute(_ENTRY_BY_KEY, {"key": key}).first()
@@ -148,27 +152,44 @@ def show_feed_state(session: Session, slug: str) -> ShowFeedState | None:
     Returns:
         The state, or None when there is no such show.
     """
-    row = session.connection().execute(_STATE_BY_SLUG, {"slug": slug}).first()
+    return show_feed_state_of(session.connection().execute(_STATE_BY_SLUG, {"slug": slug}).first())
+
+
+def show_feed_state_of(row) -> ShowFeedState | None:
+    """The state held in a row of ``STATE_BY_SLUG`` (attributes by column name), None for no row."""
     if row is None:
         return None
     return ShowFeedState(row.id, row.new_feed_url or "", _entry_from_row(show_key(row.id), row))
+
+
+def entry_of(key: str, row) -> CachedFeed | None:
+    """The validators held in a row of ``ENTRY_BY_KEY`` (attributes by column name), None for no row."""
+    return _entry_from_row(key, row)
 
 
 def with_bodies(session: Session, entry: CachedFeed) -> CachedFeed:
     """``entry`` with its bytes: from this process's memory when the ETag matches, else from the row."""
     if entry.body is not None:
         return entry
-    remembered = _memory.get(entry.key)
-    if remembered is None or remembered[0] != entry.etag:
-        row = session.execute(
-            select(_table.c.etag, _table.c.body, _table.c.body_gzip).where(_table.c.key == entry.key)
-        ).first()
-        if row is None or row.etag != entry.etag:
-            return entry  # rebuilt meanwhile: the caller rebuilds too
-        _remember(entry.key, row.etag, row.body, row.body_gzip)
-        remembered = _memory[entry.key]
+    found = remembered(entry)
+    if found is not None:
+        return found
+    row = session.execute(
+        select(_table.c.etag, _table.c.body, _table.c.body_gzip).where(_table.c.key == entry.key)
+    ).first()
+    if row is None or row.etag != entry.etag:
+        return entry  # rebuilt meanwhile: the caller rebuilds too
+    _remember(entry.key, row.etag, row.body, row.body_gzip)
+    return remembered(entry)
+
+
+def remembered(entry: CachedFeed) -> CachedFeed | None:
+    """``entry`` with its bytes when this process holds them for its ETag (no query), else None."""
+    held = _memory.get(entry.key)
+    if held is None or held[0] != entry.etag:
+        return None
     return CachedFeed(entry.key, entry.etag, entry.last_modified, entry.valid_until, entry.stale,
-                      remembered[1], remembered[2], entry.build_error, entry.build_failed_at)
+                      held[1], held[2], entry.build_error, entry.build_failed_at)
 
 
 def _version(session: Session, key: str) -> int | None:
