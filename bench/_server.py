@@ -1,4 +1,5 @@
-"""Shared bench helpers: free ports, gunicorn and nginx starters, the wrk runner, a worker's memory."""
+"""Shared bench helpers: free ports, the gunicorn starter, nginx (the tests' starter), the wrk runner, a
+worker's memory."""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
+if str(PROJECT) not in sys.path:  # the benches share the tests' nginx starter (tests/helpers/nginx.py)
+    sys.path.insert(0, str(PROJECT))
 
 
 def free_port() -> int:
@@ -88,7 +91,8 @@ def reset_peak(pid: int) -> bool:
 
 def start_nginx(root: Path, port: int, types: str, locations: str, *, servers: str = "",
                 more_ports: tuple[int, ...] = ()) -> subprocess.Popen:
-    """Start nginx (one worker, sendfile) on 127.0.0.1:``port`` with its files under ``root``.
+    """Start nginx (one worker, sendfile) on 127.0.0.1:``port`` with its files under ``root``, through the
+    tests' one nginx starter (``tests/helpers/nginx.start_nginx``).
 
     Args:
         root: a scratch folder for the config, pid, logs and temp paths.
@@ -98,36 +102,19 @@ def start_nginx(root: Path, port: int, types: str, locations: str, *, servers: s
         servers: further whole ``server`` blocks (e.g. the README's configuration).
         more_ports: the ports those servers listen on, waited for as well.
     """
-    conf = root / "nginx.conf"
-    conf.write_text(f"""
-worker_processes 1;
-daemon off;
-pid {root}/nginx.pid;
-error_log {root}/nginx-error.log;
-events {{ worker_connections 256; }}
-http {{
+    from tests.helpers.nginx import start_nginx as start
+
+    return start(root, port, f"""
     access_log off;
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
-    client_body_temp_path {root}/nginx-body;
-    proxy_temp_path {root}/nginx-proxy;
-    fastcgi_temp_path {root}/nginx-fastcgi;
-    uwsgi_temp_path {root}/nginx-uwsgi;
-    scgi_temp_path {root}/nginx-scgi;
     types {{ {types} }}
     {servers}
     server {{
         listen 127.0.0.1:{port};
         {locations}
-    }}
-}}
-""")
-    process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(root)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    for each in (port, *more_ports):
-        wait_for_port(each, process)
-    return process
+    }}""", more_ports=more_ports, worker_connections=256)
 
 
 _UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import MediaFile
@@ -59,6 +60,20 @@ class FileChanges:
         for path in self.new_paths:
             store.delete_uncommitted(path)
         self.new_paths.clear()
+
+
+def lock_media_row(session: Session, media_id: int) -> MediaFile | None:
+    """Lock a media file's row until the commit, and read it afresh (None when it is gone).
+
+    Whoever swaps a file's bytes takes it first (the re-tagging job, the chapter editor), so two swaps of
+    one file never interleave. PostgreSQL locks the row (``FOR UPDATE``); SQLite has no row locks and
+    ignores ``FOR UPDATE``, so a write that changes nothing takes its one write lock, which serialises
+    writers the same way.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(MediaFile).where(MediaFile.id == media_id).values(id=MediaFile.id))
+    return session.execute(select(MediaFile).where(MediaFile.id == media_id).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
 
 
 def remove_files(store: MediaStore, paths: list[str]) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..models import Episode, MediaFile, Show
 from .audio import AudioError, AudioInfo, CorruptAudio, StreamCount, probe, replace_chapter_frames, tag_in_place
 from .chapters import CHAPTERS_MIME, chapters_from_id3, chapters_from_rows, chapters_json
-from .media import FileChanges, delete_media
+from .media import FileChanges, delete_media, lock_media_row
 from .media import store_text as store_text_file
 from .slugs import make_slug
 from .storage import MediaStore, StorageError, TooLarge
@@ -271,15 +271,25 @@ def replace_chapters(session: Session, store: MediaStore, episode: Episode, show
 
     Raises:
         CorruptAudio: the MP3 could not be tagged (nothing is kept).
+        AudioError: another save replaced the MP3 meanwhile (nothing is kept).
     """
+    audio = episode.audio
+    tags_mp3 = audio is not None and audio.mime_type == "audio/mpeg" and show.tag_mp3
+    if tags_mp3:
+        # The re-tagging job swaps a re-tagged copy in under this lock (``content.retagging``): taken before
+        # the file is read, the copy made here starts from the bytes the last re-tag left, and a re-tag
+        # starting meanwhile waits for this commit, then finds the row replaced and tags the new file.
+        audio = lock_media_row(session, audio.id)
+        if audio is None:  # another save of these chapters replaced it and committed first
+            raise AudioError("The episode's audio was replaced while these chapters were saved: "
+                             "open the chapter editor again.")
     if chapters:
         attach_chapters(session, store, episode, show, chapters, None, changes)
     else:
         changes.old_paths += delete_media(session, episode.chapters_file)
         episode.chapters_file = None
         episode.chapters = []
-    audio = episode.audio
-    if audio is None or audio.mime_type != "audio/mpeg" or not show.tag_mp3 or not store.exists(audio.path):
+    if not tags_mp3 or not store.exists(audio.path):
         return False
     folder = audio_folder(show.slug)
     with store.open(audio.path) as source:

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from ..models import Episode, MediaFile, Show
 from ..models.media import STORED_IN_S3
 from .audio import MP3_MIME, TaggedFile, retag_in_place
 from .feeds.podcast import enclosure_type
+from .media import lock_media_row
 from .podcasts import tag_cover
 from .storage import MediaStore, StorageError
 
@@ -152,7 +153,7 @@ def _retag_once(session: Session, store: MediaStore, episode_id: int,
         tagged = retag_in_place(staged.path, title=title, artist=artist, album=album, year=year,
                                 cover_jpeg_path=cover_path)
         session.commit()  # ends the read transaction: the lock below starts a new one, seeing the latest edit
-        _lock_row(session, audio.id)
+        lock_media_row(session, audio.id)
         episode = session.get(Episode, episode_id, populate_existing=True)
         show = session.get(Show, show.id, populate_existing=True)
         if (episode is None or episode.audio_id != audio.id or not show.tag_mp3
@@ -170,18 +171,6 @@ def _retag_once(session: Session, store: MediaStore, episode_id: int,
     # The swap comes before the commit: a run stopped between them leaves a complete file, and the next
     # run finds it tagged and brings the row along (``_row_follows``).
     return _row_follows(session, audio, tagged, f"{audio.path}: tags rewritten")
-
-
-def _lock_row(session: Session, media_id: int) -> MediaFile | None:
-    """Lock a media file's row until the commit, and read it afresh.
-
-    PostgreSQL locks the row (``FOR UPDATE``); SQLite has no row locks and ignores ``FOR UPDATE``, so a
-    write that changes nothing takes its one write lock, which serialises writers the same way.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(MediaFile).where(MediaFile.id == media_id).values(id=MediaFile.id))
-    return session.execute(select(MediaFile).where(MediaFile.id == media_id).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
 
 
 def _row_follows(session: Session, audio: MediaFile, tagged: TaggedFile, message: str) -> str:

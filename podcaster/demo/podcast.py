@@ -37,7 +37,7 @@ SHOW = {
     "subcategory": "Books",
     "language": "en",
     "show_type": "episodic",
-    "funding": [{"label": "Support the show", "url": "https://example.com/support"}],
+    "funding": [{"label": "Become a member of The Quiet Page", "url": "https://example.com/support"}],
 }
 
 EPISODES = [

@@ -14,7 +14,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 
-class DownloadHit(db.Model):
+class ListenerRequestColumns:
+    """The columns a raw hit and a listener's day share: which episode, which listener, which app, platform
+    and country, and how many bytes (one request's, or a day's sum). ``day`` and ``show_id`` are declared
+    by each table, since each indexes a different one of them."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)  # first, as in the migration
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
+    listener: Mapped[str] = mapped_column(String(32))
+    app: Mapped[str] = mapped_column(String(80), default="Other")
+    platform: Mapped[str] = mapped_column(String(40), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    bytes: Mapped[int] = mapped_column(BigInteger)
+
+
+class DownloadHit(ListenerRequestColumns, db.Model):
     """One GET of an episode's audio that may count: append-only, kept ``ANALYTICS_KEEP_DAYS`` days.
 
     ``bytes`` are the bytes served by this one request (its range); a listener's requests of a day are summed
@@ -28,22 +42,15 @@ class DownloadHit(db.Model):
     shown_on_pages = False  # listener figures appear only in the studio, never on cached pages
     __table_args__ = (Index("ix_download_hit_day_episode", "day", "episode_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]  # naive UTC
     day: Mapped[date] = mapped_column(Date, index=True)  # UTC calendar day of ``at``
     show_id: Mapped[int] = mapped_column(ForeignKey("show.id", ondelete="CASCADE"))
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
-    listener: Mapped[str] = mapped_column(String(32))
-    app: Mapped[str] = mapped_column(String(80), default="Other")
-    platform: Mapped[str] = mapped_column(String(40), default="")
-    country: Mapped[str] = mapped_column(String(2), default="")
-    bytes: Mapped[int] = mapped_column(BigInteger)
     bot: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(10), default="app")
     line_key: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
-class ListenerDownload(db.Model):
+class ListenerDownload(ListenerRequestColumns, db.Model):
     """One listener's requests of one episode on one UTC day, summed; ``counted`` once they reach the threshold.
 
     Rewritten by the roll-up for every day whose hits changed; pruned with the raw hits.
@@ -55,15 +62,8 @@ class ListenerDownload(db.Model):
         UniqueConstraint("day", "episode_id", "listener", name="uq_listener_download_day_episode_listener"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
     show_id: Mapped[int] = mapped_column(ForeignKey("show.id", ondelete="CASCADE"), index=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
-    listener: Mapped[str] = mapped_column(String(32))
-    app: Mapped[str] = mapped_column(String(80), default="Other")
-    platform: Mapped[str] = mapped_column(String(40), default="")
-    country: Mapped[str] = mapped_column(String(2), default="")
-    bytes: Mapped[int] = mapped_column(BigInteger)
     requests: Mapped[int] = mapped_column(default=1)
     counted: Mapped[bool] = mapped_column(Boolean, default=False)
 

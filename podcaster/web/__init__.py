@@ -7,34 +7,16 @@ from flask import Flask, current_app
 
 from ..content.feeds.doctor import CHECK_SHOW_EXTENSION
 from ..content.feeds.files import BLOG_FEED_EXTENSION, SHOW_LINKS_EXTENSION
-from ..content.http import FetchPolicy
-from ..content.storage import MediaStore
-from ..content.storage_s3 import S3MediaStore, remote_store_from_config, store_from_config
 from ..models import utcnow
+from ..stores import fetch_policy, media_store, remote_media_store
+
+__all__ = ["current_time", "fetch_policy", "init_app", "media_store", "remote_media_store"]
 
 
 def current_time() -> datetime:
     """The present as naive UTC; tests set ``app.config["CLOCK"]`` to move time."""
     clock = current_app.config.get("CLOCK")
     return clock() if clock else utcnow()
-
-
-def media_store() -> MediaStore:
-    """The store new media goes to: the local folder, or the S3 bucket (``MEDIA_BACKEND``), whose
-    transfers go through the job queue (``jobs.tasks.with_transfer_jobs``)."""
-    from ..jobs.tasks import with_transfer_jobs
-
-    return with_transfer_jobs(store_from_config(current_app.config), current_app)
-
-
-def remote_media_store() -> S3MediaStore | None:
-    """The S3 store when a bucket is configured (files already there are read from it), else None."""
-    return remote_store_from_config(current_app.config)
-
-
-def fetch_policy() -> FetchPolicy:
-    """The policy for requests made for the author (``FETCH_ALLOW_PRIVATE`` decides about private addresses)."""
-    return FetchPolicy.from_settings(current_app.config)
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.html
 from podcaster.extensions import db
 from podcaster.models import Author, Book, MediaFile, Post, User, Video
 
@@ -50,6 +51,9 @@ def test_demo_loads_once_and_pages_render(app, client, runner):
     assert "Latest episodes" in home  # the demo show's episodes appear on the home page
     anthology_page = page_text(client.get("/books/twenty-eight-doors"))
     assert "Contributors:" in anthology_page and "Foreword:" in anthology_page
+    show_page = lxml.html.fromstring(client.get("/podcasts/the-quiet-page").get_data(as_text=True))
+    (support,) = show_page.xpath("//h2[.='Support the show']/following-sibling::ul[1]//a")
+    assert support.text_content() not in ("", "Support the show")  # a link says more than its heading
 
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already has content" in again.output

@@ -23,11 +23,17 @@ class Received:
 
 
 class Receiver:
-    """Records requests; ``answers`` is a list of statuses used in turn (the last one repeats)."""
+    """Records requests; ``answers`` is a list of statuses used in turn (the last one repeats).
+
+    ``held`` is set when a request has arrived; while ``hold`` is clear, answers wait for it (a client
+    caught in the middle of a request, for as long as the test needs, without racing a timer).
+    """
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.answers: list[int] = [200]
+        self.held, self.hold = threading.Event(), threading.Event()
+        self.hold.set()
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -38,6 +44,8 @@ class Receiver:
                 receiver.requests.append(Received(self.command, parts.path, parse_qs(parts.query),
                                                   {name.lower(): value for name, value in self.headers.items()},
                                                   body))
+                receiver.held.set()
+                receiver.hold.wait(timeout=60)
                 status = receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
                 self.send_response(status)
                 self.send_header("Content-Length", "2")

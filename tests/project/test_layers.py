@@ -151,3 +151,12 @@ def test_the_reader_sees_imports_inside_functions_and_resolves_relative_ones():
 ])
 def test_what_counts_as_flask(name, flask_bound):
     assert is_flask(name) is flask_bound
+
+
+def test_the_web_layer_and_the_commands_get_their_stores_from_one_place():
+    from podcaster import stores
+    from podcaster.cli import common
+    import podcaster.web as web
+
+    for name in ("media_store", "remote_media_store", "fetch_policy"):
+        assert getattr(web, name) is getattr(common, name) is getattr(stores, name), name

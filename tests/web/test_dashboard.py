@@ -1,6 +1,7 @@
 """The admin dashboard shows each show's episodes by status, recent posts and the feed URL."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from podcaster.extensions import db
@@ -28,7 +29,8 @@ def test_dashboard_counts_episodes_by_status(app, client, auth):
     assert f"Scheduled for {(now + timedelta(days=2)).strftime('%Y-%m-%d %H:%M')} UTC" in html
     assert "Tour dates" in html and "(draft)" in html
     assert 'value="http://podcaster.test/podcasts/ink/feed.xml"' in html
-    assert 'data-copy="feed-url-' in html
+    # The button's visible words are its whole accessible name (WCAG 2.5.3), and say what it copies.
+    assert re.search(r'<button type="button" data-copy="feed-url-\d+">Copy the feed address</button>', html)
 
 
 def test_dashboard_invites_the_first_show(client, auth):

@@ -225,6 +225,41 @@ def test_a_worker_process_runs_jobs_from_redis(app, tmp_path, redis_server):
     assert feed_file(app).read_bytes() == app.test_client().get("/podcasts/quiet-page/feed.xml").data
 
 
+def test_a_worker_told_to_stop_mid_job_finishes_it_records_it_and_exits(app, tmp_path, receiver):
+    """SIGINT (``podcaster run``'s stop, Ctrl-C): the running job ends and is recorded, then the worker exits."""
+    import signal
+
+    app.config["QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.sqlite'}"
+    jobs.init_app(app)
+    receiver.hold.clear()  # the ping waits for its answer: the worker is caught mid-job
+    target = f"{receiver.base}/pubnotify"
+    env = {**os.environ, "PODCASTER_DATABASE_URL": app.config["DATABASE_URL"],
+           "PODCASTER_QUEUE_URL": app.config["QUEUE_URL"], "PODCASTER_MEDIA_ROOT": app.config["MEDIA_ROOT"],
+           "PODCASTER_SITE_URL": "http://podcaster.test", "PODCASTER_SECRET_KEY": "test-secret",
+           "PODCASTER_INSTANCE_PATH": str(tmp_path / "worker"), "PODCASTER_PODCASTINDEX_PUBNOTIFY_URL": target,
+           "PODCASTER_FETCH_ALLOW_PRIVATE": "true"}
+    with app.app_context():
+        task_id = jobs.enqueue("ping", label="Ping", kind="podcastindex", target=target,
+                               feed_url="http://podcaster.test/podcasts/quiet-page/feed.xml")
+    with open(tmp_path / "worker.log", "w") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "podcaster", "worker", "--threads", "1"], env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        try:
+            assert receiver.held.wait(timeout=90), (tmp_path / "worker.log").read_text()
+            assert [record.state for record in records(app, "ping")] == ["running"]
+            worker.send_signal(signal.SIGINT)
+            receiver.hold.set()
+            assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()
+        finally:
+            receiver.hold.set()
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(timeout=30)
+    (record,) = records(app, "ping")
+    assert (record.task_id, record.state) == (task_id, "done"), record.error
+    assert record.message.endswith("answered HTTP 200") and len(receiver.requests) == 1
+
+
 def test_a_worker_killed_mid_transfer_leaves_no_half_object_and_a_restart_sends_it_once(app, tmp_path, s3_settings):
     import signal
 

@@ -8,9 +8,11 @@ import threading
 from datetime import timedelta
 
 from mutagen.id3 import ID3
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from podcaster.content import jobrecords, retagging
+from podcaster.content.podcasts import save_chapter_rows
 from podcaster.content.storage import MediaStore
 from podcaster.content.storage_s3 import remote_store_from_config
 from podcaster.extensions import db
@@ -237,6 +239,80 @@ def test_two_overlapping_retags_leave_the_latest_title_and_a_row_that_matches_th
     row = only_episode(app).audio
     assert tags_of(app, episode.audio.path)["TIT2"].text == ["Second edit"]
     assert (row.size, row.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+class SwapPausingStore(MediaStore):
+    """A media store whose first swap of a re-tagged copy waits: the re-tag holds its row lock meanwhile."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        self.swapping, self.resume = threading.Event(), threading.Event()
+
+    def replace_with_temp(self, *arguments, **options):
+        self.swapping.set()
+        assert self.resume.wait(timeout=60)
+        return super().replace_with_temp(*arguments, **options)
+
+
+def test_a_chapter_save_during_a_retag_waits_for_its_swap_and_keeps_both_the_tags_and_the_chapters(
+        app, client, show, clock):
+    post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")))
+    run_pending(app, clock())
+    episode = only_episode(app)
+    with app.app_context():
+        db.session.get(Episode, episode.id).title = "Retagged title"
+        db.session.commit()
+    slow, retag = SwapPausingStore(app.config["MEDIA_ROOT"]), {}
+    retag_thread = retag_in_thread(app, slow, episode.id, retag)  # stops with the row locked, before the swap
+    assert slow.swapping.wait(timeout=60)
+
+    # The chapter save goes as far as it can: it either waits for the re-tag's lock, or (without the lock)
+    # copies the file as it was before the swap. Either way it says so, and the re-tag then goes on.
+    reached, saved = threading.Event(), {}
+
+    class ReadingStore(MediaStore):
+        def open(self, *arguments, **options):
+            reached.set()
+            return super().open(*arguments, **options)
+
+    def note_lock(conn, cursor, statement, *_arguments):
+        if threading.current_thread() is editor and (
+                "FOR UPDATE" in statement or statement.startswith("UPDATE media_file SET id")):
+            reached.set()
+
+    def save() -> None:
+        with app.app_context(), Session(db.engine) as session:
+            try:
+                saved["tagged"] = save_chapter_rows(session, ReadingStore(app.config["MEDIA_ROOT"]),
+                                                    session.get(Episode, episode.id),
+                                                    [{"start": "0:00", "title": "Opening", "url": "", "img": ""},
+                                                     {"start": "0:05", "title": "Later", "url": "", "img": ""}])
+            except Exception as exc:  # noqa: BLE001 - reported to the test below
+                saved["error"] = exc
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note_lock)
+    try:
+        editor = threading.Thread(target=save, daemon=True)
+        editor.start()
+        assert reached.wait(timeout=60)
+        slow.resume.set()
+        retag_thread.join(timeout=60)
+        editor.join(timeout=60)
+    finally:
+        event.remove(engine, "before_cursor_execute", note_lock)
+    assert not retag_thread.is_alive() and not editor.is_alive()
+    assert retag == {"message": f"{episode.audio.path}: tags rewritten"}
+    assert saved == {"tagged": True}
+
+    after = only_episode(app)
+    tags = tags_of(app, after.audio.path)
+    assert tags["TIT2"].text == ["Retagged title"]  # the re-tag's swap was not undone by the chapter save
+    marks = sorted(tags.getall("CHAP"), key=lambda frame: frame.start_time)
+    assert [(mark.start_time, str(mark.sub_frames["TIT2"])) for mark in marks] == [(0, "Opening"), (5000, "Later")]
+    data = stored_bytes(app, after.audio.path)
+    assert (after.audio.size, after.audio.sha256) == (len(data), hashlib.sha256(data).hexdigest())
 
 
 def test_a_retag_waits_for_the_files_transfer_to_the_bucket(app, client, show, clock):
