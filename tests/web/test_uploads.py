@@ -457,9 +457,10 @@ def test_gunicorn_client_disconnect_mid_upload_leaves_nothing(server):
 
 
 def writer_threads() -> list:
+    """The spool helper threads still alive (the writer and the frame counter)."""
     import threading
 
-    return [thread for thread in threading.enumerate() if thread.name == "upload-writer"]
+    return [thread for thread in threading.enumerate() if thread.name in ("upload-writer", "upload-frames")]
 
 
 def test_spool_writes_and_hashes_everything_in_order(tmp_path):
