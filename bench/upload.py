@@ -335,6 +335,9 @@ def main() -> None:
             print(f"profile of {slowest.name} (request thread):")
             pstats.Stats(str(slowest)).sort_stats("tottime").print_stats(15)
             pstats.Stats(str(slowest)).sort_stats("cumulative").print_stats(25)
+            # The steps after the body is in (probe, tag, hash and fsync) and the waits for helper threads.
+            pstats.Stats(str(slowest)).sort_stats("cumulative").print_stats(
+                r"_hash_and_sync|tag_in_place|attach_audio|probe|_settle|join|_free_block|commit_temp")
 
     best = {name: min(times) for name, times in results.items()}
     mib = args.mib
