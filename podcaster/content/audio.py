@@ -468,7 +468,7 @@ class _FrameWalk:
         self.examined = start  # the furthest offset the walk may have looked at
 
     def feed(self, data: bytes, hold: int) -> None:
-        """Add the next bytes (any bytes-like object; not kept) and walk as far as ``hold`` bytes of lookahead allow."""
+        """Add the next bytes (bytes-like, copied) and walk as far as ``hold`` bytes of lookahead allow."""
         kept = self.length - self.i
         needed = kept + len(data)
         if needed > len(self.buf):

@@ -60,7 +60,7 @@ ANONYMOUS_MAX_BYTES = 1024 * 1024
 #: Room for the other fields and small files (artwork, transcript) of a form that also carries audio.
 FORM_OVERHEAD_BYTES = 32 * 1024 * 1024
 
-#: How much is hashed, written and frame-counted at a time by an upload's helper threads (small blocks: memory).
+#: How much an upload's helper threads hash, write and frame-count at a time (small blocks: memory).
 _HANDOFF_BYTES = 512 * 1024
 
 #: The blocks one upload owns, allocated once and reused: one being filled by the request thread, one being
@@ -139,7 +139,7 @@ class UploadSpool(io.FileIO):
         return size
 
     def _free_block(self) -> bytearray:
-        """A block to fill: a returned one, a new one while fewer than ``_SPOOL_BLOCKS`` exist, else the next returned."""
+        """A block to fill: a free one, a new one while fewer than ``_SPOOL_BLOCKS`` exist, else the next."""
         try:
             return self._free.get_nowait()
         except queue.Empty:
