@@ -19,6 +19,7 @@ import hashlib
 import io
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -455,7 +456,10 @@ class _FrameWalk:
     def __init__(self, start: int, end: int | None) -> None:
         self.end = end
         self.position = start  # file offset of buf[0]
-        self.buf = b""
+        # The bytes at hand are buf[:length]: one buffer reused from feed to feed (a new object per block
+        # of an upload made the worker's heap grow, see ``web.uploads.UploadSpool``).
+        self.buf = bytearray()
+        self.length = 0
         self.i = 0
         self.synced = False  # whether i is the end of a frame just counted
         self.frames = self.samples = self.audio_bytes = 0
@@ -464,11 +468,23 @@ class _FrameWalk:
         self.examined = start  # the furthest offset the walk may have looked at
 
     def feed(self, data: bytes, hold: int) -> None:
-        """Add the next bytes and walk as far as ``hold`` bytes of lookahead allow."""
-        self.buf = self.buf[self.i:] + data
+        """Add the next bytes (bytes-like, copied) and walk as far as ``hold`` bytes of lookahead allow."""
+        kept = self.length - self.i
+        needed = kept + len(data)
+        if needed > len(self.buf):
+            grown = bytearray(needed + needed // 4)  # room for the next block's small differences in size
+            grown[:kept] = memoryview(self.buf)[self.i:self.length]
+            self.buf = grown
+        elif self.i >= kept:
+            # The bytes kept move to the front; the two ranges do not overlap, so no copy is needed.
+            self.buf[:kept] = memoryview(self.buf)[self.i:self.length]
+        elif self.i:
+            self.buf[:kept] = self.buf[self.i:self.length]
+        self.buf[kept:needed] = data
+        self.length = needed
         self.position += self.i
         self.i = 0
-        self._walk(self.position + len(self.buf) - hold)
+        self._walk(self.position + needed - hold)
 
     def finish(self, end: int) -> FrameCount:
         """Walk the rest now that the end of the audio is known."""
@@ -480,7 +496,7 @@ class _FrameWalk:
     def _walk(self, stop: int | None) -> None:
         """Walk frames while the place examined is before ``stop`` (None: to the end)."""
         table = _FRAME_TABLE
-        buf, i, position, synced = self.buf, self.i, self.position, self.synced
+        buf, filled, i, position, synced = self.buf, self.length, self.i, self.position, self.synced
         end = self.end if self.end is not None else 1 << 62
         reference = self.reference
         while True:
@@ -489,7 +505,7 @@ class _FrameWalk:
             if synced:
                 # The common case: frame after frame with nothing between them. Stops well before the
                 # data's end (and the audio's end), where the careful path below takes over.
-                fast_limit = min(len(buf), end - position) - _FAST_MARGIN
+                fast_limit = min(filled, end - position) - _FAST_MARGIN
                 if stop is not None:
                     fast_limit = min(fast_limit, stop - position)
                 fast_limit = min(fast_limit, i + _RUN_WINDOW)
@@ -516,7 +532,7 @@ class _FrameWalk:
                     if not synced:
                         # Resyncing: trust a header only when another one follows it.
                         following = i + length
-                        if following + 3 <= len(buf):
+                        if following + 3 <= filled:
                             nxt = table[buf[following + 1] << 8 | buf[following + 2]] if buf[following] == 0xFF \
                                 else None
                             if nxt is None and position + following < end:
@@ -534,9 +550,9 @@ class _FrameWalk:
                     continue
             # Not a frame here: look for the next 0xFF.
             synced = False
-            found = buf.find(b"\xff", i + 1)
+            found = buf.find(b"\xff", i + 1, filled)
             if found < 0:
-                i = len(buf)
+                i = filled
                 if position + i >= end:
                     break
             else:
@@ -801,17 +817,40 @@ def _write_tags(path: Path, tags: ID3) -> TaggedFile:
 
 
 def _hash_and_sync(path: Path) -> TaggedFile:
-    """Hash a just tagged file and fsync it, in one read."""
+    """Hash a just tagged file and fsync it at the same time.
+
+    Raises:
+        OSError: the file could not be read or flushed to disk.
+    """
     # The one read of the tagged file: the hash taken while it was received is stale now that the
-    # tag changed its first bytes, and SHA-256 cannot be patched for a new prefix. The fsync rides
-    # on the same open file, so the data is durable before any row can point at it.
+    # tag changed its first bytes, and SHA-256 cannot be patched for a new prefix. Every write to the
+    # file is done, so the fsync runs on its own thread while this one hashes (both release the GIL
+    # and wait for different things: the disk, the CPU); it is over before any row can point at it.
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_READ_CHUNK):
-            digest.update(chunk)
-        os.fsync(handle.fileno())
-        size = os.fstat(handle.fileno()).st_size
+    buffer = bytearray(_READ_CHUNK)  # one buffer for every read (no new object per chunk)
+    view = memoryview(buffer)
+    failures: list[OSError] = []
+    with open(path, "rb", buffering=0) as handle:
+        descriptor = handle.fileno()
+        syncing = threading.Thread(target=_fsync_noting_failure, args=(descriptor, failures),
+                                   name="tag-fsync", daemon=True)
+        syncing.start()
+        try:
+            while read := handle.readinto(buffer):
+                digest.update(view[:read])
+        finally:
+            syncing.join()
+        if failures:
+            raise failures[0]
+        size = os.fstat(descriptor).st_size
     return TaggedFile(size=size, sha256=digest.hexdigest())
+
+
+def _fsync_noting_failure(descriptor: int, failures: list[OSError]) -> None:
+    try:
+        os.fsync(descriptor)
+    except OSError as exc:
+        failures.append(exc)
 
 
 #: fallocate(2) mode that inserts a hole of whole blocks into a file, shifting what follows (Linux 4.1+,

@@ -7,6 +7,8 @@ store root, with forward slashes; every path is checked to stay inside the root.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import os
 import secrets
@@ -55,6 +57,45 @@ class StagedFile:
     path: Path
     size: int
     sha256: str
+
+
+#: sync_file_range(2) flag: start writing the range's dirty pages back, without waiting for them.
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _load_sync_file_range():
+    # Python has no os.sync_file_range (only fsync/fdatasync, which wait for everything); the upload's
+    # writer thread wants writeback started early without waiting, so it is called through ctypes here,
+    # in this one place. None where libc has no such call (the final fsync then does all the work).
+    try:
+        function = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).sync_file_range
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_sync_file_range = _load_sync_file_range()
+
+
+def start_writeback(descriptor: int, offset: int, length: int) -> bool:
+    """Ask the kernel to start writing a file's range to disk now, without waiting for it.
+
+    Only a head start for the fsync that must still follow (it promises nothing about durability):
+    a large upload written while it arrives then leaves little for the fsync before its row commits.
+
+    Args:
+        descriptor: an open file descriptor.
+        offset: where the range starts.
+        length: its length in bytes.
+
+    Returns:
+        Whether writeback was started (False where the call is missing or refused: nothing is lost).
+    """
+    if _sync_file_range is None:
+        return False
+    return _sync_file_range(descriptor, offset, length, _SYNC_FILE_RANGE_WRITE) == 0
 
 
 def sha256_of(path: Path) -> str:

@@ -51,7 +51,7 @@ from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
 from ..content.audio import FrameCounter, StreamCount
-from ..content.storage import CHUNK_SIZE, INCOMING_FOLDER, MediaStore, StoredFile
+from ..content.storage import CHUNK_SIZE, INCOMING_FOLDER, MediaStore, StoredFile, start_writeback
 from ..content.text import binary_size
 
 #: The largest request body from a visitor who is not logged in (the login form, a few fields).
@@ -60,14 +60,22 @@ ANONYMOUS_MAX_BYTES = 1024 * 1024
 #: Room for the other fields and small files (artwork, transcript) of a form that also carries audio.
 FORM_OVERHEAD_BYTES = 32 * 1024 * 1024
 
-#: How much is hashed, written and frame-counted at a time by an upload's helper thread (small blocks: memory).
+#: How much an upload's helper threads hash, write and frame-count at a time (small blocks: memory).
 _HANDOFF_BYTES = 512 * 1024
+
+#: The blocks one upload owns, allocated once and reused: one being filled by the request thread, one being
+#: hashed and written, one being frame-counted, one spare so neither helper waits for the request thread.
+_SPOOL_BLOCKS = 4
+
+#: How often (bytes written) the writer thread asks the kernel to start writing the file back to disk, so
+#: the fsync before the commit finds little left to do.
+_WRITEBACK_BYTES = 8 * 1024 * 1024
 
 #: Bodies at least this large (or of unknown length) of an upload view go through ``CompiledMultipartParser``.
 COMPILED_PARSER_MIN_BYTES = 8 * 1024 * 1024
 
 #: How much of the request body is read from the server at a time.
-INPUT_BLOCK_SIZE = 1024 * 1024
+INPUT_BLOCK_SIZE = 512 * 1024
 
 _STREAMS_ATTRIBUTE = "_podcaster_streams_uploads"
 
@@ -75,13 +83,17 @@ _STREAMS_ATTRIBUTE = "_podcaster_streams_uploads"
 class UploadSpool(io.FileIO):
     """A temporary file that hashes and counts what is written to it, and refuses to grow past a limit.
 
-    Hashing and writing happen on a helper thread, in 512 KiB blocks, while the
-    request thread goes on receiving and parsing the body (both ``hashlib`` and
-    ``os.write`` release the GIL). At most a few blocks wait in between, so
-    memory stays bounded. Reading, seeking, ``sha256`` and ``close`` first wait
-    for everything written to be on disk. The same thread counts the MPEG frames
-    of an MP3 from the same blocks (``frames``: the probe then need not read the
-    file again; the counter's array work releases the GIL too).
+    What is written is copied into one of a few 512 KiB blocks the spool allocates
+    once and reuses (new 1 MiB objects per block made the worker's heap grow: glibc
+    serves them from the heap once its mmap threshold has risen, and they fragment
+    it). A full block goes to a writer thread that hashes it and writes it to the
+    file, then to a frame thread that counts an MP3's MPEG frames in it (``frames``:
+    the probe then need not read the file again), then back to the request thread.
+    ``hashlib``, ``os.write`` and the counter's numpy work release the GIL, so the
+    request thread goes on receiving and parsing while the two helpers use the other
+    CPU. The writer also starts the kernel's writeback every few MiB, so the fsync
+    before the commit has little left. Reading, seeking, ``sha256`` and ``close``
+    first wait for everything written to be on disk and counted.
 
     Args:
         path: the new temporary file (created exclusively).
@@ -95,54 +107,100 @@ class UploadSpool(io.FileIO):
         self.max_bytes = max_bytes
         self.size = 0
         self._digest = hashlib.sha256()
-        self._pending = bytearray()
-        self._blocks: queue.Queue[bytearray | None] | None = None
+        self._block: bytearray | None = None  # the block being filled
+        self._filled = 0
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        self._allocated = 0
+        self._blocks: queue.SimpleQueue[tuple[bytearray, int] | None] | None = None
+        self._counted: queue.SimpleQueue[tuple[bytearray, int] | None] | None = None
         self._writer: threading.Thread | None = None
+        self._counter: threading.Thread | None = None
         self._error: BaseException | None = None
         self._frames: FrameCounter | None = FrameCounter() if count_frames else None
 
     def write(self, data) -> int:  # type: ignore[override]
-        self.size += len(data)
+        size = len(data)
+        self.size += size
         if self.max_bytes is not None and self.size > self.max_bytes:
             self.discard()
             raise RequestEntityTooLarge(
                 f"The file is larger than this site accepts ({binary_size(self.max_bytes)})."
             )
-        self._pending += data
-        if len(self._pending) >= _HANDOFF_BYTES:
-            self._hand_off()
-        return len(data)
+        view = memoryview(data).cast("B")
+        while view:
+            if self._block is None:
+                self._block = self._free_block()
+            taken = min(len(view), _HANDOFF_BYTES - self._filled)
+            self._block[self._filled:self._filled + taken] = view[:taken]
+            self._filled += taken
+            view = view[taken:]
+            if self._filled == _HANDOFF_BYTES:
+                self._hand_off()
+        return size
+
+    def _free_block(self) -> bytearray:
+        """A block to fill: a free one, a new one while fewer than ``_SPOOL_BLOCKS`` exist, else the next."""
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            if self._allocated < _SPOOL_BLOCKS:
+                self._allocated += 1
+                return bytearray(_HANDOFF_BYTES)
+        return self._free.get()
 
     def _hand_off(self) -> None:
         if self._error is not None:
             raise self._error
-        if not self._pending:
+        if not self._filled:
             return
         if self._writer is None:
-            self._blocks = queue.Queue(maxsize=2)
+            self._blocks = queue.SimpleQueue()
             self._writer = threading.Thread(target=self._write_blocks, name="upload-writer", daemon=True)
             self._writer.start()
-        self._blocks.put(self._pending)
-        self._pending = bytearray()
+            if self._frames is not None:
+                self._counted = queue.SimpleQueue()
+                self._counter = threading.Thread(target=self._count_blocks, name="upload-frames", daemon=True)
+                self._counter.start()
+        # The queues need no bound: at most _SPOOL_BLOCKS blocks exist, so the request thread waits for a
+        # free one (in _free_block) when both helpers are behind.
+        self._blocks.put((self._block, self._filled))
+        self._block, self._filled = None, 0
 
     def _write_blocks(self) -> None:
         descriptor = self.fileno()
-        while (block := self._blocks.get()) is not None:
-            if self._error is not None:
-                continue  # keep taking blocks so the request thread never waits forever
-            try:
-                self._digest.update(block)
-                view = memoryview(block)
-                while view:
-                    view = view[os.write(descriptor, view):]
-            except BaseException as exc:  # noqa: BLE001  (handed to the request thread)
-                self._error = exc
-                continue
-            if self._frames is not None:
+        written = flushed = 0
+        while (item := self._blocks.get()) is not None:
+            block, length = item
+            if self._error is None:
                 try:
-                    self._frames.feed(block)
+                    view = memoryview(block)[:length]
+                    self._digest.update(view)
+                    while view:
+                        view = view[os.write(descriptor, view):]
+                    written += length
+                    if written - flushed >= _WRITEBACK_BYTES:
+                        start_writeback(descriptor, flushed, written - flushed)
+                        flushed = written
+                except BaseException as exc:  # noqa: BLE001  (handed to the request thread)
+                    self._error = exc
+            # Keep passing blocks on even after an error, so the request thread never waits forever.
+            if self._counted is not None:
+                self._counted.put(item)
+            else:
+                self._free.put(block)
+        if self._counted is not None:
+            self._counted.put(None)
+
+    def _count_blocks(self) -> None:
+        while (item := self._counted.get()) is not None:
+            block, length = item
+            frames = self._frames
+            if frames is not None and self._error is None:
+                try:
+                    frames.feed(memoryview(block)[:length])
                 except Exception:  # noqa: BLE001  (the probe counts from the file instead)
                     self._frames = None
+            self._free.put(block)
 
     def _settle(self) -> None:
         """Wait until every byte written so far is hashed and in the file."""
@@ -152,11 +210,13 @@ class UploadSpool(io.FileIO):
             if self._error is None:
                 self._hand_off()
         finally:
-            # Always stop the helper thread, even when giving up.
+            # Always stop the helper threads, even when giving up (the writer stops the frame thread).
             if self._writer is not None:
                 self._blocks.put(None)
                 self._writer.join()
-                self._writer = self._blocks = None
+                if self._counter is not None:
+                    self._counter.join()
+                self._writer = self._counter = self._blocks = self._counted = None
         if self._error is not None:
             raise self._error
 
@@ -208,7 +268,7 @@ class UploadSpool(io.FileIO):
 
     def discard(self) -> None:
         """Close and delete the file (safe to call twice, or after the file was committed)."""
-        self._pending = bytearray()
+        self._block, self._filled = None, 0
         self._error = self._error or _Discarded()
         self.close()
         self.path.unlink(missing_ok=True)

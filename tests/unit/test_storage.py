@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from podcaster.content.storage import MediaStore, StorageError, TooLarge
+from podcaster.content.storage import MediaStore, StorageError, TooLarge, start_writeback
 from podcaster.content.storage_s3 import S3MediaStore
 
 from ..helpers.media import files_under
@@ -151,3 +151,18 @@ def test_objects_are_private(tmp_path, s3_settings):
     assert all("AllUsers" not in grant["Grantee"].get("URI", "") for grant in grants)
     with urllib.request.urlopen(store.presigned_url(stored.path, 60), timeout=10) as signed:
         assert signed.read() == b"secret"
+
+
+def test_start_writeback_starts_on_a_written_file_and_never_raises(tmp_path):
+    import os
+
+    path = tmp_path / "data.bin"
+    data = os.urandom(3 * 1024 * 1024)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        os.write(descriptor, data)
+        assert start_writeback(descriptor, 0, len(data)) is True  # Linux: sync_file_range(2) through libc
+    finally:
+        os.close(descriptor)
+    assert path.read_bytes() == data
+    assert start_writeback(descriptor, 0, len(data)) is False  # a closed descriptor: refused, not raised

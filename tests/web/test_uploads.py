@@ -457,9 +457,10 @@ def test_gunicorn_client_disconnect_mid_upload_leaves_nothing(server):
 
 
 def writer_threads() -> list:
+    """The spool helper threads still alive (the writer and the frame counter)."""
     import threading
 
-    return [thread for thread in threading.enumerate() if thread.name == "upload-writer"]
+    return [thread for thread in threading.enumerate() if thread.name in ("upload-writer", "upload-frames")]
 
 
 def test_spool_writes_and_hashes_everything_in_order(tmp_path):
@@ -521,8 +522,9 @@ def test_spool_over_its_limit_is_removed_at_once(tmp_path):
     assert writer_threads() == []
 
 
-def test_spool_write_error_reaches_the_request(tmp_path):
-    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=None)
+@pytest.mark.parametrize("count_frames", [False, True])
+def test_spool_write_error_reaches_the_request(tmp_path, count_frames):
+    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=None, count_frames=count_frames)
     spool.write(os.urandom(2 * 1024 * 1024))
     spool.seek(0)
     read_only = os.open(os.devnull, os.O_RDONLY)
@@ -533,4 +535,43 @@ def test_spool_write_error_reaches_the_request(tmp_path):
             spool.write(os.urandom(1024 * 1024))
         spool.seek(0)
     spool.discard()
+    assert writer_threads() == []
+
+
+def test_spool_keeps_reusing_a_few_blocks(tmp_path):
+    # Memory stays bounded by the spool's own blocks however much arrives, in whatever pieces.
+    data = (DATA / "vbr_no_xing.mp3").read_bytes() * 100  # about 23 MB
+    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=None, count_frames=True)
+    for start in range(0, len(data), 1024 * 1024 + 7):
+        spool.write(data[start:start + 1024 * 1024 + 7])
+    counted = spool.frames
+    assert spool._allocated <= uploads._SPOOL_BLOCKS
+    assert spool.sha256 == hashlib.sha256(data).hexdigest()
+    spool.close()
+    assert counted is not None and counted.count == count_mpeg_frames(tmp_path / ".upload-test.part")
+    assert writer_threads() == []
+
+
+def test_spool_frame_thread_failure_leaves_the_count_to_the_probe(tmp_path, monkeypatch):
+    # A failure inside the frame walk (its own thread) is not an upload failure: the file is complete
+    # and hashed, and the probe walks it instead, so the form answers as it would without the count.
+    calls = []
+
+    def failing_feed(self, data):
+        calls.append(len(data))
+        if len(calls) == 2:
+            raise ValueError("walk failed")
+
+    monkeypatch.setattr(uploads.FrameCounter, "feed", failing_feed)
+    data = (DATA / "vbr_no_xing.mp3").read_bytes() * 12
+    spool = UploadSpool(tmp_path / ".upload-test.part", max_bytes=None, count_frames=True)
+    for start in range(0, len(data), 100_000):
+        spool.write(data[start:start + 100_000])
+    assert spool.frames is None
+    assert len(calls) == 2  # nothing more was fed after the failure
+    assert spool.sha256 == hashlib.sha256(data).hexdigest()
+    spool.close()
+    assert (tmp_path / ".upload-test.part").read_bytes() == data
+    walked = probe(tmp_path / ".upload-test.part").duration
+    assert walked == pytest.approx(probe(DATA / "vbr_no_xing.mp3").duration * 12, rel=1e-3)
     assert writer_threads() == []
