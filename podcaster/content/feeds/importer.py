@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from lxml import etree
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Episode, Show, Status
@@ -28,7 +29,7 @@ from ..http import FetchError, FetchPolicy, open_url
 from ..images import ARTWORK
 from ..links import LinkError, check_url
 from ..media import FileChanges, store_image
-from ..podcasts import attach_audio
+from ..podcasts import attach_audio, unique_episode_slug
 from ..slugs import make_slug, unique_slug
 from ..storage import INCOMING_FOLDER, MediaStore, StorageError, TooLarge
 from . import cache
@@ -285,7 +286,7 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
             store.delete(path)
         raise
 
-    numbers_seen: set[tuple[int | None, int]] = set()
+    numbers = _ShowNumbers.of(session, show)
     items = channel.findall("item")
     batch = FileChanges()  # the files of the items saved since the last commit
     in_batch = 0
@@ -297,7 +298,7 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
             with session.begin_nested():
                 _import_item(session, store, show, item, result, changes, fetch=fetch,
                              download_audio=download_audio, max_audio_bytes=max_audio_bytes, progress=progress,
-                             numbers_seen=numbers_seen)
+                             numbers=numbers)
         except BaseException:
             # The savepoint rolled this item back: drop its files, keep the items finished before it.
             for path in changes.new_paths:
@@ -329,8 +330,40 @@ def _begin_batch(session: Session, show: Show) -> None:
     cache.invalidate(session, show_ids={show.id})
 
 
-def _episode_number(session: Session, show: Show, episode: Episode, season: int | None, text: str,
-                    numbers_seen: set, label: str, result: ImportResult) -> int | None:
+@dataclass
+class _ShowNumbers:
+    """The (season, number) pairs of the show's episodes, read once and kept in step with the import.
+
+    A query per item (``show_id`` and ``number``) read every episode of the show through the show_id index,
+    so a 20000-episode import cost grew with the show; this is one query for the whole import.
+    """
+
+    owners: dict[tuple[int | None, int], set[int]]
+    #: Pairs given to an item of this run, in the feed's order.
+    seen: set[tuple[int | None, int]] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, session: Session, show: Show) -> _ShowNumbers:
+        owners: dict[tuple[int | None, int], set[int]] = {}
+        rows = session.execute(select(Episode.id, Episode.season, Episode.number).where(
+            Episode.show_id == show.id, Episode.number.is_not(None)))
+        for episode_id, season, number in rows:
+            owners.setdefault((season, number), set()).add(episode_id)
+        return cls(owners)
+
+    def taken(self, key: tuple[int | None, int], episode: Episode) -> bool:
+        return key in self.seen or bool(self.owners.get(key, set()) - {episode.id})
+
+    def assign(self, episode: Episode, key: tuple[int | None, int] | None) -> None:
+        """Note the episode's new pair (its id once flushed: the caller's savepoint flushes it)."""
+        if episode.id is not None and episode.number is not None:
+            self.owners.get((episode.season, episode.number), set()).discard(episode.id)
+        if key is not None:
+            self.seen.add(key)
+
+
+def _episode_number(show: Show, episode: Episode, season: int | None, text: str, numbers: _ShowNumbers,
+                    label: str, result: ImportResult) -> int | None:
     """The item's episode number, or None (said in the result) when it is not positive or already taken.
 
     The first item with a (season, number) keeps it, in the feed's order; an episode already in the
@@ -343,26 +376,16 @@ def _episode_number(session: Session, show: Show, episode: Episode, season: int 
         result.problems.append(f"{label}: episode number {text!r} is not a positive whole number; left out")
         return None
     number = int(text)
-    taken = (season, number) in numbers_seen
-    if not taken:
-        with session.no_autoflush:
-            others = session.query(Episode.id).filter(
-                Episode.show_id == show.id, Episode.number == number,
-                Episode.season.is_(None) if season is None else Episode.season == season)
-            if episode.id is not None:
-                others = others.filter(Episode.id != episode.id)
-            taken = others.first() is not None
-    if taken:
+    if numbers.taken((season, number), episode):
         where = f"season {season}, episode {number}" if season is not None else f"episode {number}"
         result.problems.append(f"{label}: {where} is already used by another episode of the show; "
                                "the number is left out")
         return None
-    numbers_seen.add((season, number))
     return number
 
 
 def _import_item(session, store, show, item, result, changes, *, fetch, download_audio, max_audio_bytes,
-                 progress, numbers_seen):
+                 progress, numbers):
     """Create or update the episode of one ``<item>`` (flushed by the caller's savepoint, not committed).
 
     The files stored are listed in ``changes``, for the caller to commit or remove.
@@ -379,8 +402,9 @@ def _import_item(session, store, show, item, result, changes, *, fetch, download
         return
     created = episode is None
     if created:
-        episode = Episode(show=show, guid=guid, title=title,
-                          slug=unique_slug(session, Episode, title, fallback="episode"))
+        # The form's rule (unique within the show), read from the (show_id, slug) index: a site-wide
+        # ``unique_slug`` scanned the whole episode table for each item.
+        episode = Episode(show=show, guid=guid, title=title, slug=unique_episode_slug(session, show.id, title))
         session.add(episode)
     episode.title = title[:300]
     episode.notes = _text(item, f"{{{CONTENT}}}encoded") or _text(item, "description") or _itunes(item, "summary")
@@ -389,8 +413,8 @@ def _import_item(session, store, show, item, result, changes, *, fetch, download
     label = f"“{title}” (guid {guid})"
     season = _int(_itunes(item, "season"))
     season = season if season else None  # season 0 is no season
-    number = _episode_number(session, show, episode, season, _itunes(item, "episode"), numbers_seen, label,
-                             result)
+    number = _episode_number(show, episode, season, _itunes(item, "episode"), numbers, label, result)
+    numbers.assign(episode, (season, number) if number is not None else None)
     episode.season = season
     episode.number = number
     if _itunes(item, "episodeType") in ("full", "trailer", "bonus"):
