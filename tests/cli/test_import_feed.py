@@ -445,7 +445,8 @@ def test_duplicate_and_non_positive_episode_numbers_are_dropped(app, runner, tmp
 
 def _numbered_feed(count: int, title: str = "Batched") -> bytes:
     items = "".join(
-        f"""<item><title>{title} part {n}</title><guid>{title}-{n}</guid><pubDate>Mon, 06 Jan 2025 09:30:00 GMT</pubDate>
+        f"""<item><title>{title} part {n}</title><guid>{title}-{n}</guid>
+          <pubDate>Mon, 06 Jan 2025 09:30:00 GMT</pubDate>
           <enclosure url="https://old-host.example/{n}.mp3" length="10" type="audio/mpeg"/>
           <itunes:episode>{n}</itunes:episode><itunes:duration>10:00</itunes:duration></item>"""
         for n in range(1, count + 1))
@@ -509,7 +510,8 @@ def test_statements_per_imported_item_do_not_grow_with_the_feed(app):
 
     def statements(count: int, title: str) -> int:
         with counting_statements(app) as log, app.app_context():
-            result = import_feed(db.session, media_store(), _numbered_feed(count, title), download_audio=False)
+            result = import_feed(db.session, media_store(), _numbered_feed(count, title),
+                                 download_audio=False)
             assert result.created == count
         return len(log)
 

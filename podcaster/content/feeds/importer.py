@@ -297,8 +297,8 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
         try:
             with session.begin_nested():
                 _import_item(session, store, show, item, result, changes, fetch=fetch,
-                             download_audio=download_audio, max_audio_bytes=max_audio_bytes, progress=progress,
-                             numbers=numbers)
+                             download_audio=download_audio, max_audio_bytes=max_audio_bytes,
+                             progress=progress, numbers=numbers)
         except BaseException:
             # The savepoint rolled this item back: drop its files, keep the items finished before it.
             for path in changes.new_paths:
@@ -404,7 +404,8 @@ def _import_item(session, store, show, item, result, changes, *, fetch, download
     if created:
         # The form's rule (unique within the show), read from the (show_id, slug) index: a site-wide
         # ``unique_slug`` scanned the whole episode table for each item.
-        episode = Episode(show=show, guid=guid, title=title, slug=unique_episode_slug(session, show.id, title))
+        episode = Episode(show=show, guid=guid, title=title,
+                          slug=unique_episode_slug(session, show.id, title))
         session.add(episode)
     episode.title = title[:300]
     episode.notes = _text(item, f"{{{CONTENT}}}encoded") or _text(item, "description") or _itunes(item, "summary")
