@@ -520,3 +520,23 @@ def test_statements_per_imported_item_do_not_grow_with_the_feed(app):
     ten, fifty = statements(10, "Ten") - one, statements(50, "Fifty") - one
     assert ten / 9 == fifty / 49
     assert ten / 9 <= 8
+
+
+def test_a_rerun_frees_the_numbers_its_episodes_give_up(app, runner, tmp_path):
+    """The show's numbers are read once: a number an episode gives up in this run is free for a later item;
+    one another episode still holds is not (as when each item asked the database)."""
+    def feed(numbers: dict[str, int]) -> Path:
+        items = "".join(f"<item><title>{guid}</title><guid>{guid}</guid><itunes:episode>{number}</itunes:episode>"
+                        "</item>" for guid, number in numbers.items())
+        saved = tmp_path / "feed.xml"
+        saved.write_text(f"""<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
+          <channel><title>Swaps</title><description>d</description>{items}</channel></rss>""")
+        return saved
+
+    assert runner.invoke(args=["import-feed", str(feed({"a": 1, "b": 2, "c": 3}))]).exit_code == 0
+    again = runner.invoke(args=["import-feed", str(feed({"a": 2, "c": 4, "b": 3}))])
+    assert again.exit_code == 0, again.output
+    assert "“a” (guid a): episode 2 is already used by another episode of the show" in again.output
+    with app.app_context():
+        numbers = {e.guid: e.number for e in db.session.execute(db.select(Episode)).scalars()}
+    assert numbers == {"a": None, "c": 4, "b": 3}

@@ -362,8 +362,8 @@ class _ShowNumbers:
             self.seen.add(key)
 
 
-def _episode_number(show: Show, episode: Episode, season: int | None, text: str, numbers: _ShowNumbers,
-                    label: str, result: ImportResult) -> int | None:
+def _episode_number(episode: Episode, season: int | None, text: str, numbers: _ShowNumbers, label: str,
+                    result: ImportResult) -> int | None:
     """The item's episode number, or None (said in the result) when it is not positive or already taken.
 
     The first item with a (season, number) keeps it, in the feed's order; an episode already in the
@@ -414,7 +414,7 @@ def _import_item(session, store, show, item, result, changes, *, fetch, download
     label = f"“{title}” (guid {guid})"
     season = _int(_itunes(item, "season"))
     season = season if season else None  # season 0 is no season
-    number = _episode_number(show, episode, season, _itunes(item, "episode"), numbers, label, result)
+    number = _episode_number(episode, season, _itunes(item, "episode"), numbers, label, result)
     numbers.assign(episode, (season, number) if number is not None else None)
     episode.season = season
     episode.number = number
