@@ -527,7 +527,8 @@ def test_a_rerun_frees_the_numbers_its_episodes_give_up(app, runner, tmp_path):
     one another episode still holds is not (as when each item asked the database)."""
     def feed(numbers: dict[str, int]) -> Path:
         items = "".join(f"<item><title>{guid}</title><guid>{guid}</guid>"
-                        f"<itunes:episode>{number}</itunes:episode></item>" for guid, number in numbers.items())
+                        f"<itunes:episode>{number}</itunes:episode></item>"
+                        for guid, number in numbers.items())
         saved = tmp_path / "feed.xml"
         saved.write_text(f"""<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
           <channel><title>Swaps</title><description>d</description>{items}</channel></rss>""")
