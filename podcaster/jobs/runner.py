@@ -252,6 +252,8 @@ def run_pending(app: Flask, timestamp: datetime | None = None, limit: int = 100,
 
 def _queue_refresh_after_commit(session: Session) -> None:
     """After a commit that changed a feed: queue one feed refresh (files and pings), never twice waiting."""
+    if session.in_nested_transaction():
+        return  # a savepoint released (SQLAlchemy sends after_commit then too): wait for the real commit
     if not session.info.pop(CHANGED_INFO_KEY, False) or not has_app_context():
         return
     if TASKS_EXTENSION not in current_app.extensions or str(session.info.get(JOB_INFO_KEY, "")).startswith("refresh_feeds"):
@@ -266,6 +268,8 @@ def _queue_refresh_after_commit(session: Session) -> None:
 
 def _queue_retags_after_commit(session: Session) -> None:
     """After a commit that changed what an MP3's tags say: queue its re-tagging (``content.retagging``)."""
+    if session.in_nested_transaction():
+        return  # a savepoint released, not the transaction committed
     from ..content.retagging import take_requests
 
     requests = take_requests(session)

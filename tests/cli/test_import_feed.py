@@ -439,3 +439,105 @@ def test_duplicate_and_non_positive_episode_numbers_are_dropped(app, runner, tmp
     assert again.exit_code == 0 and "0 new, 5 updated" in again.output
     with app.app_context():
         assert db.session.execute(db.select(Episode).filter_by(guid="e3")).scalar_one().number == 3
+
+
+# --- many items: batched commits, what a failure keeps, statements per item ----------------------------
+
+def _numbered_feed(count: int, title: str = "Batched") -> bytes:
+    items = "".join(
+        f"""<item><title>{title} part {n}</title><guid>{title}-{n}</guid>
+          <pubDate>Mon, 06 Jan 2025 09:30:00 GMT</pubDate>
+          <enclosure url="https://old-host.example/{n}.mp3" length="10" type="audio/mpeg"/>
+          <itunes:episode>{n}</itunes:episode><itunes:duration>10:00</itunes:duration></item>"""
+        for n in range(1, count + 1))
+    return f"""<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
+      <channel><title>{title}</title><description>d</description>{items}</channel></rss>""".encode()
+
+
+def test_a_failed_import_keeps_the_items_before_the_failure_and_a_rerun_completes_it(app):
+    """Items are committed in batches (here 3), a downloaded file at once; an item that fails loses only
+    itself: the finished items of its batch are committed before the error goes up, and nothing is left of
+    its files. Another connection sees each batch only once it is committed."""
+    from sqlalchemy import func, select
+
+    from podcaster.content.feeds.importer import import_feed
+    from podcaster.web import media_store
+
+    from ..helpers.media import media_files
+
+    seen_by_others: dict[int, int] = {}
+
+    def fetch(url: str, max_bytes: int):
+        number = int(url.rsplit("/", 1)[-1].split(".")[0])
+        with db.engine.connect() as other:
+            seen_by_others[number] = other.scalar(select(func.count(Episode.id)))
+        if number == 2:
+            return open(DATA / "cbr.mp3", "rb")
+        if number == 7:
+            raise RuntimeError("the network stack broke")  # not an error the importer expects
+        raise FeedImportError("HTTP 404")
+
+    feed = _numbered_feed(7)
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="network stack"):
+            import_feed(db.session, media_store(), feed, fetch=fetch, items_per_commit=3)
+        db.session.rollback()
+        # Item 2's file closed the first batch; 3-5 were the next one; 6 was committed as 7 failed.
+        assert seen_by_others == {1: 0, 2: 0, 3: 2, 4: 2, 5: 2, 6: 5, 7: 5}
+        kept = db.session.execute(select(Episode.guid, Episode.audio_id).order_by(Episode.id)).all()
+        assert [guid for guid, _ in kept] == [f"Batched-{n}" for n in range(1, 7)]
+        assert [n for n, (_, audio_id) in enumerate(kept, start=1) if audio_id is not None] == [2]
+        assert [name for name in media_files(app) if not name.startswith("audio/batched/")] == []
+
+        result = import_feed(db.session, media_store(), feed, fetch=fetch_none, items_per_commit=3)
+        assert (result.created, result.updated) == (1, 6)
+        guids = db.session.execute(select(Episode.guid).order_by(Episode.id)).scalars().all()
+        assert guids == [f"Batched-{n}" for n in range(1, 8)]
+        assert len(media_files(app)) == 1
+
+
+def fetch_none(url: str, max_bytes: int):
+    raise FeedImportError("HTTP 404")
+
+
+def test_statements_per_imported_item_do_not_grow_with_the_feed(app):
+    """The SQL statements of an import, less those of a one-item feed, are the same per further item for
+    10 and for 50 items (no query that grows with the show; one commit for all)."""
+    from podcaster.content.feeds.importer import import_feed
+    from podcaster.web import media_store
+
+    from ..helpers.queries import counting_statements
+
+    def statements(count: int, title: str) -> int:
+        with counting_statements(app) as log, app.app_context():
+            result = import_feed(db.session, media_store(), _numbered_feed(count, title),
+                                 download_audio=False)
+            assert result.created == count
+        return len(log)
+
+    statements(1, "Warm")  # queues the feed refresh job; later imports find it waiting
+    one = statements(1, "One")
+    ten, fifty = statements(10, "Ten") - one, statements(50, "Fifty") - one
+    assert ten / 9 == fifty / 49
+    assert ten / 9 <= 8
+
+
+def test_a_rerun_frees_the_numbers_its_episodes_give_up(app, runner, tmp_path):
+    """The show's numbers are read once: a number an episode gives up in this run is free for a later item;
+    one another episode still holds is not (as when each item asked the database)."""
+    def feed(numbers: dict[str, int]) -> Path:
+        items = "".join(f"<item><title>{guid}</title><guid>{guid}</guid>"
+                        f"<itunes:episode>{number}</itunes:episode></item>"
+                        for guid, number in numbers.items())
+        saved = tmp_path / "feed.xml"
+        saved.write_text(f"""<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
+          <channel><title>Swaps</title><description>d</description>{items}</channel></rss>""")
+        return saved
+
+    assert runner.invoke(args=["import-feed", str(feed({"a": 1, "b": 2, "c": 3}))]).exit_code == 0
+    again = runner.invoke(args=["import-feed", str(feed({"a": 2, "c": 4, "b": 3}))])
+    assert again.exit_code == 0, again.output
+    assert "“a” (guid a): episode 2 is already used by another episode of the show" in again.output
+    with app.app_context():
+        numbers = {e.guid: e.number for e in db.session.execute(db.select(Episode)).scalars()}
+    assert numbers == {"a": None, "c": 4, "b": 3}

@@ -170,6 +170,34 @@ def test_the_import_job_shows_its_progress(app, client, auth, clock, sqlite_queu
     assert feed_file(app, "moving-day").is_file()  # its commits queued the feed refresh
 
 
+def test_savepoints_neither_queue_the_feed_refresh_nor_lose_it(app, clock, sqlite_queue):
+    """SQLAlchemy sends after_commit when a savepoint is released and after_rollback when one is rolled
+    back (the importer saves each item in one): the refresh waits for the real commit, and a savepoint
+    rolled back does not drop the note that the transaction's earlier changes altered the feed."""
+    from sqlalchemy.exc import IntegrityError
+
+    from podcaster.models import User
+
+    from ..helpers.web import ADMIN_EMAIL
+
+    show_id = make_show(app, episodes=1)
+    run_pending(app, clock())
+    assert [record.state for record in records(app, "refresh_feeds")] == ["done"]
+    with app.app_context():
+        show = db.session.get(Show, show_id)
+        show.title = "Quiet Page, renamed"
+        db.session.flush()
+        with db.session.begin_nested():
+            show.subtitle = "Changed in a savepoint"
+        assert [record.state for record in records(app, "refresh_feeds")] == ["done"]
+        clash = User(email=ADMIN_EMAIL)  # a row no feed shows, so only the earlier changes are noted
+        clash.set_password("another password")
+        with pytest.raises(IntegrityError), db.session.begin_nested():
+            db.session.add(clash)
+        db.session.commit()
+    assert [record.state for record in records(app, "refresh_feeds")] == ["done", "queued"]
+
+
 def test_the_doctor_job_stores_its_figures_and_files_follow_a_moved_show(app, clock, sqlite_queue):
     show_id = make_show(app, episodes=1)
     run_pending(app, clock())

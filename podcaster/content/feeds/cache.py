@@ -378,6 +378,8 @@ def _forget_changes(session: Session, previous_transaction=None) -> None:
 
 
 def _forget_committed_changes(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: the transaction's earlier changes still stand
     session.info.pop(CHANGED_INFO_KEY, None)
 
 
