@@ -455,9 +455,9 @@ def _numbered_feed(count: int, title: str = "Batched") -> bytes:
 
 
 def test_a_failed_import_keeps_the_items_before_the_failure_and_a_rerun_completes_it(app):
-    """Items are committed in batches (here 3), a downloaded file at once; an item that fails loses only
-    itself: the finished items of its batch are committed before the error goes up, and nothing is left of
-    its files. Another connection sees each batch only once it is committed."""
+    """Items are committed in batches (here 3), and the running batch before each download, so no
+    transaction is open while a file downloads (another connection sees every earlier item then); an
+    item that fails loses only itself, and nothing is left of its files."""
     from sqlalchemy import func, select
 
     from podcaster.content.feeds.importer import import_feed
@@ -482,8 +482,8 @@ def test_a_failed_import_keeps_the_items_before_the_failure_and_a_rerun_complete
         with pytest.raises(RuntimeError, match="network stack"):
             import_feed(db.session, media_store(), feed, fetch=fetch, items_per_commit=3)
         db.session.rollback()
-        # Item 2's file closed the first batch; 3-5 were the next one; 6 was committed as 7 failed.
-        assert seen_by_others == {1: 0, 2: 0, 3: 2, 4: 2, 5: 2, 6: 5, 7: 5}
+        # Every item asks for its audio, so each fetch comes after the items before it were committed.
+        assert seen_by_others == {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5, 7: 6}
         kept = db.session.execute(select(Episode.guid, Episode.audio_id).order_by(Episode.id)).all()
         assert [guid for guid, _ in kept] == [f"Batched-{n}" for n in range(1, 7)]
         assert [n for n, (_, audio_id) in enumerate(kept, start=1) if audio_id is not None] == [2]

@@ -31,7 +31,7 @@ from ..links import LinkError, check_url
 from ..media import FileChanges, store_image
 from ..podcasts import attach_audio, unique_episode_slug
 from ..slugs import make_slug, unique_slug
-from ..storage import INCOMING_FOLDER, MediaStore, StorageError, TooLarge
+from ..storage import INCOMING_FOLDER, MediaStore, StagedFile, StorageError, TooLarge
 from . import cache
 from .parsing import FeedParseError, parse_feed
 
@@ -291,18 +291,30 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     batch = FileChanges()  # the files of the items saved since the last commit
     in_batch = 0
     for done, item in enumerate(items, start=1):
+        download = None
+        url = _audio_to_download(session, show, item) if download_audio else None
+        if url is not None:
+            # No transaction stays open while a file downloads (up to an hour): on SQLite the batch's
+            # first UPDATE holds the database's write lock, on PostgreSQL the feed rows' locks; every
+            # other writer (the studio, the hit recorder, jobs) would wait on it and time out.
+            if in_batch:
+                batch.commit(session, store)
+                batch, in_batch = FileChanges(), 0
+                step(done - 1, len(items), _text(item, "title"))
+            session.commit()  # ends the read transaction the lookup began
+            download = _download(store, url, fetch=fetch, max_audio_bytes=max_audio_bytes, progress=progress)
         if in_batch == 0:
             _begin_batch(session, show)
         changes = FileChanges()
         try:
             with session.begin_nested():
-                _import_item(session, store, show, item, result, changes, fetch=fetch,
-                             download_audio=download_audio, max_audio_bytes=max_audio_bytes,
-                             progress=progress, numbers=numbers)
+                _import_item(session, store, show, item, result, changes, download=download, numbers=numbers)
         except BaseException:
             # The savepoint rolled this item back: drop its files, keep the items finished before it.
             for path in changes.new_paths:
                 store.delete_uncommitted(path)
+            if isinstance(download, StagedFile):
+                download.path.unlink(missing_ok=True)  # downloaded, never attached
             # The author is told the item's error; a batch whose commit fails too (its rows rolled back,
             # its files removed by ``FileChanges.commit``) is imported by the next run.
             with contextlib.suppress(Exception):
@@ -384,15 +396,54 @@ def _episode_number(episode: Episode, season: int | None, text: str, numbers: _S
     return number
 
 
-def _import_item(session, store, show, item, result, changes, *, fetch, download_audio, max_audio_bytes,
-                 progress, numbers):
-    """Create or update the episode of one ``<item>`` (flushed by the caller's savepoint, not committed).
-
-    The files stored are listed in ``changes``, for the caller to commit or remove.
-    """
+def _item_keys(item) -> tuple[str, str, object]:
+    """An ``<item>``'s title, guid (the enclosure's URL when it has none) and ``<enclosure>`` element."""
     title = _text(item, "title") or _itunes(item, "title")
     enclosure = item.find("enclosure")
     guid = _text(item, "guid") or (enclosure.get("url", "") if enclosure is not None else "")
+    return title, guid, enclosure
+
+
+def _audio_to_download(session: Session, show: Show, item) -> str | None:
+    """The enclosure URL whose audio the import is to download for ``item``, or None.
+
+    None when the item is skipped or refused anyway, has no usable enclosure, or its episode already has
+    its audio (``_import_item`` decides the same way; this only looks ahead, before any write).
+    """
+    title, guid, enclosure = _item_keys(item)
+    url = (enclosure.get("url", "") if enclosure is not None else "").strip()
+    if not title or not guid or not url or _absolute_url(url) is None:
+        return None
+    episode = session.query(Episode).filter_by(guid=guid).first()
+    if episode is not None and (episode.show_id not in (None, show.id) or episode.audio is not None):
+        return None
+    return url
+
+
+def _download(store, url: str, *, fetch, max_audio_bytes: int | None, progress) -> StagedFile | str:
+    """The enclosure fetched into the store's incoming folder, or why it could not be.
+
+    The reason is kept as text, not as the exception: its traceback would keep the failed response's
+    socket alive until the item is done.
+    """
+    progress(f"downloading {url}")
+    try:
+        with contextlib.closing(fetch(url, max_audio_bytes)) as stream:
+            return store.stage_stream(stream, INCOMING_FOLDER, max_bytes=max_audio_bytes)
+    except (TooLarge, StorageError, FeedImportError, FetchError, OSError) as exc:
+        return str(exc)
+
+
+def _import_item(session, store, show, item, result, changes, *, download, numbers):
+    """Create or update the episode of one ``<item>`` (flushed by the caller's savepoint, not committed).
+
+    The files stored are listed in ``changes``, for the caller to commit or remove.
+
+    Args:
+        download: what ``_download`` gave for this item's enclosure (the staged file, or why there is
+            none; fetched before the savepoint opened), or None when nothing was to be downloaded.
+    """
+    title, guid, enclosure = _item_keys(item)
     if not title or not guid:
         result.problems.append(f"skipped an item without {'a title' if not title else 'a guid'}")
         return
@@ -434,26 +485,22 @@ def _import_item(session, store, show, item, result, changes, *, fetch, download
         episode.remote_audio_url = url[:1000]
         episode.remote_audio_size = length
         episode.remote_audio_type = enclosure.get("type", "")[:100]
-        if download_audio and url:
-            progress(f"downloading {url}")
+        if isinstance(download, str):
+            result.problems.append(f"{title}: audio not downloaded ({download}); kept as a remote enclosure")
+        elif download is not None:
+            staged = download
             try:
-                with contextlib.closing(fetch(url, max_audio_bytes)) as stream:
-                    staged = store.stage_stream(stream, INCOMING_FOLDER, max_bytes=max_audio_bytes)
-            except (TooLarge, StorageError, FeedImportError, FetchError, OSError) as exc:
-                result.problems.append(f"{title}: audio not downloaded ({exc}); kept as a remote enclosure")
+                # Named after what the file is, never after the URL (``play.php?id=1``); kept as it was
+                # published (no tags written, the feed's chapters rather than embedded ones).
+                attach_audio(session, store, episode, show, staged.path, url.rsplit("/", 1)[-1], changes,
+                             size=staged.size, sha256=staged.sha256, chapters_from_tags=False)
+            except (AudioError, StorageError) as exc:
+                result.problems.append(f"{title}: {exc}; kept as a remote enclosure")
             else:
-                try:
-                    # Named after what the file is, never after the URL (``play.php?id=1``); kept as it was
-                    # published (no tags written, the feed's chapters rather than embedded ones).
-                    attach_audio(session, store, episode, show, staged.path, url.rsplit("/", 1)[-1], changes,
-                                 size=staged.size, sha256=staged.sha256, chapters_from_tags=False)
-                except (AudioError, StorageError) as exc:
-                    result.problems.append(f"{title}: {exc}; kept as a remote enclosure")
-                else:
-                    episode.remote_audio_url = ""
-                    episode.remote_audio_size = None
-                    episode.remote_audio_type = ""
-                    result.downloaded += 1
+                episode.remote_audio_url = ""
+                episode.remote_audio_size = None
+                episode.remote_audio_type = ""
+                result.downloaded += 1
     if created:
         result.created += 1
     else:
