@@ -52,7 +52,13 @@ class HotRead:
         """
         values = {**self._defaults, **parameters}
         bound = tuple(values[name] for name in self._order) if self._order is not None else values
-        connection = self.engine.raw_connection()
+        try:
+            connection = self.engine.raw_connection()
+        except self._dbapi_error as error:
+            # The pool hands a failed connect up as the driver's own error; wrapped as Connection.execute
+            # would, so the lean path sees SQLAlchemy's OperationalError (a 503 from Flask, one warning).
+            raise DBAPIError.instance(self.sql, bound, error, self._dbapi_error,
+                                      dialect=self.engine.dialect) from error
         try:
             cursor = connection.cursor()
             try:

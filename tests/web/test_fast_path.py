@@ -207,3 +207,24 @@ def test_hot_reads_convert_values_as_sqlalchemy_does(site):
     assert read.convert(read.raw({"slug": "quiet-page"})) == expected
     assert expected["last_modified"].year == 2026 and expected["stale"] is False
     assert read.raw({"slug": "no-such-show"}) is None
+
+
+def test_a_database_that_cannot_be_reached_comes_out_as_sqlalchemys_error():
+    """A failed connect raises SQLAlchemy's OperationalError (the lean path's 503 case), not the driver's."""
+    import socket
+
+    import psycopg
+    from sqlalchemy import create_engine, exc, literal, select
+
+    from podcaster.content.hot_reads import HotRead
+
+    with socket.socket() as sock:  # a port nothing listens on once this socket is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    engine = create_engine(f"postgresql+psycopg://nobody@127.0.0.1:{port}/nothing")
+    try:
+        with pytest.raises(exc.OperationalError) as raised:
+            HotRead(engine, select(literal(1).label("one"))).raw({})
+        assert isinstance(raised.value.orig, psycopg.OperationalError)
+    finally:
+        engine.dispose()
