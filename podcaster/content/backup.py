@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..models import MediaFile
 from ..models.media import STORED_LOCALLY
+from . import page_cache
 from .filetypes import EXTENSIONS
 from .storage import CHUNK_SIZE, MediaStore, StorageError
 
@@ -414,6 +415,9 @@ def import_site(session: Session, store: MediaStore, source: str | Path,
                     placed.append(relative)
             except (OSError, StorageError) as exc:
                 raise BackupError(f"the media files could not be put in place: {exc}") from exc
+            # Rows went in through Core, past the flush events: retire every page (and the lean path's
+            # held media rows) that a running process rendered before the restore.
+            page_cache.invalidate(session)
             try:
                 session.commit()
             except sa.exc.SQLAlchemyError as exc:

@@ -66,6 +66,10 @@ def _note_tag_changes(session: Session, flush_context, instances) -> None:
 
 
 def _forget(session: Session, *_arguments) -> None:
+    if session.in_nested_transaction():
+        # A savepoint rolled back: the transaction's earlier edits still want their tags (what the
+        # savepoint noted stays too; a re-tag finding the tags already right does nothing).
+        return
     session.info.pop(RETAG_INFO_KEY, None)
 
 

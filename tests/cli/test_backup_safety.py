@@ -285,3 +285,15 @@ def test_a_good_archive_still_restores(app, runner, make_app, tmp_path):
     result = restored.test_cli_runner().invoke(args=["import-backup", str(source)])
     assert result.exit_code == 0, result.output
     assert files_under(Path(restored.config["MEDIA_ROOT"])) == files_under(Path(app.config["MEDIA_ROOT"]))
+
+
+def test_a_restore_retires_the_pages_a_running_site_cached(app, runner, make_app, tmp_path):
+    """The restore writes its rows past the ORM's events; pages this process rendered before are not served after."""
+    source = export(app, runner, tmp_path)
+    restored = make_app("restored")
+    client = restored.test_client()
+    empty_home = client.get("/").get_data()
+    assert client.get("/").get_data() == empty_home
+    result = restored.test_cli_runner().invoke(args=["import-backup", str(source)])
+    assert result.exit_code == 0, result.output
+    assert client.get("/").get_data() == app.test_client().get("/").get_data() != empty_home
