@@ -165,4 +165,4 @@ def test_start_writeback_starts_on_a_written_file_and_never_raises(tmp_path):
     finally:
         os.close(descriptor)
     assert path.read_bytes() == data
-    assert start_writeback(descriptor, 0, len(data)) is False  # a closed descriptor: refused, not raised
+    assert start_writeback(-1, 0, len(data)) is False  # not a descriptor: refused, not raised
