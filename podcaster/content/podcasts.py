@@ -23,7 +23,7 @@ from .chapters import CHAPTERS_MIME, chapters_from_id3, chapters_from_rows, chap
 from .media import FileChanges, delete_media, lock_media_row
 from .media import store_text as store_text_file
 from .slugs import make_slug
-from .storage import MediaStore, StorageError, TooLarge
+from .storage import MediaStore, StagedFile, StorageError, TooLarge
 from .transcripts import check_transcript
 
 AUDIO_FOLDER = "audio"
@@ -274,33 +274,34 @@ def replace_chapters(session: Session, store: MediaStore, episode: Episode, show
         AudioError: another save replaced the MP3 meanwhile (nothing is kept).
     """
     audio = episode.audio
-    tags_mp3 = audio is not None and audio.mime_type == "audio/mpeg" and show.tag_mp3
-    if tags_mp3:
-        # The re-tagging job swaps a re-tagged copy in under this lock (``content.retagging``): taken before
-        # the file is read, the copy made here starts from the bytes the last re-tag left, and a re-tag
-        # starting meanwhile waits for this commit, then finds the row replaced and tags the new file.
-        audio = lock_media_row(session, audio.id)
-        if audio is None:  # another save of these chapters replaced it and committed first
-            raise AudioError("The episode's audio was replaced while these chapters were saved: "
-                             "open the chapter editor again.")
-    if chapters:
-        attach_chapters(session, store, episode, show, chapters, None, changes)
-    else:
-        changes.old_paths += delete_media(session, episode.chapters_file)
-        episode.chapters_file = None
-        episode.chapters = []
-    if not tags_mp3 or not store.exists(audio.path):
-        return False
-    folder = audio_folder(show.slug)
-    with store.open(audio.path) as source:
-        staged = store.stage_stream(source, folder, fsync=False)
+    tags_mp3 = audio is not None and audio.mime_type == "audio/mpeg" and show.tag_mp3 and store.exists(audio.path)
+    staged = None
     try:
-        duration = episode.duration or probe(staged.path).duration
-        tagged = replace_chapter_frames(staged.path, chapters, duration)
-        stored = store.commit_temp(staged.path, store.path_for(folder, episode.slug, audio.mime_type),
-                                   size=tagged.size, sha256=tagged.sha256)
+        if tags_mp3:
+            # The copy is made and tagged before the row lock is taken (``lock_media_row``, as the re-tag
+            # job does): on SQLite that lock is the database's one write lock, and copying a long MP3
+            # under it would make every other writer wait. Under the lock the copy is kept only if it
+            # was made from the bytes the row still names; if a re-tag swapped its file in meanwhile,
+            # that file is copied again, now under the lock, so nothing can change it.
+            staged, copied_from = _chapter_copy(store, episode, show, audio, chapters)
+            audio = _locked_audio(session, audio.id)
+            if audio.sha256 != copied_from:
+                staged.path.unlink(missing_ok=True)
+                staged = None
+                staged, _ = _chapter_copy(store, episode, show, audio, chapters)
+        if chapters:
+            attach_chapters(session, store, episode, show, chapters, None, changes)
+        else:
+            changes.old_paths += delete_media(session, episode.chapters_file)
+            episode.chapters_file = None
+            episode.chapters = []
+        if staged is None:
+            return False
+        name = store.path_for(audio_folder(show.slug), episode.slug, audio.mime_type)
+        stored = store.commit_temp(staged.path, name, size=staged.size, sha256=staged.sha256)
     except BaseException:
-        staged.path.unlink(missing_ok=True)
+        if staged is not None:
+            staged.path.unlink(missing_ok=True)
         raise
     changes.new_paths.append(stored.path)
     media = MediaFile(path=stored.path, size=stored.size, sha256=stored.sha256, mime_type=audio.mime_type,
@@ -309,6 +310,37 @@ def replace_chapters(session: Session, store: MediaStore, episode: Episode, show
     changes.old_paths += delete_media(session, audio)
     episode.audio = media
     return True
+
+
+def _locked_audio(session: Session, media_id: int) -> MediaFile:
+    """The audio row locked until the commit (``lock_media_row``), read afresh.
+
+    Raises:
+        AudioError: another save of these chapters replaced the file and committed first.
+    """
+    locked = lock_media_row(session, media_id)
+    if locked is None:
+        raise AudioError("The episode's audio was replaced while these chapters were saved: "
+                         "open the chapter editor again.")
+    return locked
+
+
+def _chapter_copy(store: MediaStore, episode: Episode, show: Show, audio: MediaFile,
+                  chapters: list[dict]) -> tuple[StagedFile, str]:
+    """A copy of the MP3 with these chapter marks, not named yet, and the SHA-256 of the bytes it was made from.
+
+    Raises:
+        CorruptAudio: the MP3 could not be tagged (the copy is removed).
+    """
+    with store.open(audio.path) as source:
+        copied = store.stage_stream(source, audio_folder(show.slug), fsync=False)
+    try:
+        duration = episode.duration or probe(copied.path).duration
+        tagged = replace_chapter_frames(copied.path, chapters, duration)
+    except BaseException:
+        copied.path.unlink(missing_ok=True)
+        raise
+    return StagedFile(copied.path, tagged.size, tagged.sha256), copied.sha256
 
 
 def save_chapter_rows(session: Session, store: MediaStore, episode: Episode,
