@@ -12,8 +12,6 @@ are counted here, streaming through the file in large chunks.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import hashlib
 import io
@@ -28,6 +26,8 @@ import numpy
 from mutagen.id3 import APIC, CHAP, CTOC, ID3, TALB, TDRC, TIT2, TPE1, WXXX, CTOCFlags, ID3NoHeaderError
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
+
+from . import libc
 
 MP3_MIME = "audio/mpeg"
 M4A_MIME = "audio/mp4"
@@ -858,18 +858,6 @@ def _fsync_noting_failure(descriptor: int, failures: list[OSError]) -> None:
 _FALLOC_FL_INSERT_RANGE = 0x20
 
 
-def _load_fallocate():
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        function = libc.fallocate
-    except (OSError, AttributeError, TypeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
-    function.restype = ctypes.c_int
-    return function
-
-
-_fallocate = _load_fallocate()
 
 
 def _id3v2_length(head: bytes) -> int:
@@ -909,10 +897,11 @@ def _write_tag_in_front(path: Path, tags: ID3) -> bool:
         if len(bare) > old:
             block = os.statvfs(path).f_bsize
             grow = -(-(len(bare) - old) // block) * block
-            if _fallocate is None or _fallocate(descriptor, _FALLOC_FL_INSERT_RANGE, 0, grow) != 0:
-                if _fallocate is not None and ctypes.get_errno() not in (errno.EOPNOTSUPP, errno.EINVAL,
-                                                                         errno.ENOSYS, errno.EPERM):
-                    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(path))
+            if libc.fallocate is None or libc.fallocate(descriptor, _FALLOC_FL_INSERT_RANGE, 0, grow) != 0:
+                failure = libc.last_errno()
+                if libc.fallocate is not None and failure not in (errno.EOPNOTSUPP, errno.EINVAL,
+                                                                  errno.ENOSYS, errno.EPERM):
+                    raise OSError(failure, os.strerror(failure), str(path))
                 return False
         data = _render_tag(tags, old + grow - len(bare))
         if len(data) != old + grow:  # cannot happen with the tag just measured; never guess

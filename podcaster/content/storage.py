@@ -7,8 +7,6 @@ store root, with forward slashes; every path is checked to stay inside the root.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
 import os
 import secrets
@@ -20,6 +18,7 @@ from typing import BinaryIO
 
 from werkzeug.utils import safe_join, secure_filename
 
+from . import libc
 from .filetypes import UnknownType, stored_name
 
 CHUNK_SIZE = 1024 * 1024
@@ -63,22 +62,6 @@ class StagedFile:
 _SYNC_FILE_RANGE_WRITE = 2
 
 
-def _load_sync_file_range():
-    # Python has no os.sync_file_range (only fsync/fdatasync, which wait for everything); the upload's
-    # writer thread wants writeback started early without waiting, so it is called through ctypes here,
-    # in this one place. None where libc has no such call (the final fsync then does all the work).
-    try:
-        function = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).sync_file_range
-    except (OSError, AttributeError, TypeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    function.restype = ctypes.c_int
-    return function
-
-
-_sync_file_range = _load_sync_file_range()
-
-
 def start_writeback(descriptor: int, offset: int, length: int) -> bool:
     """Ask the kernel to start writing a file's range to disk now, without waiting for it.
 
@@ -93,9 +76,9 @@ def start_writeback(descriptor: int, offset: int, length: int) -> bool:
     Returns:
         Whether writeback was started (False where the call is missing or refused: nothing is lost).
     """
-    if _sync_file_range is None:
+    if libc.sync_file_range is None:
         return False
-    return _sync_file_range(descriptor, offset, length, _SYNC_FILE_RANGE_WRITE) == 0
+    return libc.sync_file_range(descriptor, offset, length, _SYNC_FILE_RANGE_WRITE) == 0
 
 
 def sha256_of(path: Path) -> str:

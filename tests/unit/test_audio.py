@@ -272,13 +272,13 @@ def test_xing_header_without_a_frame_count_is_not_counted_as_audio(tmp_path):
 
 
 def _can_insert_blocks(folder) -> bool:
-    from podcaster.content import audio
+    from podcaster.content import audio, libc
 
     probe_file = folder / "insert-range-probe"
     probe_file.write_bytes(b"x" * 8192)
     try:
         with open(probe_file, "r+b") as handle:
-            return audio._fallocate is not None and audio._fallocate(
+            return libc.fallocate is not None and libc.fallocate(
                 handle.fileno(), audio._FALLOC_FL_INSERT_RANGE, 0, os.statvfs(probe_file).f_bsize) == 0
     finally:
         probe_file.unlink()
