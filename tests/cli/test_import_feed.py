@@ -458,19 +458,28 @@ def test_a_failed_import_keeps_the_items_before_the_failure_and_a_rerun_complete
     """Items are committed in batches (here 3), and the running batch before each download, so no
     transaction is open while a file downloads (another connection sees every earlier item then); an
     item that fails loses only itself, and nothing is left of its files."""
-    from sqlalchemy import func, select
+    from sqlalchemy import create_engine, func, select, update
+    from sqlalchemy.pool import NullPool
 
     from podcaster.content.feeds.importer import import_feed
+    from podcaster.models.feeds import FeedCache
     from podcaster.web import media_store
 
     from ..helpers.media import media_files
 
     seen_by_others: dict[int, int] = {}
+    with app.app_context():
+        url = db.engine.url
+    # Another writer that never waits for a lock: it fails at once if the import holds one while it downloads.
+    impatient = create_engine(url, poolclass=NullPool, **(
+        {"connect_args": {"timeout": 0}} if url.get_backend_name() == "sqlite"
+        else {"connect_args": {"options": "-c lock_timeout=200"}}))
 
     def fetch(url: str, max_bytes: int):
         number = int(url.rsplit("/", 1)[-1].split(".")[0])
-        with db.engine.connect() as other:
+        with impatient.begin() as other:
             seen_by_others[number] = other.scalar(select(func.count(Episode.id)))
+            other.execute(update(FeedCache).values(stale=True))
         if number == 2:
             return open(DATA / "cbr.mp3", "rb")
         if number == 7:
@@ -494,7 +503,45 @@ def test_a_failed_import_keeps_the_items_before_the_failure_and_a_rerun_complete
         guids = db.session.execute(select(Episode.guid).order_by(Episode.id)).scalars().all()
         assert guids == [f"Batched-{n}" for n in range(1, 8)]
         assert len(media_files(app)) == 1
+    impatient.dispose()
 
+
+
+def test_a_download_whose_episode_got_its_audio_meanwhile_leaves_no_file(app):
+    """The file downloads with no transaction open, so the studio may give the episode its audio meanwhile:
+    the import then keeps the studio's file and leaves nothing of its own download."""
+    import hashlib
+
+    from sqlalchemy.orm import Session
+
+    from podcaster.content.feeds.importer import import_feed
+    from podcaster.models import MediaFile
+    from podcaster.web import media_store
+
+    from ..helpers.media import media_files
+
+    feed = _numbered_feed(1, "Meanwhile")
+    audio = (DATA / "cbr.mp3").read_bytes()
+
+    def fetch(url: str, max_bytes: int):
+        with Session(db.engine) as studio:  # the author's upload, committed while this file downloads
+            (Path(app.config["MEDIA_ROOT"]) / "audio/meanwhile").mkdir(parents=True, exist_ok=True)
+            (Path(app.config["MEDIA_ROOT"]) / "audio/meanwhile/uploaded.mp3").write_bytes(audio)
+            uploaded = MediaFile(path="audio/meanwhile/uploaded.mp3", size=len(audio), kind="audio",
+                                 sha256=hashlib.sha256(audio).hexdigest(), mime_type="audio/mpeg")
+            studio.add(uploaded)
+            studio.flush()
+            studio.execute(db.select(Episode).filter_by(guid="Meanwhile-1")).scalar_one().audio_id = uploaded.id
+            studio.commit()
+        return open(DATA / "cbr.mp3", "rb")
+
+    with app.app_context():
+        import_feed(db.session, media_store(), feed, download_audio=False)
+        result = import_feed(db.session, media_store(), feed, fetch=fetch)
+        assert (result.created, result.updated, result.downloaded) == (0, 1, 0)
+        episode = db.session.execute(db.select(Episode).filter_by(guid="Meanwhile-1")).scalar_one()
+        assert episode.audio.path == "audio/meanwhile/uploaded.mp3"
+    assert media_files(app) == ["audio/meanwhile/uploaded.mp3"]
 
 def fetch_none(url: str, max_bytes: int):
     raise FeedImportError("HTTP 404")

@@ -290,45 +290,51 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     items = channel.findall("item")
     batch = FileChanges()  # the files of the items saved since the last commit
     in_batch = 0
+    last_title = ""
     for done, item in enumerate(items, start=1):
         download = None
         url = _audio_to_download(session, show, item) if download_audio else None
         if url is not None:
             # No transaction stays open while a file downloads (up to an hour): on SQLite the batch's
             # first UPDATE holds the database's write lock, on PostgreSQL the feed rows' locks; every
-            # other writer (the studio, the hit recorder, jobs) would wait on it and time out.
+            # other writer (the studio, the hit recorder, jobs) would wait on it and time out. The price:
+            # an item whose download fails ends its batch early (a commit per such item).
             if in_batch:
                 batch.commit(session, store)
                 batch, in_batch = FileChanges(), 0
-                step(done - 1, len(items), _text(item, "title"))
+                step(done - 1, len(items), last_title)
             session.commit()  # ends the read transaction the lookup began
             download = _download(store, url, fetch=fetch, max_audio_bytes=max_audio_bytes, progress=progress)
-        if in_batch == 0:
-            _begin_batch(session, show)
         changes = FileChanges()
         try:
+            if in_batch == 0:
+                _begin_batch(session, show)
             with session.begin_nested():
                 _import_item(session, store, show, item, result, changes, download=download, numbers=numbers)
         except BaseException:
             # The savepoint rolled this item back: drop its files, keep the items finished before it.
             for path in changes.new_paths:
                 store.delete_uncommitted(path)
-            if isinstance(download, StagedFile):
-                download.path.unlink(missing_ok=True)  # downloaded, never attached
             # The author is told the item's error; a batch whose commit fails too (its rows rolled back,
             # its files removed by ``FileChanges.commit``) is imported by the next run.
             with contextlib.suppress(Exception):
                 batch.commit(session, store)
             raise
+        finally:
+            if isinstance(download, StagedFile):
+                # Not attached (the item failed, or its episode got audio while this file downloaded);
+                # once attached it was renamed into place and this finds nothing.
+                download.path.unlink(missing_ok=True)
         batch.new_paths += changes.new_paths
         batch.old_paths += changes.old_paths
         in_batch += 1
+        last_title = _text(item, "title")
         # A downloaded file is committed at once: a long download is worth keeping, and its row should
         # not wait for the next items.
         if in_batch >= items_per_commit or changes.new_paths or done == len(items):
             batch.commit(session, store)
             batch, in_batch = FileChanges(), 0
-            step(done, len(items), _text(item, "title"))
+            step(done, len(items), last_title)
     return result
 
 
@@ -415,7 +421,7 @@ def _audio_to_download(session: Session, show: Show, item) -> str | None:
     if not title or not guid or not url or _absolute_url(url) is None:
         return None
     episode = session.query(Episode).filter_by(guid=guid).first()
-    if episode is not None and (episode.show_id not in (None, show.id) or episode.audio is not None):
+    if episode is not None and (episode.show_id not in (None, show.id) or episode.audio_id is not None):
         return None
     return url
 
