@@ -334,3 +334,24 @@ def test_a_retag_waits_for_the_files_transfer_to_the_bucket(app, client, show, c
     (job,) = job_records(app, "retag_audio")
     assert job.state == "done" and job.message.endswith("tags rewritten"), job.error
     assert tags_of(app, episode.audio.path)["TIT2"].text == ["Renamed"]
+
+
+def test_a_rolled_back_savepoint_keeps_the_transactions_retag_requests(app, show):
+    """An edit flushed before a savepoint still asks for its re-tag after the savepoint rolls back; a whole
+    rollback forgets it."""
+    from sqlalchemy.orm import Session
+
+    from podcaster.content.retagging import RETAG_INFO_KEY
+    from podcaster.models import Show
+
+    with app.app_context(), Session(db.engine) as session:
+        edited = session.get(Show, show.id)
+        edited.title = "Renamed before the savepoint"
+        session.flush()
+        savepoint = session.begin_nested()
+        edited.author_name = "Changed inside it"
+        session.flush()
+        savepoint.rollback()
+        assert session.info[RETAG_INFO_KEY].show_ids == {show.id}
+        session.rollback()
+        assert RETAG_INFO_KEY not in session.info
