@@ -125,8 +125,9 @@ def _takes_gzip(accept_encoding: str | None) -> bool:
     return parse_accept_header(accept_encoding).quality("gzip") > 0
 
 
-@lru_cache(maxsize=256)
-def _http_date(moment: datetime) -> str:
+@lru_cache(maxsize=1024)
+def last_modified_header(moment: datetime | int) -> str:
+    """A Last-Modified value for a moment or a file's mtime (memoised: the same until the thing changes)."""
     return http_date(moment)
 
 
@@ -187,7 +188,7 @@ def feed_answer(entry: cache.CachedFeed, mimetype: str, environ: Mapping,
             body = b""
     headers = [
         ("ETag", entry.gzip_etag if gzipped else entry.etag),
-        ("Last-Modified", _http_date(entry.last_modified)),
+        ("Last-Modified", last_modified_header(entry.last_modified)),
         ("Vary", "Accept-Encoding"),
         ("Cache-Control", CACHE_CONTROL),
         *PUBLIC_READ_HEADERS.items(),

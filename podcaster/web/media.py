@@ -26,9 +26,7 @@ import os
 import re
 import stat
 from datetime import UTC, datetime
-from email.utils import formatdate
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -46,7 +44,7 @@ from ..models import Episode, MediaFile
 from ..models.media import STORED_IN_S3
 from . import analytics, current_time, media_store, remote_media_store
 from .answers import Answer, to_response
-from .feeds import PUBLIC_READ_HEADERS
+from .feeds import PUBLIC_READ_HEADERS, last_modified_header
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -247,7 +245,7 @@ def media_answer(environ: Mapping, media, content_type: str, file_path: Path, in
     etag = f'"{media.sha256}"'
     headers = [
         ("ETag", etag),
-        ("Last-Modified", _http_date(mtime)),
+        ("Last-Modified", last_modified_header(mtime)),
         ("Accept-Ranges", "bytes"),
         ("Cache-Control", cache_control),
     ]
@@ -281,12 +279,6 @@ def media_answer(environ: Mapping, media, content_type: str, file_path: Path, in
         handle.close()
         raise
     return status, headers, BoundedFile(handle, length)
-
-
-@lru_cache(maxsize=1024)
-def _http_date(mtime: int) -> str:
-    """Last-Modified of a file (memoised: the same for every request of it until it changes)."""
-    return formatdate(mtime, usegmt=True)
 
 
 def _not_modified(environ: Mapping, etag: str, mtime: int) -> bool:
