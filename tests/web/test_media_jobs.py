@@ -36,6 +36,20 @@ def job_records(app, name: str) -> list[JobRecord]:
 def tags_of(app, path: str) -> ID3:
     return ID3(io.BytesIO(stored_bytes(app, path)))
 
+def uploaded_episode(app, client, show, clock, fixture: str):
+    """The one episode of ``show``, posted through the form with ``fixture`` as its audio, its jobs run."""
+    post_episode(client, show.id, episode_data(audio=upload(fixture)))
+    run_pending(app, clock())
+    return only_episode(app)
+
+
+def retitle(app, episode, title: str) -> None:
+    """An edit of a tagged field, committed (it queues the episode's re-tag)."""
+    with app.app_context():
+        db.session.get(Episode, episode.id).title = title
+        db.session.commit()
+
+
 
 def test_a_new_title_is_written_into_the_mp3_by_a_job_and_a_second_run_changes_nothing(
         app, client, show, clock, media_backend):
@@ -101,9 +115,7 @@ def test_a_show_title_retags_every_episode_with_progress(app, client, show, cloc
 
 
 def test_a_download_resumed_across_a_retag_gets_the_whole_new_file(app, client, show, clock):
-    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
-    run_pending(app, clock())
-    episode = only_episode(app)
+    episode = uploaded_episode(app, client, show, clock, "cbr.mp3")
     url = f"/media/{episode.audio.path}"
     with client.get(url, headers={"Range": "bytes=0-99"}) as first:
         assert first.status_code == 206
@@ -173,9 +185,7 @@ def test_the_migrate_button_queues_a_job_whose_progress_counts_the_files(app, cl
 
 def test_a_damaged_mp3_fails_the_job_at_once_and_keeps_the_file(app, client, show, clock):
     damaged = b"ID3\x09\x00\x00\x00\x00\x00"  # a tag of an ID3 version that does not exist
-    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
-    run_pending(app, clock())
-    episode = only_episode(app)
+    episode = uploaded_episode(app, client, show, clock, "cbr.mp3")
     path = app.config["MEDIA_ROOT"] + "/" + episode.audio.path
     with open(path, "r+b") as handle:
         handle.write(damaged)
@@ -216,12 +226,8 @@ def retag_in_thread(app, store: MediaStore, episode_id: int, outcome: dict) -> t
 
 
 def test_two_overlapping_retags_leave_the_latest_title_and_a_row_that_matches_the_file(app, client, show, clock):
-    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
-    run_pending(app, clock())
-    episode = only_episode(app)
-    with app.app_context():
-        db.session.get(Episode, episode.id).title = "First edit"
-        db.session.commit()
+    episode = uploaded_episode(app, client, show, clock, "cbr.mp3")
+    retitle(app, episode, "First edit")
     slow, first, second = PausingStore(app.config["MEDIA_ROOT"]), {}, {}
     earlier = retag_in_thread(app, slow, episode.id, first)  # tags a copy with "First edit", then waits
     assert slow.staged.wait(timeout=60)
@@ -256,12 +262,8 @@ class SwapPausingStore(MediaStore):
 
 def test_a_chapter_save_during_a_retag_waits_for_its_swap_and_keeps_both_the_tags_and_the_chapters(
         app, client, show, clock):
-    post_episode(client, show.id, episode_data(audio=upload("chapters.mp3")))
-    run_pending(app, clock())
-    episode = only_episode(app)
-    with app.app_context():
-        db.session.get(Episode, episode.id).title = "Retagged title"
-        db.session.commit()
+    episode = uploaded_episode(app, client, show, clock, "chapters.mp3")
+    retitle(app, episode, "Retagged title")
     slow, retag = SwapPausingStore(app.config["MEDIA_ROOT"]), {}
     retag_thread = retag_in_thread(app, slow, episode.id, retag)  # stops with the row locked, before the swap
     assert slow.swapping.wait(timeout=60)
@@ -316,9 +318,7 @@ def test_a_chapter_save_during_a_retag_waits_for_its_swap_and_keeps_both_the_tag
 
 
 def test_a_retag_waits_for_the_files_transfer_to_the_bucket(app, client, show, clock):
-    post_episode(client, show.id, episode_data(audio=upload("cbr.mp3")))
-    run_pending(app, clock())
-    episode = only_episode(app)
+    episode = uploaded_episode(app, client, show, clock, "cbr.mp3")
     kept = stored_bytes(app, episode.audio.path)
     with app.app_context():  # its transfer job is waiting (the queue of another process)
         jobrecords.queued(db.session, "transfer-task", "transfer_media", clock(), key=transfer_key(episode.audio_id))
