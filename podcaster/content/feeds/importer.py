@@ -293,7 +293,8 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
     last_title = ""
     for done, item in enumerate(items, start=1):
         download = None
-        url = _audio_to_download(session, show, item) if download_audio else None
+        episode = _episode_of(session, item)
+        url = _audio_to_download(show, item, episode) if download_audio else None
         if url is not None:
             # No transaction stays open while a file downloads (up to an hour): on SQLite the batch's
             # first UPDATE holds the database's write lock, on PostgreSQL the feed rows' locks; every
@@ -310,7 +311,8 @@ def import_feed(session: Session, store: MediaStore, feed_bytes: bytes, *, fetch
             if in_batch == 0:
                 _begin_batch(session, show)
             with session.begin_nested():
-                _import_item(session, store, show, item, result, changes, download=download, numbers=numbers)
+                _import_item(session, store, show, item, result, changes, episode=episode, download=download,
+                             numbers=numbers)
         except BaseException:
             # The savepoint rolled this item back: drop its files, keep the items finished before it.
             for path in changes.new_paths:
@@ -410,7 +412,13 @@ def _item_keys(item) -> tuple[str, str, object]:
     return title, guid, enclosure
 
 
-def _audio_to_download(session: Session, show: Show, item) -> str | None:
+def _episode_of(session: Session, item) -> Episode | None:
+    """The episode already saved under the item's guid, if any (read once per item)."""
+    _title, guid, _enclosure = _item_keys(item)
+    return session.query(Episode).filter_by(guid=guid).first() if guid else None
+
+
+def _audio_to_download(show: Show, item, episode: Episode | None) -> str | None:
     """The enclosure URL whose audio the import is to download for ``item``, or None.
 
     None when the item is skipped or refused anyway, has no usable enclosure, or its episode already has
@@ -420,7 +428,6 @@ def _audio_to_download(session: Session, show: Show, item) -> str | None:
     url = (enclosure.get("url", "") if enclosure is not None else "").strip()
     if not title or not guid or not url or _absolute_url(url) is None:
         return None
-    episode = session.query(Episode).filter_by(guid=guid).first()
     if episode is not None and (episode.show_id not in (None, show.id) or episode.audio_id is not None):
         return None
     return url
@@ -440,12 +447,13 @@ def _download(store, url: str, *, fetch, max_audio_bytes: int | None, progress) 
         return str(exc)
 
 
-def _import_item(session, store, show, item, result, changes, *, download, numbers):
+def _import_item(session, store, show, item, result, changes, *, episode, download, numbers):
     """Create or update the episode of one ``<item>`` (flushed by the caller's savepoint, not committed).
 
     The files stored are listed in ``changes``, for the caller to commit or remove.
 
     Args:
+        episode: the episode saved under the item's guid (``_episode_of``), or None for a new one.
         download: what ``_download`` gave for this item's enclosure (the staged file, or why there is
             none; fetched before the savepoint opened), or None when nothing was to be downloaded.
     """
@@ -453,7 +461,6 @@ def _import_item(session, store, show, item, result, changes, *, download, numbe
     if not title or not guid:
         result.problems.append(f"skipped an item without {'a title' if not title else 'a guid'}")
         return
-    episode = session.query(Episode).filter_by(guid=guid).first()
     if episode is not None and episode.show_id not in (None, show.id):
         result.problems.append(f"guid {guid} already belongs to another show; item skipped")
         return
